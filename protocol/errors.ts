@@ -1,0 +1,45 @@
+/**
+ * Every error a user can see carries a stable code (for scripts and logs) and a message that says what is
+ * wrong and, where possible, what to do. Add new codes here so the list stays one place to read.
+ */
+export type ErrorCode =
+  // input files and trace text
+  | 'INPUT_UNREADABLE'
+  | 'INPUT_EMPTY'
+  | 'INPUT_TOO_LARGE'
+  | 'PARSE_FAILED'
+  | 'FORMAT_UNKNOWN'
+  | 'TRACE_UNSUPPORTED'
+  // geolocation databases
+  | 'DB_OPEN_FAILED'
+  | 'DB_LOOKUP_FAILED'
+  | 'DB_WRONG_KIND'
+  // configuration and command line
+  | 'USAGE'
+  | 'CONFIG_INVALID'
+  // probe network
+  | 'PROTOCOL_INVALID'
+  | 'AUTH_FAILED'
+  | 'VERSION_INCOMPATIBLE'
+  | 'TARGET_REFUSED'
+  | 'ENGINE_FAILED'
+  | 'ENGINE_MISSING'
+  | 'STORE_FAILED'
+  | 'NOT_FOUND';
+
+export class DetourwatchError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DetourwatchError';
+    this.code = code;
+  }
+}
+
+/** A message for any thrown value, without leaking stack traces to users. */
+export function describeError(err: unknown): string {
+  if (err instanceof DetourwatchError) return `${err.code}: ${err.message}`;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

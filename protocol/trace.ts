@@ -1,0 +1,90 @@
+/**
+ * The canonical traceroute: what every parser produces and everything downstream consumes.
+ * It keeps every reply the tool reported (several responders per TTL, timeouts, flags, MPLS labels),
+ * so that no later stage needs the tool's original output.
+ */
+
+/** The tool whose output a trace came from. */
+export type TraceTool = 'scamper' | 'mtr' | 'traceroute' | 'atlas';
+
+/** How probes were sent. `-paris` methods keep the flow identifier constant, so every probe follows one path. */
+export type ProbeMethod = 'icmp-paris' | 'udp-paris' | 'tcp-paris' | 'icmp' | 'udp' | 'tcp' | 'unknown';
+
+export type IpVersion = 4 | 6;
+
+/**
+ * Why a reply is not a plain "time exceeded" or echo reply. Normalised from traceroute's `!H`-style
+ * marks, Atlas `err` codes and scamper/mtr ICMP type/code pairs; the tool's own text is kept in `rawFlag`.
+ */
+export type ReplyFlag =
+  | 'host-unreachable'
+  | 'network-unreachable'
+  | 'protocol-unreachable'
+  | 'port-unreachable'
+  | 'admin-prohibited'
+  | 'fragmentation-needed'
+  | 'source-route-failed'
+  | 'other';
+
+export interface MplsLabel {
+  label: number;
+  /** Traffic class (formerly EXP) bits. */
+  tc: number;
+  /** Bottom-of-stack bit. */
+  s: boolean;
+  ttl: number;
+}
+
+/** One probe's outcome at one TTL. */
+export interface Reply {
+  /** The responding address, or null when the probe timed out ("*"). */
+  address: string | null;
+  /** Round-trip time in milliseconds, null when no answer or the tool did not report one. */
+  rttMs: number | null;
+  /** Reverse-DNS name the tool printed, if any. Untrusted text. */
+  name?: string;
+  icmpType?: number;
+  icmpCode?: number;
+  flag?: ReplyFlag;
+  /** The tool's own flag text: `!H`, `!X`, Atlas `err` value, ... */
+  rawFlag?: string;
+  /** IP TTL of the reply as received. */
+  replyTtl?: number;
+  mpls?: MplsLabel[];
+}
+
+/** Every reply seen for one TTL. */
+export interface Hop {
+  ttl: number;
+  replies: Reply[];
+  /** A hop-level error the tool reported instead of (or besides) replies, e.g. Atlas `error`. */
+  error?: string;
+}
+
+export interface TraceEndpoint {
+  /** IP address; null when the tool did not report one. */
+  address: string | null;
+  /** Hostname the measurement was asked for, if any. Untrusted text. */
+  name?: string;
+}
+
+export interface TraceSource extends TraceEndpoint {
+  /** The agent that ran the measurement, when it came through the probe network. */
+  agentId?: string;
+}
+
+export interface Trace {
+  tool: TraceTool;
+  method: ProbeMethod;
+  ipVersion: IpVersion;
+  source: TraceSource;
+  destination: TraceEndpoint;
+  /** ISO 8601 start time, null when the tool did not say. */
+  startedAt: string | null;
+  /** Paris flow identifier (scamper sport/icmp checksum, Atlas paris_id) where the tool had one. */
+  flowId?: number;
+  /** Hops ordered by TTL; TTLs may have gaps where the tool reported nothing. */
+  hops: Hop[];
+  /** Tool-specific facts worth keeping (Atlas msm_id/prb_id/fw, scamper stop reason, ...). */
+  meta?: Record<string, string | number | boolean | null>;
+}

@@ -1,0 +1,92 @@
+import type { LocationPrecision } from './annotated.ts';
+
+export type VerdictKind = 'domestic' | 'detour' | 'foreign-endpoint' | 'inconclusive';
+
+export type Confidence = 'confirmed' | 'probable';
+
+/** A hop whose database location abroad survived the physics. */
+export interface ForeignHop {
+  ttl: number;
+  ip: string;
+  country: string;
+  asn: number | null;
+  org: string | null;
+  city: string | null;
+  lat: number;
+  lon: number;
+  precision: LocationPrecision;
+  /** The lowest RTT this address answered with at this TTL. */
+  rttMs: number | null;
+  /** The RTT the claimed location needs from the prober (distance / km-per-ms, less the accuracy radius). */
+  minRttMs: number;
+  /** True when the RTTs agree with the claim (its own RTT and the inflated replies after it). */
+  confirmed: boolean;
+}
+
+/** Why physics refuted a database claim. */
+export type RefutationReason =
+  /** The hop answered faster than light could reach the claimed place and come back. */
+  | 'own-rtt'
+  /** A later hop on a flow-stable path answered faster than a trip through the claimed place allows. */
+  | 'later-reply';
+
+/** "The database says CN, the RTT says no": kept and shown, never silently dropped. */
+export interface RefutedHop {
+  ttl: number;
+  ip: string;
+  claimedCountry: string | null;
+  claimedCity: string | null;
+  /** The RTT that refutes the claim (the hop's own, or the later reply's). */
+  rttMs: number;
+  /** The farthest the reply can have come from (km), given that RTT. */
+  maxKm: number;
+  /** The distance from the prober to the claimed location (km), after the accuracy radius. */
+  claimedKm: number;
+  reason: RefutationReason;
+  /** For `later-reply`: the TTL of the reply that refuted it. */
+  refutedByTtl?: number;
+}
+
+/** Each TTL's reading, for the hop table. */
+export type HopStatus =
+  | 'home'
+  | 'foreign-confirmed'
+  | 'foreign-probable'
+  | 'refuted'
+  | 'special'
+  | 'unlocated'
+  | 'no-reply';
+
+export interface HopReading {
+  ttl: number;
+  ip: string | null;
+  status: HopStatus;
+  country: string | null;
+  rttMs: number | null;
+  minRttMs: number | null;
+}
+
+export interface EndpointVerdict {
+  ip: string | null;
+  country: string | null;
+}
+
+export interface Verdict {
+  verdict: VerdictKind;
+  /** Null unless `detour`. */
+  confidence: Confidence | null;
+  homeCountry: string;
+  source: EndpointVerdict;
+  destination: EndpointVerdict;
+  /** Distinct countries in path order, home included (refuted claims excluded). */
+  countries: string[];
+  /** ASNs of the foreign hops in path order, distinct. */
+  foreignAsns: number[];
+  foreignHops: ForeignHop[];
+  refutedHops: RefutedHop[];
+  /** Extra great-circle distance (km) of going through the foreign hops versus straight to the destination. */
+  extraKm: number | null;
+  /** One sentence a person can read: why this verdict. */
+  reason: string;
+  hops: HopReading[];
+}
