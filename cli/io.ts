@@ -10,7 +10,12 @@ export interface CliIo {
 }
 
 export function processIo(): CliIo {
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, isTty: process.stderr.isTTY === true };
+  return {
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    isTty: process.stderr.isTTY === true,
+  };
 }
 
 /** A subcommand: parses its own arguments, returns the exit status. */

@@ -20,7 +20,7 @@ export function helpText(): string {
     'Commands:',
     ...lines,
     '',
-    'Run `detourwatch <command> --help` for a command\'s options.',
+    "Run `detourwatch <command> --help` for a command's options.",
     '',
   ].join('\n');
 }

@@ -1,0 +1,241 @@
+/**
+ * The wire contract between agent and coordinator (JSON text frames over one WebSocket).
+ * The agent authenticates on the upgrade request (`Authorization: Bearer <token>`), then says `hello`;
+ * everything after is validated on receipt by both sides with the functions below.
+ */
+import { DetourwatchError } from './errors.ts';
+
+export type EngineName = 'scamper' | 'mtr' | 'traceroute';
+export const ENGINE_NAMES: readonly EngineName[] = ['scamper', 'mtr', 'traceroute'];
+
+/** Close codes the coordinator uses, so an agent can tell the volunteer what to do. */
+export const CloseCode = {
+  /** Token unknown or revoked: get a new token from the operator; do not retry. */
+  authFailed: 4001,
+  /** Protocol version not spoken by this coordinator: upgrade the agent; do not retry. */
+  versionIncompatible: 4002,
+  /** Malformed or out-of-order messages: a bug; retry after backoff. */
+  protocolViolation: 4003,
+  /** Too many bad messages. */
+  tooManyErrors: 4004,
+  /** Another connection with the same token replaced this one. */
+  replaced: 4005,
+} as const;
+
+/** Frames larger than this are refused by both sides (a traceroute's raw output is a few KB). */
+export const MAX_MESSAGE_BYTES = 1024 * 1024;
+
+export interface Position {
+  lat: number;
+  lon: number;
+}
+
+export interface AgentLimits {
+  maxConcurrent: number;
+  maxPerMinute: number;
+}
+
+// ---- agent -> coordinator ----
+
+export interface HelloMessage {
+  type: 'hello';
+  protocolVersion: number;
+  agentVersion: string;
+  engines: EngineName[];
+  location: Position | null;
+  limits: AgentLimits;
+  /** How many results wait in the agent's outbox (informational). */
+  pending: number;
+}
+
+/** A finished measurement. `resultId` is chosen by the agent and makes delivery idempotent. */
+export interface ResultMessage {
+  type: 'result';
+  resultId: string;
+  taskId: string | null;
+  target: string;
+  engine: EngineName;
+  /** The tool's raw output; the coordinator parses it (the parser format is the engine's name). */
+  output: string;
+  startedAt: string;
+  durationMs: number;
+}
+
+export interface TaskFailedMessage {
+  type: 'task-failed';
+  taskId: string;
+  code: string;
+  message: string;
+}
+
+export type AgentMessage = HelloMessage | ResultMessage | TaskFailedMessage;
+
+// ---- coordinator -> agent ----
+
+export interface WelcomeMessage {
+  type: 'welcome';
+  agentId: string;
+  name: string;
+  protocolVersion: number;
+  /** The coordinator pings this often; an agent that hears nothing for 3 intervals reconnects. */
+  heartbeatMs: number;
+}
+
+export interface TaskMessage {
+  type: 'task';
+  taskId: string;
+  target: string;
+}
+
+/** `stored`: durable in the coordinator's store; `duplicate`: it already was. Either way the agent may delete it. */
+export interface AckMessage {
+  type: 'ack';
+  resultId: string;
+  status: 'stored' | 'duplicate';
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  code: string;
+  message: string;
+}
+
+export type CoordinatorMessage = WelcomeMessage | TaskMessage | AckMessage | ErrorMessage;
+
+// ---- validation ----
+
+type Json = Record<string, unknown>;
+
+function fail(what: string): never {
+  throw new DetourwatchError('PROTOCOL_INVALID', what);
+}
+
+function field(obj: Json, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+function str(obj: Json, key: string, max: number): string {
+  const v = field(obj, key);
+  if (typeof v !== 'string') fail(`"${key}" must be a string`);
+  if (v.length > max) fail(`"${key}" is longer than ${max} characters`);
+  return v;
+}
+
+function nullableStr(obj: Json, key: string, max: number): string | null {
+  return field(obj, key) === null ? null : str(obj, key, max);
+}
+
+function num(obj: Json, key: string, min: number, max: number, integer = false): number {
+  const v = field(obj, key);
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(`"${key}" must be a finite number`);
+  if (integer && !Number.isInteger(v)) fail(`"${key}" must be an integer`);
+  if (v < min || v > max) fail(`"${key}" must be between ${min} and ${max}`);
+  return v;
+}
+
+function engine(v: unknown, key: string): EngineName {
+  if (typeof v !== 'string' || !(ENGINE_NAMES as readonly string[]).includes(v)) {
+    fail(`"${key}" must be one of ${ENGINE_NAMES.join(', ')}`);
+  }
+  return v as EngineName;
+}
+
+function object(v: unknown, what: string): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(`${what} must be a JSON object`);
+  return v as Json;
+}
+
+function position(v: unknown): Position | null {
+  if (v === null || v === undefined) return null;
+  const o = object(v, '"location"');
+  return { lat: num(o, 'lat', -90, 90), lon: num(o, 'lon', -180, 180) };
+}
+
+/** Parses one frame's text; throws PROTOCOL_INVALID with a message naming the offending field. */
+function parseFrame(text: string): Json {
+  if (text.length > MAX_MESSAGE_BYTES) fail(`message larger than ${MAX_MESSAGE_BYTES} bytes`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    fail('message is not valid JSON');
+  }
+  return object(value, 'message');
+}
+
+export function parseAgentMessage(text: string): AgentMessage {
+  const o = parseFrame(text);
+  const type = field(o, 'type');
+  switch (type) {
+    case 'hello': {
+      const engines = field(o, 'engines');
+      if (!Array.isArray(engines) || engines.length > ENGINE_NAMES.length)
+        fail('"engines" must be a short array');
+      const limits = object(field(o, 'limits'), '"limits"');
+      return {
+        type,
+        protocolVersion: num(o, 'protocolVersion', 0, 1_000_000, true),
+        agentVersion: str(o, 'agentVersion', 64),
+        engines: engines.map((e, i) => engine(e, `engines[${i}]`)),
+        location: position(field(o, 'location')),
+        limits: {
+          maxConcurrent: num(limits, 'maxConcurrent', 1, 1000, true),
+          maxPerMinute: num(limits, 'maxPerMinute', 1, 100_000, true),
+        },
+        pending: num(o, 'pending', 0, Number.MAX_SAFE_INTEGER, true),
+      };
+    }
+    case 'result': {
+      const resultId = str(o, 'resultId', 64);
+      if (!/^[A-Za-z0-9_-]{8,64}$/.test(resultId))
+        fail('"resultId" must be 8-64 characters of [A-Za-z0-9_-]');
+      const startedAt = str(o, 'startedAt', 40);
+      if (Number.isNaN(Date.parse(startedAt))) fail('"startedAt" must be an ISO 8601 time');
+      return {
+        type,
+        resultId,
+        taskId: nullableStr(o, 'taskId', 64),
+        target: str(o, 'target', 253),
+        engine: engine(field(o, 'engine'), 'engine'),
+        output: str(o, 'output', MAX_MESSAGE_BYTES),
+        startedAt,
+        durationMs: num(o, 'durationMs', 0, 24 * 3600 * 1000),
+      };
+    }
+    case 'task-failed':
+      return {
+        type,
+        taskId: str(o, 'taskId', 64),
+        code: str(o, 'code', 64),
+        message: str(o, 'message', 2000),
+      };
+    default:
+      fail(`unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
+  }
+}
+
+export function parseCoordinatorMessage(text: string): CoordinatorMessage {
+  const o = parseFrame(text);
+  const type = field(o, 'type');
+  switch (type) {
+    case 'welcome':
+      return {
+        type,
+        agentId: str(o, 'agentId', 64),
+        name: str(o, 'name', 200),
+        protocolVersion: num(o, 'protocolVersion', 0, 1_000_000, true),
+        heartbeatMs: num(o, 'heartbeatMs', 100, 3_600_000, true),
+      };
+    case 'task':
+      return { type, taskId: str(o, 'taskId', 64), target: str(o, 'target', 253) };
+    case 'ack': {
+      const status = field(o, 'status');
+      if (status !== 'stored' && status !== 'duplicate') fail('"status" must be "stored" or "duplicate"');
+      return { type, resultId: str(o, 'resultId', 64), status };
+    }
+    case 'error':
+      return { type, code: str(o, 'code', 64), message: str(o, 'message', 2000) };
+    default:
+      fail(`unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
+  }
+}
