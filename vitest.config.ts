@@ -6,7 +6,6 @@ export default defineConfig({
     passWithNoTests: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Lab tests build network namespaces with fixed names: never run two files of them at once.
     fileParallelism: true,
     pool: 'forks',
   },

