@@ -1,11 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { SourcePosition } from '../protocol/annotated.ts';
 import { describeError } from '../protocol/errors.ts';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
 import { isTraceFormat, type TraceFormat } from '../server/parse/index.ts';
 import { readTraces } from '../server/parse/read-traces.ts';
-import { Problems, parseCountry, parsePosition, parsePositive } from './args.ts';
+import { Problems, parseCommandLine, parseCountry, parsePosition, parsePositive } from './args.ts';
 import type { CliIo, Command } from './io.ts';
 import { verdictRecord, verdictTable } from './verdict-output.ts';
 
@@ -40,21 +39,24 @@ interface AnalyzeOptions {
 }
 
 function readOptions(args: string[]): AnalyzeOptions {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      format: { type: 'string', default: 'auto' },
-      'source-location': { type: 'string' },
-      'home-country': { type: 'string' },
-      'city-db': { type: 'string' },
-      'asn-db': { type: 'string' },
-      'km-per-ms': { type: 'string' },
-      'look-up-documentation': { type: 'boolean', default: false },
-      json: { type: 'boolean', default: false },
+  const { values, positionals } = parseCommandLine(
+    {
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string', default: 'auto' },
+        'source-location': { type: 'string' },
+        'home-country': { type: 'string' },
+        'city-db': { type: 'string' },
+        'asn-db': { type: 'string' },
+        'km-per-ms': { type: 'string' },
+        'look-up-documentation': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
     },
-  });
+    usage,
+  );
   const problems = new Problems();
   const format = values.format;
   if (!isTraceFormat(format))

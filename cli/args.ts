@@ -1,3 +1,4 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { DetourwatchError } from '../protocol/errors.ts';
 
 /** An option's value, or a sentence naming the option and what is wrong with it. */
@@ -66,4 +67,20 @@ export class Problems {
 export function printable(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+/** node:util parseArgs, with its errors (unknown option, missing value) turned into USAGE errors. */
+export function parseCommandLine<T extends ParseArgsConfig>(
+  config: T,
+  usage: string,
+): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    if (code.startsWith('ERR_PARSE_ARGS')) {
+      throw new DetourwatchError('USAGE', `${(err as Error).message}\n\n${usage}`);
+    }
+    throw err;
+  }
 }

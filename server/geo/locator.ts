@@ -54,7 +54,8 @@ export function locatorFrom(city: CitySource, asn: AsnSource, lookUpDocumentatio
       inspected.class === 'global' || (inspected.class === 'documentation' && lookUpDocumentation);
     const info: AddressInfo = {
       address,
-      class: inspected.class,
+      // In lab mode documentation space stands in for the public Internet, so it is judged as global too.
+      class: lookUp ? 'global' : inspected.class,
       location: lookUp ? city.lookup(inspected.lookupAddress, inspected.version) : null,
       asn: lookUp ? asn.lookup(inspected.lookupAddress, inspected.version) : null,
     };
