@@ -7,6 +7,18 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'judge traceroute files: domestic, detour, foreign-endpoint or inconclusive',
     load: async () => (await import('./analyze.ts')).analyzeCommand,
   },
+  agent: {
+    summary: 'run a volunteer probe that traces targets for a coordinator',
+    load: async () => (await import('./agent.ts')).agentCommand,
+  },
+  serve: {
+    summary: 'run the coordinator: HTTP API, agent endpoint, ingest and store',
+    load: async () => (await import('./serve.ts')).serveCommand,
+  },
+  token: {
+    summary: 'create, list or revoke agent tokens',
+    load: async () => (await import('./token.ts')).tokenCommand,
+  },
 };
 
 export function helpText(): string {

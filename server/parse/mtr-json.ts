@@ -67,7 +67,7 @@ export function mtrReportToTrace(value: unknown, where: string, limits: ParseLim
   for (const [key, field, max] of [
     ['tests', 'tests', 1_000_000],
     ['tos', 'tos', 255],
-    ['packetSize', 'psize', 65_535],
+    ['psize', 'psize', 65_535],
   ] as const) {
     if (head[field] === undefined) continue;
     const n = loose(head[field], 0, max, field === 'tos');

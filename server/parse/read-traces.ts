@@ -87,16 +87,10 @@ export async function* readTraces(
     const items = [...itemsOf(() => parseTraceLine(line, lineFormat, { limits, lineNumber }), where)];
     if (mode === 'undecided') {
       if (line.trim() === '') continue;
-      const failed = items.some((i) => 'error' in i);
-      if (failed && !looksLikeOneObject(line)) {
-        // A pretty-printed document or text: read it whole, this line included.
-        mode = 'whole';
-        whole.push(line);
-        wholeChars = line.length + 1;
-        continue;
-      }
-      if (failed && 'error' in items[0]! && items[0].error.code === 'USAGE') {
-        // mtr's JSON on one line: a whole document, not NDJSON.
+      const failure = items.find((i) => 'error' in i);
+      const failed = failure !== undefined;
+      // A pretty-printed document or text, or mtr's JSON on one line: read it whole, this line included.
+      if (failed && (!looksLikeOneObject(line) || ('error' in failure && failure.error.code === 'USAGE'))) {
         mode = 'whole';
         whole.push(line);
         wholeChars = line.length + 1;

@@ -113,7 +113,7 @@ function mlabUuid(value: unknown, where: string): string {
 }
 
 function withUuid(traces: Trace[], uuid: string): Trace[] {
-  for (const trace of traces) trace.meta = { ...trace.meta, mlabUuid: uuid };
+  for (const trace of traces) trace.meta = { ...trace.meta, mlab_uuid: uuid };
   return traces;
 }
 
@@ -190,7 +190,7 @@ function header(
   copyMetaInt(meta, 'dport', o.dport, where, '"dport"');
   copyMetaInt(meta, 'firsthop', o.firsthop, where, '"firsthop"');
   copyMetaInt(meta, 'attempts', o.attempts, where, '"attempts"');
-  copyMetaInt(meta, 'probeSize', o.probe_size, where, '"probe_size"');
+  copyMetaInt(meta, 'probe_size', o.probe_size, where, '"probe_size"');
   return { method, src, dst, version, startedAt, meta };
 }
 
@@ -260,10 +260,10 @@ function isNoAddress(value: unknown): boolean {
 function scamperTrace(o: Record<string, unknown>, where: string, limits: ParseLimits): Trace {
   const h = header(o, where, TRACE_METHODS, true);
   const meta = h.meta;
-  copyMetaText(meta, 'stopReason', o.stop_reason, where, '"stop_reason"');
-  copyMetaInt(meta, 'stopData', o.stop_data, where, '"stop_data"');
-  copyMetaInt(meta, 'hopCount', o.hop_count, where, '"hop_count"');
-  copyMetaInt(meta, 'icmpSum', o.icmp_sum, where, '"icmp_sum"');
+  copyMetaText(meta, 'stop_reason', o.stop_reason, where, '"stop_reason"');
+  copyMetaInt(meta, 'stop_data', o.stop_data, where, '"stop_data"');
+  copyMetaInt(meta, 'hop_count', o.hop_count, where, '"hop_count"');
+  copyMetaInt(meta, 'icmp_sum', o.icmp_sum, where, '"icmp_sum"');
   const trace: Trace = {
     tool: 'scamper',
     method: h.method,
@@ -325,9 +325,9 @@ function scamperTracelb(o: Record<string, unknown>, where: string, limits: Parse
   const meta = h.meta;
   copyMetaInt(meta, 'confidence', o.confidence, where, '"confidence"');
   copyMetaInt(meta, 'gaplimit', o.gaplimit, where, '"gaplimit"');
-  copyMetaInt(meta, 'probeCount', o.probec, where, '"probec"');
-  copyMetaInt(meta, 'nodeCount', o.nodec, where, '"nodec"');
-  copyMetaInt(meta, 'linkCount', o.linkc, where, '"linkc"');
+  copyMetaInt(meta, 'probec', o.probec, where, '"probec"');
+  copyMetaInt(meta, 'nodec', o.nodec, where, '"nodec"');
+  copyMetaInt(meta, 'linkc', o.linkc, where, '"linkc"');
   const trace: Trace = {
     tool: 'scamper',
     method: h.method,

@@ -1,5 +1,10 @@
 import { fieldError, isInt, isName } from './field-checks.ts';
 
+/**
+ * Trace.meta as the parsers fill it. Keys are the tool's own field names (Atlas `msm_id`, scamper
+ * `stop_reason`, mtr `psize`) so users can find them in the tool's documentation; facts a parser derives
+ * are snake_case too (`mda`, `mlab_uuid`, `hops_max`, `variant`).
+ */
 export type TraceMeta = Record<string, string | number | boolean | null>;
 
 /** Copies an optional unsigned integer field into meta, rejecting anything else the field holds. */

@@ -121,8 +121,8 @@ export function parseTracerouteText(text: string, limits: ParseLimits): Trace[] 
       if (header[1] !== header[2] && isName(header[1])) b.trace.destination.name = header[1];
       const src = header[3] === undefined ? null : parseIp(header[3]);
       if (src !== null) b.trace.source.address = src.address;
-      const meta: TraceMeta = { hopsMax: Number(header[4]) };
-      if (header[5] !== undefined) meta.packetBytes = Number(header[5]);
+      const meta: TraceMeta = { hops_max: Number(header[4]) };
+      if (header[5] !== undefined) meta.packet_bytes = Number(header[5]);
       b.trace.meta = meta;
       version = dst?.version ?? (line.startsWith('traceroute6') ? 6 : undefined);
       return;

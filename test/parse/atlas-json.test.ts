@@ -34,7 +34,13 @@ function result(hops: unknown[], extra: Record<string, unknown> = {}) {
   };
 }
 
-const reply = (from: string, rtt: number, extra: Record<string, unknown> = {}) => ({ from, rtt, size: 76, ttl: 250, ...extra });
+const reply = (from: string, rtt: number, extra: Record<string, unknown> = {}) => ({
+  from,
+  rtt,
+  size: 76,
+  ttl: 250,
+  ...extra,
+});
 const star = { x: '*' };
 
 function one(value: unknown): Trace {
@@ -125,7 +131,9 @@ describe('RIPE Atlas traceroute results', () => {
     [3, 6, 'host-unreachable'],
   ])('err %j (IPv%i) -> %s, raw code kept', (err, af, flag) => {
     const [dst, router] = af === 4 ? ['198.51.100.7', '192.0.2.1'] : ['2001:db8:1::7', '2001:db8::1'];
-    const trace = one(result([{ hop: 1, result: [reply(router, 3, { err })] }], { af, dst_addr: dst, src_addr: undefined }));
+    const trace = one(
+      result([{ hop: 1, result: [reply(router, 3, { err })] }], { af, dst_addr: dst, src_addr: undefined }),
+    );
     expect(trace.hops[0]?.replies[0]).toMatchObject({ flag, rawFlag: String(err) });
   });
 
@@ -141,7 +149,11 @@ describe('RIPE Atlas traceroute results', () => {
     expect(trace.source.address).toBeNull();
     expect(trace.meta?.from).toBeUndefined();
     expect(trace.hops).toEqual([
-      { ttl: 1, replies: [], error: 'name resolution failed: non-recoverable failure in name resolution (1)' },
+      {
+        ttl: 1,
+        replies: [],
+        error: 'name resolution failed: non-recoverable failure in name resolution (1)',
+      },
     ]);
   });
 
@@ -168,7 +180,9 @@ describe('RIPE Atlas traceroute results', () => {
     expect(parseTraces(JSON.stringify([a, b], null, 2))).toEqual(expected);
     expect(parseTraces(`${JSON.stringify(a)}\n\n${JSON.stringify(b)}\n`)).toEqual(expected);
     expect(parseTraces(`${JSON.stringify(a)}\r\n${JSON.stringify(b)}\r\n`)).toEqual(expected);
-    expect([...parseTraceLine(JSON.stringify(a)), ...parseTraceLine(JSON.stringify(b), 'atlas')]).toEqual(expected);
+    expect([...parseTraceLine(JSON.stringify(a)), ...parseTraceLine(JSON.stringify(b), 'atlas')]).toEqual(
+      expected,
+    );
   });
 
   it.each([
@@ -182,11 +196,32 @@ describe('RIPE Atlas traceroute results', () => {
     ['prb_id is fractional', { prb_id: 1.5 }, /"prb_id"/],
     ['a hop number is 256', { result: [{ hop: 256, result: [] }] }, /result\[0\]\.hop/],
     ['a hop is not an object', { result: [7] }, /result\[0\]/],
-    ['a packet rtt is negative', { result: [{ hop: 1, result: [reply('192.0.2.1', -3)] }] }, /result\[0\]\.result\[0\]\.rtt/],
-    ['a packet from is garbage', { result: [{ hop: 1, result: [reply('x.y', 3)] }] }, /result\[0\]\.result\[0\]\.from/],
+    [
+      'a packet rtt is negative',
+      { result: [{ hop: 1, result: [reply('192.0.2.1', -3)] }] },
+      /result\[0\]\.result\[0\]\.rtt/,
+    ],
+    [
+      'a packet from is garbage',
+      { result: [{ hop: 1, result: [reply('x.y', 3)] }] },
+      /result\[0\]\.result\[0\]\.from/,
+    ],
     ['an err is an object', { result: [{ hop: 1, result: [reply('192.0.2.1', 3, { err: {} })] }] }, /\.err/],
     ['an error is huge', { result: [{ hop: 1, error: 'e'.repeat(5000) }] }, /result\[0\]\.error/],
-    ['an MPLS ttl is 300', { result: [{ hop: 1, result: [reply('192.0.2.1', 3, { icmpext: { obj: [{ mpls: [{ exp: 0, label: 1, s: 1, ttl: 300 }] }] } })] }] }, /icmpext/],
+    [
+      'an MPLS ttl is 300',
+      {
+        result: [
+          {
+            hop: 1,
+            result: [
+              reply('192.0.2.1', 3, { icmpext: { obj: [{ mpls: [{ exp: 0, label: 1, s: 1, ttl: 300 }] }] } }),
+            ],
+          },
+        ],
+      },
+      /icmpext/,
+    ],
   ])('rejects a result where %s, naming the field', (_what, change, message) => {
     expect(() => parseTraces(JSON.stringify(result([], change)), 'atlas')).toThrow(message);
   });
@@ -215,9 +250,19 @@ describe('atlas-summary (sagan semantics)', () => {
   });
 
   it('judges the last hop: responded, success, destination reached, errors', () => {
-    expect([lastHopResponded(trace), isSuccess(trace), destinationIpResponded(trace)]).toEqual([false, false, false]);
-    const reached = one(result([{ hop: 1, result: [reply('198.51.100.7', 30), reply('198.51.100.7', 31, { err: 'N' })] }]));
-    expect([lastHopResponded(reached), isSuccess(reached), destinationIpResponded(reached)]).toEqual([true, true, true]);
+    expect([lastHopResponded(trace), isSuccess(trace), destinationIpResponded(trace)]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    const reached = one(
+      result([{ hop: 1, result: [reply('198.51.100.7', 30), reply('198.51.100.7', 31, { err: 'N' })] }]),
+    );
+    expect([lastHopResponded(reached), isSuccess(reached), destinationIpResponded(reached)]).toEqual([
+      true,
+      true,
+      true,
+    ]);
     expect(lastHopErrors(reached)).toEqual(['Network unreachable']);
     const refused = one(result([{ hop: 1, result: [reply('192.0.2.1', 3, { err: 'H' })] }]));
     expect([lastHopResponded(refused), isSuccess(refused)]).toEqual([true, false]);

@@ -64,7 +64,7 @@ describe.skipIf(!fixtures)('compat: M-Lab traceroute-caller scamper files', () =
       expect(parseTraces(text)).toEqual(traces);
       const trace = traces[0] as Trace;
       expect(trace.tool).toBe('scamper');
-      expect(trace.meta?.mlabUuid).toEqual(expect.any(String));
+      expect(trace.meta?.mlab_uuid).toEqual(expect.any(String));
       if (Array.isArray(want)) {
         expect(uniqueHops(traces)).toEqual([...want].sort());
         counts.validMatched++;
@@ -92,7 +92,7 @@ describe.skipIf(!fixtures)('compat: M-Lab traceroute-caller scamper files', () =
     const raw = JSON.parse(text) as { Trace: { hops: { addr: string; probe_ttl: number }[] } };
     const trace = parseTraces(text)[0] as Trace;
     expect(trace.method).toBe('udp-paris');
-    expect(trace.meta?.stopReason).toBe('GAPLIMIT');
+    expect(trace.meta?.stop_reason).toBe('GAPLIMIT');
     expect(trace.hops.map((h) => [h.ttl, h.replies[0]?.address])).toEqual(
       raw.Trace.hops.map((h) => [h.probe_ttl, h.addr]),
     );

@@ -36,7 +36,8 @@ const cases: SaganCase[] = fixtures
   : [];
 
 /** sagan fields with no counterpart in the Trace: packet size, PMTU, IPv6 option sizes, quoted TTL. */
-const NOT_KEPT = /^(size|mtu|destination_option_size|hop_by_hop_option_size|internal_ttl|icmp_header\.(rfc4884|version))$/;
+const NOT_KEPT =
+  /^(size|mtu|destination_option_size|hop_by_hop_option_size|internal_ttl|icmp_header\.(rfc4884|version))$/;
 const NOT_APPLICABLE = Symbol('not applicable');
 
 function at<T>(list: T[], index: number): T {
@@ -67,7 +68,11 @@ function packetValue(reply: Reply, field: string): unknown {
       return reply.mpls === undefined ? null : 'has MPLS labels';
     case 'icmp_header.objects':
       return [
-        { class: 1, type: 1, mpls: (reply.mpls ?? []).map((m) => ({ exp: m.tc, label: m.label, s: m.s ? 1 : 0, ttl: m.ttl })) },
+        {
+          class: 1,
+          type: 1,
+          mpls: (reply.mpls ?? []).map((m) => ({ exp: m.tc, label: m.label, s: m.s ? 1 : 0, ttl: m.ttl })),
+        },
       ];
   }
   if (NOT_KEPT.test(field)) return NOT_APPLICABLE;
@@ -168,7 +173,9 @@ describe.skipIf(!fixtures)('compat: ripe-atlas-sagan assertions on real Atlas tr
   it('reads the NDJSON file of the same 22 results to the same traces, in order', () => {
     const text = readFileSync(path.join(atlasDir, 'sagan_traceroute_results.ndjson'), 'utf8');
     const fromFile = parseTraces(text);
-    expect(fromFile).toEqual(cases.map((c) => (parseTraces(JSON.stringify(c.result), 'atlas') as [Trace])[0]));
+    expect(fromFile).toEqual(
+      cases.map((c) => (parseTraces(JSON.stringify(c.result), 'atlas') as [Trace])[0]),
+    );
   });
 
   it('reads the ripe-atlas-tools results (a JSON array) with one hop per result entry', () => {

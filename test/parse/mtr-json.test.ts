@@ -3,12 +3,31 @@ import type { Trace } from '../../protocol/trace.ts';
 import { parseTraceLine, parseTraces } from '../../server/parse/index.ts';
 
 function hub(count: number | string, host: string, best: number, extra: Record<string, unknown> = {}) {
-  return { count, host, 'Loss%': 0.0, Snt: 3, Last: best + 0.2, Avg: best + 0.1, Best: best, Wrst: best + 0.4, StDev: 0.1, ...extra };
+  return {
+    count,
+    host,
+    'Loss%': 0.0,
+    Snt: 3,
+    Last: best + 0.2,
+    Avg: best + 0.1,
+    Best: best,
+    Wrst: best + 0.4,
+    StDev: 0.1,
+    ...extra,
+  };
 }
 
 /** `mtr --json -n -c 3` as mtr 0.95 prints it (pretty-printed, numbers). */
 function report(hubs: unknown[], head: Record<string, unknown> = {}) {
-  const mtr = { src: 'probe-host', dst: '198.51.100.7', tos: 0, tests: 3, psize: '64', bitpattern: '0x00', ...head };
+  const mtr = {
+    src: 'probe-host',
+    dst: '198.51.100.7',
+    tos: 0,
+    tests: 3,
+    psize: '64',
+    bitpattern: '0x00',
+    ...head,
+  };
   return JSON.stringify({ report: { mtr, hubs } }, null, 4);
 }
 
@@ -29,7 +48,7 @@ describe('mtr --json', () => {
       source: { address: null, name: 'probe-host' },
       destination: { address: '198.51.100.7' },
       startedAt: null,
-      meta: { tests: 3, tos: 0, packetSize: 64 },
+      meta: { tests: 3, tos: 0, psize: 64 },
     });
     expect(trace.hops.map((h) => [h.ttl, h.replies])).toEqual([
       [1, [{ address: '192.0.2.1', rttMs: 0.5 }]],
@@ -61,7 +80,9 @@ describe('mtr --json', () => {
   });
 
   it('reads mtr <= 0.93, which printed count, tos and tests as strings', () => {
-    const trace = one(report([hub('1', '192.0.2.1', 1), hub('2', '203.0.113.1', 2)], { tos: '0x0', tests: '10' }));
+    const trace = one(
+      report([hub('1', '192.0.2.1', 1), hub('2', '203.0.113.1', 2)], { tos: '0x0', tests: '10' }),
+    );
     expect(trace.hops.map((h) => h.ttl)).toEqual([1, 2]);
     expect(trace.meta).toMatchObject({ tos: 0, tests: 10 });
   });
@@ -76,7 +97,9 @@ describe('mtr --json', () => {
 
   it('reads -b hosts ("name (address)") and name-only hosts (no -n)', () => {
     const trace = one(
-      report([hub(1, 'gw.example.net (192.0.2.1)', 1), hub(2, 'core1.example.net', 2)], { dst: 'www.example.com' }),
+      report([hub(1, 'gw.example.net (192.0.2.1)', 1), hub(2, 'core1.example.net', 2)], {
+        dst: 'www.example.com',
+      }),
     );
     expect(trace.destination).toEqual({ address: null, name: 'www.example.com' });
     expect(trace.hops.map((h) => h.replies[0])).toEqual([
@@ -92,7 +115,9 @@ describe('mtr --json', () => {
   });
 
   it('is a whole document, not a stream of lines', () => {
-    expect(() => parseTraceLine(JSON.stringify({ report: { mtr: {}, hubs: [] } }))).toThrow(/whole JSON documents/);
+    expect(() => parseTraceLine(JSON.stringify({ report: { mtr: {}, hubs: [] } }))).toThrow(
+      /whole JSON documents/,
+    );
   });
 
   it.each([

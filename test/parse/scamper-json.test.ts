@@ -7,7 +7,17 @@ const START = { type: 'cycle-start', list_name: 'default', id: 0, hostname: 'pro
 const STOP = { type: 'cycle-stop', list_name: 'default', id: 0, hostname: 'probe', stop_time: 1700000003 };
 
 function hop(ttl: number, addr: string, rtt: number, extra: Record<string, unknown> = {}) {
-  return { addr, probe_ttl: ttl, probe_id: 1, probe_size: 44, rtt, reply_ttl: 250, icmp_type: 11, icmp_code: 0, ...extra };
+  return {
+    addr,
+    probe_ttl: ttl,
+    probe_id: 1,
+    probe_size: 44,
+    rtt,
+    reply_ttl: 250,
+    icmp_type: 11,
+    icmp_code: 0,
+    ...extra,
+  };
 }
 
 /** A scamper 20211212 `trace -P icmp-paris` result, as written by `-O json`. */
@@ -56,7 +66,7 @@ describe('scamper trace', () => {
       destination: { address: '198.51.100.7' },
       startedAt: '2023-11-14T22:13:20.250Z',
       flowId: 51234,
-      meta: { stopReason: 'COMPLETED', attempts: 3, firsthop: 1 },
+      meta: { stop_reason: 'COMPLETED', attempts: 3, firsthop: 1 },
     });
   });
 
@@ -88,8 +98,20 @@ describe('scamper trace', () => {
       ),
     );
     expect(trace.hops.map((h) => [h.ttl, h.replies.map((r) => [r.address, r.rttMs])])).toEqual([
-      [1, [['192.0.2.1', 0.41], ['192.0.2.1', 0.39]]],
-      [2, [['203.0.113.5', 7.1], ['203.0.113.6', 7.4]]],
+      [
+        1,
+        [
+          ['192.0.2.1', 0.41],
+          ['192.0.2.1', 0.39],
+        ],
+      ],
+      [
+        2,
+        [
+          ['203.0.113.5', 7.1],
+          ['203.0.113.6', 7.4],
+        ],
+      ],
       [5, [['198.51.100.7', 71.25]]],
     ]);
     expect(trace.hops[0]?.replies[0]).toEqual({
@@ -121,8 +143,12 @@ describe('scamper trace', () => {
     [6, 2, 0, 'fragmentation-needed'],
   ])('IPv%i ICMP type %i code %i -> flag %s', (version, type, code, flag) => {
     const [src, dst, router] =
-      version === 4 ? ['192.0.2.10', '198.51.100.7', '192.0.2.1'] : ['2001:db8::10', '2001:db8:1::7', '2001:db8::1'];
-    const trace = one(lines(icmpParis([hop(1, router, 1, { icmp_type: type, icmp_code: code })], { src, dst })));
+      version === 4
+        ? ['192.0.2.10', '198.51.100.7', '192.0.2.1']
+        : ['2001:db8::10', '2001:db8:1::7', '2001:db8::1'];
+    const trace = one(
+      lines(icmpParis([hop(1, router, 1, { icmp_type: type, icmp_code: code })], { src, dst })),
+    );
     expect(trace.ipVersion).toBe(version);
     expect(trace.hops[0]?.replies[0]?.flag).toBe(flag);
   });
@@ -205,8 +231,18 @@ describe('scamper tracelb (MDA)', () => {
           ],
         ],
       },
-      { addr: '203.0.113.2', q_ttl: 1, linkc: 1, links: [[{ addr: '198.51.100.7', probes: [probe(3, 1, [9.9])] }]] },
-      { addr: '203.0.113.3', q_ttl: 1, linkc: 1, links: [[{ addr: '198.51.100.7', probes: [probe(3, 2, [10.2])] }]] },
+      {
+        addr: '203.0.113.2',
+        q_ttl: 1,
+        linkc: 1,
+        links: [[{ addr: '198.51.100.7', probes: [probe(3, 1, [9.9])] }]],
+      },
+      {
+        addr: '203.0.113.3',
+        q_ttl: 1,
+        linkc: 1,
+        links: [[{ addr: '198.51.100.7', probes: [probe(3, 2, [10.2])] }]],
+      },
     ],
   };
 
@@ -217,7 +253,13 @@ describe('scamper tracelb (MDA)', () => {
       ttl,
       attempt: 0,
       flowid,
-      replies: rtts.map((rtt) => ({ rx: { sec: 1700000000, usec: 0 }, ttl: 250, rtt, icmp_type: 11, icmp_code: 0 })),
+      replies: rtts.map((rtt) => ({
+        rx: { sec: 1700000000, usec: 0 },
+        ttl: 250,
+        rtt,
+        icmp_type: 11,
+        icmp_code: 0,
+      })),
     };
   }
 
@@ -225,7 +267,7 @@ describe('scamper tracelb (MDA)', () => {
     const trace = one(lines(START, tracelb, STOP));
     expect(trace.method).toBe('icmp'); // MDA varies the flow on purpose: not flow-stable
     expect(trace.flowId).toBeUndefined();
-    expect(trace.meta).toMatchObject({ mda: true, confidence: 95, nodeCount: 4, linkCount: 4 });
+    expect(trace.meta).toMatchObject({ mda: true, confidence: 95, nodec: 4, linkc: 4 });
     expect(trace.hops.map((h) => [h.ttl, h.replies.map((r) => [r.address, r.rttMs])])).toEqual([
       [1, [['192.0.2.1', null]]],
       [
@@ -268,16 +310,20 @@ describe('scamper tracelb (MDA)', () => {
 });
 
 describe('scamper files and records', () => {
-  const meta = { UUID: 'probe_1700000000_0000000000000001', TracerouteCallerVersion: 'abc1234', CachedResult: false };
+  const meta = {
+    UUID: 'probe_1700000000_0000000000000001',
+    TracerouteCallerVersion: 'abc1234',
+    CachedResult: false,
+  };
 
   it('reads M-Lab traceroute-caller files and keeps their UUID', () => {
     const trace = one(lines(meta, START, icmpParis([hop(1, '192.0.2.1', 1)]), STOP));
-    expect(trace.meta?.mlabUuid).toBe(meta.UUID);
+    expect(trace.meta?.mlab_uuid).toBe(meta.UUID);
   });
 
   it('reads the single-object M-Lab form', () => {
     const text = JSON.stringify({ Metadata: meta, CycleStart: START, Trace: icmpParis([]), CycleStop: STOP });
-    expect(one(text).meta?.mlabUuid).toBe(meta.UUID);
+    expect(one(text).meta?.mlab_uuid).toBe(meta.UUID);
   });
 
   it.each([
@@ -301,7 +347,9 @@ describe('scamper files and records', () => {
     expect(parseTraceLine(JSON.stringify(meta), 'scamper')).toEqual([]);
     expect(parseTraceLine(JSON.stringify(START))).toEqual([]);
     expect(parseTraceLine('   ')).toEqual([]);
-    const [trace] = parseTraceLine(JSON.stringify(icmpParis([hop(1, '192.0.2.1', 1)])), 'auto', { lineNumber: 3 });
+    const [trace] = parseTraceLine(JSON.stringify(icmpParis([hop(1, '192.0.2.1', 1)])), 'auto', {
+      lineNumber: 3,
+    });
     expect(trace?.hops).toHaveLength(1);
     expect(() => parseTraceLine(JSON.stringify({ ...meta, UUID: '' }), 'scamper', { lineNumber: 1 })).toThrow(
       /line 1/,
@@ -319,7 +367,17 @@ describe('scamper files and records', () => {
     ['an address is garbage', { hops: [hop(1, '192.0.2.999', 1)] }, /hops\[0\]\.addr/],
     ['an icmp type is 300', { hops: [hop(1, '192.0.2.1', 1, { icmp_type: 300 })] }, /icmp_type/],
     ['a name has a newline', { hops: [hop(1, '192.0.2.1', 1, { name: 'a\nb' })] }, /hops\[0\]\.name/],
-    ['an MPLS label is too big', { hops: [hop(1, '192.0.2.1', 1, { icmpext: [{ mpls_labels: [{ mpls_ttl: 1, mpls_s: 1, mpls_exp: 0, mpls_label: 2 ** 20 }] }] })] }, /mpls_labels/],
+    [
+      'an MPLS label is too big',
+      {
+        hops: [
+          hop(1, '192.0.2.1', 1, {
+            icmpext: [{ mpls_labels: [{ mpls_ttl: 1, mpls_s: 1, mpls_exp: 0, mpls_label: 2 ** 20 }] }],
+          }),
+        ],
+      },
+      /mpls_labels/,
+    ],
     ['start is not a time', { start: { sec: 'yesterday' } }, /"start"/],
     ['method is not text', { method: 42 }, /"method"/],
   ])('rejects a trace where %s, naming the field', (_what, change, message) => {

@@ -29,14 +29,42 @@ describe('traceroute text', () => {
       method: 'unknown',
       ipVersion: 4,
       destination: { address: '198.51.100.7' },
-      meta: { hopsMax: 30, packetBytes: 60 },
+      meta: { hops_max: 30, packet_bytes: 60 },
     });
     expect(trace.destination.name).toBeUndefined();
     expect(summary(trace)).toEqual([
-      [1, [['192.0.2.1', 0.412], ['192.0.2.1', 0.388], ['192.0.2.1', 0.377]]],
-      [2, [[null, null], [null, null], [null, null]]],
-      [3, [['203.0.113.1', 7.101], ['203.0.113.2', 7.45], [null, null]]],
-      [4, [['198.51.100.7', 71.25], ['198.51.100.7', 71.004], ['198.51.100.7', 70.998]]],
+      [
+        1,
+        [
+          ['192.0.2.1', 0.412],
+          ['192.0.2.1', 0.388],
+          ['192.0.2.1', 0.377],
+        ],
+      ],
+      [
+        2,
+        [
+          [null, null],
+          [null, null],
+          [null, null],
+        ],
+      ],
+      [
+        3,
+        [
+          ['203.0.113.1', 7.101],
+          ['203.0.113.2', 7.45],
+          [null, null],
+        ],
+      ],
+      [
+        4,
+        [
+          ['198.51.100.7', 71.25],
+          ['198.51.100.7', 71.004],
+          ['198.51.100.7', 70.998],
+        ],
+      ],
     ]);
   });
 
@@ -143,11 +171,29 @@ describe('traceroute text', () => {
         '     Resume: pmtu 1500 hops 4 back 4',
       ].join('\n'),
     );
-    expect(trace).toMatchObject({ tool: 'traceroute', method: 'udp', meta: { variant: 'tracepath', pmtu: 1500 } });
+    expect(trace).toMatchObject({
+      tool: 'traceroute',
+      method: 'udp',
+      meta: { variant: 'tracepath', pmtu: 1500 },
+    });
     expect(trace.destination.address).toBe('198.51.100.7');
-    expect(trace.hops.map((h) => [h.ttl, h.replies.map((r) => [r.address ?? r.name ?? null, r.rttMs])])).toEqual([
-      [1, [['192.0.2.1', 0.512], ['192.0.2.1', 0.488]]],
-      [2, [['core.example.net', 7.01], ['core.example.net', 9.99]]],
+    expect(
+      trace.hops.map((h) => [h.ttl, h.replies.map((r) => [r.address ?? r.name ?? null, r.rttMs])]),
+    ).toEqual([
+      [
+        1,
+        [
+          ['192.0.2.1', 0.512],
+          ['192.0.2.1', 0.488],
+        ],
+      ],
+      [
+        2,
+        [
+          ['core.example.net', 7.01],
+          ['core.example.net', 9.99],
+        ],
+      ],
       [3, [[null, null]]],
       [4, [['198.51.100.7', 71.2]]],
     ]);
@@ -174,7 +220,13 @@ describe('traceroute text', () => {
     expect(trace.destination.address).toBeNull();
     expect(summary(trace)).toEqual([
       [1, [['192.0.2.1', 0.4]]],
-      [2, [[null, null], [null, null]]],
+      [
+        2,
+        [
+          [null, null],
+          [null, null],
+        ],
+      ],
     ]);
   });
 

@@ -1,0 +1,149 @@
+import { describeError } from '../protocol/errors.ts';
+import type { AckMessage } from '../protocol/messages.ts';
+import type { Logger } from './log.ts';
+import type { Outbox, OutboxEntry } from './outbox.ts';
+import { encodeResult } from './outbox-files.ts';
+
+/** How many results may be sent and not yet acknowledged: enough to fill the pipe, few enough that an
+ * agent back from a long outage drains its backlog at the coordinator's pace instead of all at once. */
+export const DEFAULT_SEND_WINDOW = 32;
+
+type State = 'pending' | 'in-flight';
+
+/**
+ * Sends what the outbox holds, oldest first, at most `window` unacknowledged at a time, and deletes each
+ * file on its ack. On a disconnect everything in flight becomes pending again and is re-sent after the
+ * next welcome: delivery is at-least-once, and the coordinator's dedup by resultId makes it exactly-once.
+ */
+export class Delivery {
+  private readonly entries = new Map<string, { entry: OutboxEntry; state: State }>();
+  /** Send order; ids that were acked while pending are skipped when they come up. */
+  private queue: string[] = [];
+  private send: ((text: string) => void) | null = null;
+  /** Bumped on every attach/detach so a pump that awaited a disk read notices the socket it read for is gone. */
+  private generation = 0;
+  private pumping = false;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly log: Logger,
+    pending: readonly OutboxEntry[],
+    private readonly window: number = DEFAULT_SEND_WINDOW,
+  ) {
+    for (const entry of pending) this.track(entry);
+  }
+
+  get pendingCount(): number {
+    return this.entries.size;
+  }
+
+  get inFlightCount(): number {
+    return this.inFlight;
+  }
+
+  /** A welcomed connection: start (re)sending through it. */
+  attach(send: (text: string) => void): void {
+    this.generation++;
+    this.send = send;
+    void this.pump();
+  }
+
+  /** The connection is gone: whatever it carried unacknowledged goes back to the front of the queue. */
+  detach(): void {
+    this.generation++;
+    this.send = null;
+    const again: string[] = [];
+    for (const [id, e] of this.entries) {
+      if (e.state === 'in-flight') {
+        e.state = 'pending';
+        again.push(id);
+      }
+    }
+    this.inFlight = 0;
+    this.queue = [...again, ...this.queue];
+    this.notifyIdle();
+  }
+
+  /** A result just made durable by the outbox. */
+  add(entry: OutboxEntry): void {
+    this.track(entry);
+    void this.pump();
+  }
+
+  async ack(msg: AckMessage): Promise<void> {
+    const e = this.entries.get(msg.resultId);
+    if (!e) {
+      // A second ack for a result re-sent before the first ack arrived; nothing left to do.
+      this.log.warn('result-unknown-ack', { resultId: msg.resultId, status: msg.status });
+      return;
+    }
+    this.entries.delete(msg.resultId);
+    if (e.state === 'in-flight') this.inFlight--;
+    try {
+      await this.outbox.remove(e.entry);
+    } catch (err) {
+      // The file stays and is sent again after a restart; the coordinator will answer "duplicate".
+      this.log.warn('result-acked', {
+        resultId: msg.resultId,
+        status: msg.status,
+        deleteFailed: describeError(err),
+      });
+    }
+    this.log.info('result-acked', { resultId: msg.resultId, status: msg.status, pending: this.entries.size });
+    this.notifyIdle();
+    void this.pump();
+  }
+
+  /** Resolves when every result has been acknowledged, or when the connection is gone (no ack can come). */
+  drained(): Promise<void> {
+    if (this.isDrained()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isDrained(): boolean {
+    return this.send === null || this.entries.size === 0;
+  }
+
+  private notifyIdle(): void {
+    if (!this.isDrained()) return;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private track(entry: OutboxEntry): void {
+    if (this.entries.has(entry.resultId)) return;
+    this.entries.set(entry.resultId, { entry, state: 'pending' });
+    this.queue.push(entry.resultId);
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.send !== null && this.inFlight < this.window) {
+        const id = this.queue.shift();
+        if (id === undefined) break;
+        const e = this.entries.get(id);
+        if (e?.state !== 'pending') continue;
+        const generation = this.generation;
+        const result = await this.outbox.read(e.entry);
+        if (result === null) {
+          // Already acked and deleted, or quarantined by the outbox (which logged why).
+          if (this.entries.get(id) === e) this.entries.delete(id);
+          continue;
+        }
+        if (this.generation !== generation || this.send === null || this.entries.get(id) !== e) {
+          if (this.entries.get(id) === e) this.queue.unshift(id);
+          continue;
+        }
+        e.state = 'in-flight';
+        this.inFlight++;
+        this.send(encodeResult(result));
+        this.log.info('result-sent', { resultId: id, taskId: result.taskId, target: result.target });
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}

@@ -1,0 +1,222 @@
+import WebSocket from 'ws';
+import { describeError } from '../protocol/errors.ts';
+import type { AckMessage, HelloMessage, TaskMessage, WelcomeMessage } from '../protocol/messages.ts';
+import { CloseCode, MAX_MESSAGE_BYTES, parseCoordinatorMessage } from '../protocol/messages.ts';
+import type { Logger } from './log.ts';
+
+/** How one connection ended, which decides what the agent does next. */
+export type SessionEnd =
+  /** The coordinator will not take this agent as it is: retrying cannot help, a human must act. */
+  | { kind: 'refused'; code: 'AUTH_FAILED' | 'VERSION_INCOMPATIBLE'; reason: string }
+  /** Anything else: reconnect after backoff. `connectedForMs` is null when no welcome arrived. */
+  | { kind: 'lost'; reason: string; connectedForMs: number | null }
+  /** The agent closed it (shutdown). */
+  | { kind: 'closed' };
+
+export interface SessionOptions {
+  url: string;
+  token: string;
+  /** Built when the socket opens, so `pending` is current. */
+  hello: () => HelloMessage;
+  log: Logger;
+  onWelcome: (welcome: WelcomeMessage) => void;
+  onTask: (task: TaskMessage) => void;
+  onAck: (ack: AckMessage) => void;
+}
+
+/** Upgrade plus welcome must complete within this. */
+const HANDSHAKE_TIMEOUT_MS = 15_000;
+/** A clean close that gets no answer is cut off after this. */
+const CLOSE_TIMEOUT_MS = 3_000;
+/** Silence for this many heartbeat intervals means the connection is dead even if TCP has not noticed. */
+export const SILENT_INTERVALS = 3;
+
+/**
+ * One WebSocket connection to the coordinator, from upgrade to close: authenticates, says hello, waits for
+ * welcome, dispatches validated messages, pings and watches for silence. It never reconnects itself;
+ * `ended` tells the caller how it finished.
+ */
+export class Session {
+  readonly ended: Promise<SessionEnd>;
+  private readonly ws: WebSocket;
+  private finish!: (end: SessionEnd) => void;
+  private done = false;
+  private welcomedAt: number | null = null;
+  private lastHeard = Date.now();
+  private handshakeTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Set when the agent itself ends the connection, so the close event reports the agent's reason. */
+  private endOverride: SessionEnd | null = null;
+  private lastError: string | null = null;
+  /** The coordinator explains a refusal in an `error` message; the close reason is cut to 123 bytes. */
+  private lastCoordinatorError: { code: string; message: string } | null = null;
+  private invalidMessages = 0;
+
+  constructor(private readonly opts: SessionOptions) {
+    this.ended = new Promise((resolve) => {
+      this.finish = resolve;
+    });
+    this.ws = new WebSocket(opts.url, {
+      headers: { Authorization: `Bearer ${opts.token}` },
+      maxPayload: MAX_MESSAGE_BYTES,
+      handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
+      perMessageDeflate: false,
+      followRedirects: false,
+    });
+    this.handshakeTimer = setTimeout(() => {
+      this.abandon({
+        kind: 'lost',
+        reason: `no welcome within ${HANDSHAKE_TIMEOUT_MS} ms`,
+        connectedForMs: null,
+      });
+    }, HANDSHAKE_TIMEOUT_MS);
+    this.ws.on('open', () => {
+      this.lastHeard = Date.now();
+      this.sendRaw(JSON.stringify(opts.hello()));
+    });
+    this.ws.on('message', (data, isBinary) => this.receive(data, isBinary));
+    this.ws.on('ping', () => {
+      this.lastHeard = Date.now();
+    });
+    this.ws.on('pong', () => {
+      this.lastHeard = Date.now();
+    });
+    this.ws.on('unexpected-response', (_req, res) => {
+      // The coordinator refused the upgrade itself (e.g. 401 before a socket exists): read its reason.
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (body.length < 500) body += chunk;
+      });
+      const settle = () => {
+        const reason = `HTTP ${res.statusCode}${body.trim() ? `: ${body.trim().slice(0, 500)}` : ''}`;
+        this.endOverride =
+          res.statusCode === 401 || res.statusCode === 403
+            ? { kind: 'refused', code: 'AUTH_FAILED', reason }
+            : { kind: 'lost', reason, connectedForMs: null };
+        this.ws.terminate();
+      };
+      res.on('end', settle);
+      res.on('error', settle);
+    });
+    this.ws.on('error', (err) => {
+      this.lastError = describeError(err);
+    });
+    this.ws.on('close', (code, reasonBuffer) => this.closed(code, reasonBuffer.toString('utf8')));
+  }
+
+  get welcomed(): boolean {
+    return this.welcomedAt !== null;
+  }
+
+  /** Sends a frame if the connection is open; false when it is not (the caller decides what that means). */
+  send(text: string): boolean {
+    if (!this.welcomed) return false;
+    return this.sendRaw(text);
+  }
+
+  /** Clean close (1000); cut off if the coordinator does not answer in time. */
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.endOverride = { kind: 'closed' };
+    if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate();
+    else this.ws.close(1000, 'agent shutting down');
+    const cutoff = setTimeout(() => this.ws.terminate(), CLOSE_TIMEOUT_MS);
+    await this.ended;
+    clearTimeout(cutoff);
+  }
+
+  private sendRaw(text: string): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(text, (err) => {
+      if (err) this.lastError = describeError(err);
+    });
+    return true;
+  }
+
+  private receive(data: WebSocket.RawData, isBinary: boolean): void {
+    this.lastHeard = Date.now();
+    let msg: ReturnType<typeof parseCoordinatorMessage>;
+    try {
+      if (isBinary) throw new Error('binary frame (the protocol uses JSON text frames)');
+      msg = parseCoordinatorMessage(data.toString());
+    } catch (err) {
+      this.invalidMessages++;
+      this.opts.log.warn('message-invalid', { error: describeError(err), count: this.invalidMessages });
+      return;
+    }
+    if (msg.type === 'welcome') {
+      if (this.welcomedAt !== null) return;
+      this.welcomedAt = Date.now();
+      if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+      this.handshakeTimer = null;
+      this.startHeartbeat(msg.heartbeatMs);
+      this.opts.onWelcome(msg);
+      return;
+    }
+    if (msg.type === 'error') {
+      this.lastCoordinatorError = { code: msg.code, message: msg.message };
+      this.opts.log.warn('coordinator-error', { code: msg.code, message: msg.message });
+      return;
+    }
+    if (this.welcomedAt === null) {
+      this.opts.log.warn('message-invalid', { error: `"${msg.type}" before welcome, ignored` });
+      return;
+    }
+    if (msg.type === 'task') this.opts.onTask(msg);
+    else this.opts.onAck(msg);
+  }
+
+  /** The coordinator pings too, but the agent checks on its own: a half-open TCP path drops no frames. */
+  private startHeartbeat(intervalMs: number): void {
+    this.heartbeatTimer = setInterval(() => {
+      const silentMs = Date.now() - this.lastHeard;
+      if (silentMs > SILENT_INTERVALS * intervalMs) {
+        this.opts.log.warn('heartbeat-silence', { silentMs, heartbeatMs: intervalMs });
+        this.abandon({
+          kind: 'lost',
+          reason: `coordinator silent for ${silentMs} ms`,
+          connectedForMs: this.connectedForMs(),
+        });
+        return;
+      }
+      if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+    }, intervalMs);
+  }
+
+  private connectedForMs(): number | null {
+    return this.welcomedAt === null ? null : Date.now() - this.welcomedAt;
+  }
+
+  private abandon(end: SessionEnd): void {
+    if (this.done || this.endOverride) return;
+    this.endOverride = end;
+    this.ws.terminate();
+  }
+
+  private closed(code: number, reason: string): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.finish(this.endOverride ?? this.classify(code, reason));
+  }
+
+  private classify(code: number, reason: string): SessionEnd {
+    // Prefer the error message that explained this very refusal, when there was one.
+    const explained = (errorCode: string) =>
+      this.lastCoordinatorError?.code === errorCode ? this.lastCoordinatorError.message : reason;
+    if (code === CloseCode.authFailed)
+      return { kind: 'refused', code: 'AUTH_FAILED', reason: explained('AUTH_FAILED') };
+    if (code === CloseCode.versionIncompatible) {
+      return { kind: 'refused', code: 'VERSION_INCOMPATIBLE', reason: explained('VERSION_INCOMPATIBLE') };
+    }
+    if (code === CloseCode.replaced) {
+      // Two agents sharing a token take turns replacing each other; say so instead of flapping silently.
+      const why = 'another connection with this token replaced this one: is the token used by two agents?';
+      return { kind: 'lost', reason: `close ${code}: ${why}`, connectedForMs: this.connectedForMs() };
+    }
+    const detail = reason || this.lastError || 'no reason given';
+    return { kind: 'lost', reason: `close ${code}: ${detail}`, connectedForMs: this.connectedForMs() };
+  }
+}

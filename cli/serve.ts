@@ -1,0 +1,126 @@
+import path from 'node:path';
+import { AGENT_VERSION, PROTOCOL_VERSION } from '../protocol/version.ts';
+import { createAnalyzer } from '../server/analyze/pipeline.ts';
+import { formatDuration } from '../server/config/duration.ts';
+import {
+  DEFAULT_DATA_DIR,
+  loadServeConfig,
+  SERVE_USAGE,
+  type ServeConfig,
+} from '../server/config/serve-config.ts';
+import { type Coordinator, startCoordinator } from '../server/coordinator.ts';
+import { parseTraces } from '../server/parse/index.ts';
+import { openSqliteStore } from '../server/store/sqlite-store.ts';
+import type { CliIo, Command } from './io.ts';
+
+function howToConnect(config: ServeConfig, coordinator: Coordinator): string[] {
+  const dataFlag = config.dataDir === path.resolve(DEFAULT_DATA_DIR) ? '' : ` --data ${config.dataDir}`;
+  const everywhere = config.host === '0.0.0.0' || config.host === '::';
+  const server = everywhere
+    ? `ws://THIS-MACHINE:${coordinator.port}`
+    : coordinator.url.replace(/^http/, 'ws');
+  const lines = [
+    '',
+    'To connect an agent:',
+    `  1. on this machine, create its token:  npx detourwatch token create --name NAME${dataFlag}`,
+    `  2. on the volunteer's machine, run:      npx detourwatch agent --server ${server} --token TOKEN`,
+  ];
+  if (config.host === '127.0.0.1' || config.host === 'localhost' || config.host === '::1') {
+    lines.push(
+      '  (listening on this machine only: start with --host 0.0.0.0 so agents elsewhere can connect)',
+    );
+  } else if (everywhere) {
+    lines.push('  (THIS-MACHINE: an address or name of this machine that the agents can reach)');
+  }
+  return lines;
+}
+
+function banner(
+  config: ServeConfig,
+  analysis: string[],
+  coordinator: Coordinator,
+  targets: number,
+): string[] {
+  const schedule = config.schedule
+    ? `each agent traces each target every ${formatDuration(config.intervalMs)}`
+    : 'recurring measurements off (--no-schedule); POST /api/v1/measurements still works';
+  const source = config.targetsAreDefault ? 'the default catalogue' : 'the operator list';
+  return [
+    `detourwatch coordinator ${AGENT_VERSION} (protocol ${PROTOCOL_VERSION})`,
+    `data: ${coordinator.storeDescription}`,
+    ...analysis.map((line) => `analysis: ${line}`),
+    `targets: ${targets} from ${source} ${config.targetsFile}, plus connected agents with public addresses`,
+    `schedule: ${schedule}`,
+    ...howToConnect(config, coordinator),
+    '',
+    `agents connect to ${coordinator.agentUrl}`,
+    // Last, so a process reading this line (tests, supervisors) knows the coordinator is up.
+    `listening on ${coordinator.url}`,
+  ];
+}
+
+/** Resolves on the first SIGTERM or SIGINT; SIGHUP re-reads the target list meanwhile. */
+function untilStopped(coordinator: Coordinator, say: (line: string) => void): Promise<string> {
+  return new Promise((resolve) => {
+    const onHup = () => {
+      say('SIGHUP: re-reading the target list');
+      coordinator.reloadTargets();
+    };
+    const stop = (signal: string) => {
+      process.off('SIGHUP', onHup);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolve(signal);
+    };
+    const onTerm = () => stop('SIGTERM');
+    const onInt = () => stop('SIGINT');
+    process.on('SIGHUP', onHup);
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
+  });
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the coordinator: HTTP API, agent endpoint, ingest and store',
+  usage: SERVE_USAGE,
+  async run(args: string[], io: CliIo): Promise<number> {
+    const config = loadServeConfig(args, process.env);
+    const say = (line: string) => io.stdout.write(`${line}\n`);
+    const log = (line: string) => say(`${new Date().toISOString()} ${line}`);
+    const analyzer = createAnalyzer({
+      cityDb: config.cityDb,
+      asnDb: config.asnDb,
+      homeCountry: config.homeCountry,
+      kmPerMs: config.kmPerMs,
+      lookUpDocumentation: config.lookUpDocumentation,
+    });
+    const store = openSqliteStore({ dataDir: config.dataDir, create: true });
+    let coordinator: Coordinator;
+    try {
+      coordinator = await startCoordinator({
+        store,
+        analyze: analyzer.analyze,
+        parseTraces,
+        host: config.host,
+        port: config.port,
+        targetsFile: config.targetsFile,
+        watchTargets: !config.targetsAreDefault,
+        schedule: config.schedule,
+        intervalMs: config.intervalMs,
+        heartbeatMs: config.heartbeatMs,
+        log,
+      });
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    say(banner(config, analyzer.describe(), coordinator, coordinator.targetCount()).join('\n'));
+    const signal = await untilStopped(coordinator, log);
+    log(`${signal}: shutting down (writing pending results, closing agent connections)`);
+    await coordinator.close();
+    await store.close();
+    log('stopped');
+    return 0;
+  },
+};

@@ -1,0 +1,14 @@
+import type { Hub } from '../hub/hub.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import type { Scheduler } from '../schedule/scheduler.ts';
+import type { Store } from '../store/store.ts';
+
+/** What the HTTP routes read and drive. */
+export interface ApiDeps {
+  store: Store;
+  hub: Pick<Hub, 'connected' | 'isConnected' | 'metrics'>;
+  scheduler: Pick<Scheduler, 'request' | 'stats'>;
+  ingest: Pick<Ingest, 'stats' | 'pending'>;
+  startedAt: Date;
+  now: () => Date;
+}

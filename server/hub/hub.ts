@@ -1,0 +1,305 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { describeError } from '../../protocol/errors.ts';
+import { type AgentLimits, CloseCode, MAX_MESSAGE_BYTES, type TaskMessage } from '../../protocol/messages.ts';
+import { inspectAddress } from '../geo/address-class.ts';
+import type { Ingest } from '../ingest/ingest.ts';
+import type { Store } from '../store/store.ts';
+import { hashToken } from '../store/tokens.ts';
+import { bearerToken } from './bearer.ts';
+import { fitCloseReason } from './close-reason.ts';
+import { type Counters, createHubMetrics, type HubMetrics } from './metrics.ts';
+import { AgentSession, type SessionContext, type SessionLimits } from './session.ts';
+
+/** The agents' WebSocket endpoint (on the same port as the HTTP API). */
+export const AGENT_PATH = '/api/v1/agent';
+
+/** What the scheduler and the API see of a connected agent. */
+export interface ConnectedAgent {
+  agentId: string;
+  name: string;
+  limits: AgentLimits;
+  /** The socket's remote address, unwrapped from IPv4-mapped IPv6; null if unknown. */
+  address: string | null;
+  acceptsTasks: boolean;
+}
+
+/** What the hub tells the scheduler. */
+export interface HubEvents {
+  connected?(agent: ConnectedAgent): void;
+  disconnected?(agentId: string): void;
+  resultReceived?(agentId: string, taskId: string | null): void;
+  taskFailed?(agentId: string, taskId: string): void;
+}
+
+export interface HubOptions extends Partial<SessionLimits> {
+  store: Store;
+  ingest: Ingest;
+  events?: HubEvents;
+  now?: () => Date;
+  log?: (line: string) => void;
+}
+
+export interface Hub {
+  /** For the HTTP server's `upgrade` event. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void;
+  connected(): ConnectedAgent[];
+  isConnected(agentId: string): boolean;
+  sendTask(agentId: string, task: TaskMessage): boolean;
+  metrics(): { global: Counters; agent(agentId: string): Counters };
+  readonly heartbeatMs: number;
+  /** Closes every connection (1001) and stops the heartbeat. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_LIMITS: SessionLimits = {
+  heartbeatMs: 15_000,
+  helloTimeoutMs: 10_000,
+  maxErrors: 10,
+  maxPendingResults: 64,
+  maxBufferedBytes: 4 * MAX_MESSAGE_BYTES,
+};
+
+/** Pings an agent may leave unanswered; at the next tick it is cut off. */
+const MAX_MISSED_PONGS = 2;
+
+function remoteAddress(request: IncomingMessage): string | null {
+  const raw = request.socket.remoteAddress;
+  if (!raw) return null;
+  try {
+    return inspectAddress(raw).lookupAddress;
+  } catch {
+    return null;
+  }
+}
+
+function view(session: AgentSession): ConnectedAgent | null {
+  if (!session.agent || !session.limits) return null;
+  return {
+    agentId: session.agent.id,
+    name: session.agent.name,
+    limits: session.limits,
+    address: session.address,
+    acceptsTasks: session.acceptsTasks,
+  };
+}
+
+function rejectHttp(socket: Duplex, status: string, body: string): void {
+  socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${body}\n`);
+}
+
+export function createHub(options: HubOptions): Hub {
+  const limits: SessionLimits = {
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_LIMITS.heartbeatMs,
+    helloTimeoutMs: options.helloTimeoutMs ?? DEFAULT_LIMITS.helloTimeoutMs,
+    maxErrors: options.maxErrors ?? DEFAULT_LIMITS.maxErrors,
+    maxPendingResults: options.maxPendingResults ?? DEFAULT_LIMITS.maxPendingResults,
+    maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_LIMITS.maxBufferedBytes,
+  };
+  const now = options.now ?? (() => new Date());
+  const log = options.log ?? (() => {});
+  const events = options.events ?? {};
+  const metrics: HubMetrics = createHubMetrics();
+  // Compression off: it costs far more CPU than it saves on a few-KB traceroute (STACK.md). One message
+  // per tick per socket (allowSynchronousEvents off), so a flooding agent cannot hold the loop for a whole
+  // burst while other sockets wait.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+    allowSynchronousEvents: false,
+  });
+  const sessions = new Set<AgentSession>();
+  const byToken = new Map<number, AgentSession>();
+  const byAgent = new Map<string, AgentSession>();
+  let closing = false;
+  // Store writes started by socket events, awaited on close so the store is not closed under them.
+  const storeWrites = new Set<Promise<void>>();
+  const track = (write: Promise<void>): void => {
+    storeWrites.add(write);
+    write.finally(() => storeWrites.delete(write));
+  };
+
+  const markDisconnected = (agentId: string, lastSeen: Date): void => {
+    track(
+      options.store.markDisconnected(agentId, lastSeen.toISOString()).catch((err: unknown) => {
+        log(`hub: cannot mark agent ${agentId} disconnected: ${describeError(err)}`);
+      }),
+    );
+  };
+
+  const ctx: SessionContext = {
+    limits,
+    store: options.store,
+    ingest: options.ingest,
+    metrics,
+    now,
+    log,
+    claim(session) {
+      const previous = byToken.get(session.tokenId);
+      byToken.set(session.tokenId, session);
+      if (previous && previous !== session) {
+        metrics.count('replaced', previous.agent?.id);
+        previous.close(CloseCode.replaced, 'another connection with the same token replaced this one');
+      }
+    },
+    activated(session) {
+      const agent = view(session);
+      if (!agent) return;
+      byAgent.set(agent.agentId, session);
+      events.connected?.(agent);
+    },
+    closed(session) {
+      sessions.delete(session);
+      if (byToken.get(session.tokenId) === session) byToken.delete(session.tokenId);
+      const agentId = session.agent?.id;
+      if (!agentId) return;
+      if (byAgent.get(agentId) === session) {
+        byAgent.delete(agentId);
+        log(`hub: agent ${session.agent?.name} (${agentId}) disconnected`);
+        events.disconnected?.(agentId);
+      }
+      // A connection that replaced this one has (or will have) marked the agent connected: leave it be.
+      if (byToken.has(session.tokenId)) return;
+      markDisconnected(agentId, session.lastSeen);
+    },
+    abandoned(session, agentId) {
+      if (byToken.has(session.tokenId)) return;
+      markDisconnected(agentId, now());
+    },
+    deliver(agentId, message, fallback) {
+      const current = byAgent.get(agentId);
+      (current ?? fallback).send(message);
+    },
+    resultReceived: (agentId, taskId) => events.resultReceived?.(agentId, taskId),
+    taskFailed: (agentId, taskId) => events.taskFailed?.(agentId, taskId),
+  };
+
+  async function authenticate(request: IncomingMessage): Promise<{ id: number; name: string } | string> {
+    const token = bearerToken(request.headers.authorization);
+    if (token === null)
+      return 'no token: start the agent with --token (the operator creates one: detourwatch token create)';
+    const record = await options.store.findTokenByHash(hashToken(token));
+    if (!record || record.revokedAt !== null) {
+      return 'token unknown or revoked: ask the operator for a new one (detourwatch token create)';
+    }
+    return { id: record.id, name: record.name };
+  }
+
+  function accept(
+    request: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    auth: { id: number; name: string } | string,
+  ) {
+    wss.handleUpgrade(request, socket, head, (ws) => {
+      metrics.count('connections');
+      if (typeof auth === 'string' || closing) {
+        if (typeof auth === 'string') {
+          metrics.count('authFailures');
+          log(`hub: refused a connection from ${remoteAddress(request) ?? 'an unknown address'}: ${auth}`);
+        }
+        ws.on('error', () => {});
+        const [code, reason] =
+          typeof auth === 'string' ? [CloseCode.authFailed, auth] : [1001, 'coordinator shutting down'];
+        ws.send(
+          JSON.stringify({
+            type: 'error',
+            code: code === 1001 ? 'SHUTTING_DOWN' : 'AUTH_FAILED',
+            message: reason,
+          }),
+        );
+        ws.close(code, fitCloseReason(reason));
+        return;
+      }
+      sessions.add(new AgentSession(ws, auth, remoteAddress(request), ctx));
+    });
+  }
+
+  async function heartbeat(): Promise<void> {
+    const seen: { agentId: string; lastSeen: string }[] = [];
+    for (const session of sessions) {
+      if (session.missedPongs >= MAX_MISSED_PONGS) {
+        metrics.count('heartbeatTimeouts', session.agent?.id);
+        log(
+          `hub: ${session.agent?.name ?? `token #${session.tokenId}`} missed ${MAX_MISSED_PONGS} pings; disconnecting`,
+        );
+        session.ws.terminate();
+        continue;
+      }
+      session.missedPongs += 1;
+      session.ws.ping();
+      if (session.agent && session.state === 'active') {
+        seen.push({ agentId: session.agent.id, lastSeen: session.lastSeen.toISOString() });
+      }
+    }
+    if (seen.length > 0) await options.store.touchAgents(seen);
+    // A token revoked while its agent is connected (by `detourwatch token revoke` in another process).
+    if (byToken.size === 0) return;
+    const revoked = new Set(
+      (await options.store.listTokens()).filter((t) => t.revokedAt !== null).map((t) => t.id),
+    );
+    for (const [tokenId, session] of byToken) {
+      if (revoked.has(tokenId))
+        session.refuse(CloseCode.authFailed, 'AUTH_FAILED', 'token revoked by the operator');
+    }
+  }
+
+  const timer = setInterval(() => {
+    track(heartbeat().catch((err: unknown) => log(`hub: heartbeat: ${describeError(err)}`)));
+  }, limits.heartbeatMs);
+  timer.unref();
+
+  return {
+    heartbeatMs: limits.heartbeatMs,
+    handleUpgrade(request, socket, head) {
+      socket.on('error', () => {});
+      // Only the path matters; any query is ignored. No URL parsing: hostile request lines must not throw.
+      const pathname = (request.url ?? '').split('?')[0];
+      if (pathname !== AGENT_PATH) {
+        rejectHttp(socket, '404 Not Found', `agents connect to ${AGENT_PATH}`);
+        return;
+      }
+      authenticate(request)
+        .then((auth) => accept(request, socket, head, auth))
+        .catch((err: unknown) => {
+          log(`hub: cannot check a token: ${describeError(err)}`);
+          rejectHttp(
+            socket,
+            '503 Service Unavailable',
+            'the coordinator cannot check tokens now; retry later',
+          );
+        });
+    },
+    connected: () => [...byAgent.values()].flatMap((s) => view(s) ?? []),
+    isConnected: (agentId) => byAgent.has(agentId),
+    sendTask(agentId, task) {
+      const session = byAgent.get(agentId);
+      if (!session) return false;
+      const sent = session.send(task);
+      if (sent) metrics.count('tasksSent', agentId);
+      return sent;
+    },
+    metrics: () => ({ global: metrics.global(), agent: metrics.agent }),
+    async close() {
+      closing = true;
+      clearInterval(timer);
+      const open = [...sessions];
+      await Promise.all(
+        open.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              if (s.state === 'closed') return resolve();
+              s.ws.once('close', () => resolve());
+              s.close(1001, 'coordinator shutting down');
+              // A peer that never answers the close handshake is cut off.
+              setTimeout(() => s.ws.terminate(), 2000).unref();
+            }),
+        ),
+      );
+      await Promise.all(storeWrites);
+      wss.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+/** What the hub counts. Global counters cover every socket; per-agent ones only sockets past `hello`. */
+export const HUB_COUNTERS = [
+  'connections',
+  'authFailures',
+  'versionRefused',
+  'malformed',
+  'oversized',
+  'tooManyErrors',
+  'heartbeatTimeouts',
+  'slowConsumers',
+  'replaced',
+  'resultsReceived',
+  'resultsRejected',
+  'tasksSent',
+  'tasksFailed',
+] as const;
+
+export type HubCounter = (typeof HUB_COUNTERS)[number];
+export type Counters = Record<HubCounter, number>;
+
+export interface HubMetrics {
+  count(counter: HubCounter, agentId?: string | null): void;
+  global(): Counters;
+  agent(agentId: string): Counters;
+}
+
+function zero(): Counters {
+  return Object.fromEntries(HUB_COUNTERS.map((c) => [c, 0])) as Counters;
+}
+
+/** In-memory counters since the coordinator started (a restart resets them; stored data is in the store). */
+export function createHubMetrics(): HubMetrics {
+  const all = zero();
+  const perAgent = new Map<string, Counters>();
+  return {
+    count(counter, agentId) {
+      all[counter] += 1;
+      if (!agentId) return;
+      let mine = perAgent.get(agentId);
+      if (!mine) {
+        mine = zero();
+        perAgent.set(agentId, mine);
+      }
+      mine[counter] += 1;
+    },
+    global: () => ({ ...all }),
+    agent: (agentId) => ({ ...(perAgent.get(agentId) ?? zero()) }),
+  };
+}

@@ -1,0 +1,46 @@
+import { describeError } from '../../protocol/errors.ts';
+import type { ResultMessage } from '../../protocol/messages.ts';
+import type { ResultRecord, TraceRecord } from '../store/store.ts';
+import type { Analyze, IngestAgent, ParseTraces } from './dependencies.ts';
+
+/**
+ * Parse -> geolocate -> verdict for one result, never throwing: output that does not parse, or a trace the
+ * analysis cannot judge, is still stored raw with the reason, so nothing an agent sent is lost.
+ */
+export function buildResultRecord(
+  agent: IngestAgent,
+  message: ResultMessage,
+  receivedAt: string,
+  fns: { parseTraces: ParseTraces; analyze: Analyze },
+): ResultRecord {
+  const problems: string[] = [];
+  const traces: TraceRecord[] = [];
+  let parsed: ReturnType<ParseTraces> = [];
+  try {
+    parsed = fns.parseTraces(message.output, message.engine);
+    if (parsed.length === 0) problems.push(`the ${message.engine} output holds no trace`);
+  } catch (err) {
+    problems.push(`cannot parse the ${message.engine} output: ${describeError(err)}`);
+  }
+  parsed.forEach((parsedTrace, i) => {
+    const trace = { ...parsedTrace, source: { ...parsedTrace.source, agentId: agent.id } };
+    try {
+      traces.push({ origin: 'agent', agentId: agent.id, trace, verdict: fns.analyze(trace, agent.position) });
+    } catch (err) {
+      problems.push(`trace ${i + 1}: cannot judge it: ${describeError(err)}`);
+    }
+  });
+  return {
+    resultId: message.resultId,
+    agentId: agent.id,
+    taskId: message.taskId,
+    target: message.target,
+    engine: message.engine,
+    startedAt: message.startedAt,
+    durationMs: message.durationMs,
+    receivedAt,
+    output: message.output,
+    error: problems.length > 0 ? problems.join('; ') : null,
+    traces,
+  };
+}

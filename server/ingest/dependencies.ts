@@ -1,0 +1,21 @@
+/**
+ * The pure functions ingest is given rather than imports, so the coordinator can be wired with the real
+ * parser and analysis pipeline and tests can run the same ingest path.
+ */
+import type { SourcePosition } from '../../protocol/annotated.ts';
+import type { EngineName } from '../../protocol/messages.ts';
+import type { Trace } from '../../protocol/trace.ts';
+import type { Verdict } from '../../protocol/verdict.ts';
+
+/** Geolocate and judge one trace as seen from the prober's position. */
+export type Analyze = (trace: Trace, sourcePosition: SourcePosition | null) => Verdict;
+
+/** Turn a tool's raw output into traces; the format is the engine's name. Throws DetourwatchError. */
+export type ParseTraces = (text: string, format: EngineName) => Trace[];
+
+/** What ingest needs to know about the agent a result came from. */
+export interface IngestAgent {
+  id: string;
+  /** The agent's declared location, the origin of every distance the physics measures. */
+  position: SourcePosition | null;
+}

@@ -1,0 +1,29 @@
+import type Database from 'better-sqlite3';
+import { DetourwatchError } from '../../protocol/errors.ts';
+
+/**
+ * Brings the database to the newest schema, one migration per transaction, so a crash mid-way leaves a
+ * database at a known version. Refuses a database written by a newer detourwatch rather than guess.
+ * Returns the version before and after.
+ */
+export function migrate(db: Database.Database, migrations: readonly string[]): { from: number; to: number } {
+  const from = db.pragma('user_version', { simple: true });
+  if (typeof from !== 'number' || !Number.isInteger(from) || from < 0) {
+    throw new DetourwatchError('STORE_FAILED', `the database reports schema version ${String(from)}`);
+  }
+  if (from > migrations.length) {
+    throw new DetourwatchError(
+      'STORE_FAILED',
+      `the database has schema version ${from} but this detourwatch knows only up to ${migrations.length}: ` +
+        'it was written by a newer release; upgrade detourwatch or point --data elsewhere',
+    );
+  }
+  for (let version = from; version < migrations.length; version++) {
+    const sql = migrations[version] ?? '';
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+  return { from, to: migrations.length };
+}

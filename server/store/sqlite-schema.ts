@@ -1,0 +1,107 @@
+/**
+ * The SQLite schema as an append-only list of migrations: migration i brings `PRAGMA user_version` from i
+ * to i + 1. Never edit a shipped migration; add one.
+ *
+ * Times are INTEGER milliseconds since the epoch (compact, and range scans compare numbers). Lists that are
+ * only displayed are JSON text. Query paths planned for later (incidents, the API): traces by time, by
+ * verdict and time, by agent and time, and by foreign country or ASN through `foreign_hops`, which holds
+ * only the few hops credibly abroad. `hops` has NO index on ip: at a million traces (15 million hop rows) a
+ * secondary index on a random key slows every insert; `hops` is clustered by (trace_id, ttl, seq) instead,
+ * so rows are appended and read back per trace.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE tokens (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+
+  CREATE TABLE agents (
+    id TEXT PRIMARY KEY,
+    token_id INTEGER NOT NULL UNIQUE REFERENCES tokens(id),
+    name TEXT NOT NULL,
+    lat REAL,
+    lon REAL,
+    engines TEXT NOT NULL DEFAULT '[]',
+    max_concurrent INTEGER,
+    max_per_minute INTEGER,
+    agent_version TEXT,
+    protocol_version INTEGER,
+    address TEXT,
+    connected INTEGER NOT NULL DEFAULT 0 CHECK (connected IN (0, 1)),
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL
+  );
+
+  CREATE TABLE results (
+    id INTEGER PRIMARY KEY,
+    result_id TEXT NOT NULL UNIQUE,
+    agent_id TEXT NOT NULL REFERENCES agents(id),
+    task_id TEXT,
+    target TEXT NOT NULL,
+    engine TEXT NOT NULL CHECK (engine IN ('scamper', 'mtr', 'traceroute')),
+    started_at INTEGER NOT NULL,
+    duration_ms REAL NOT NULL,
+    received_at INTEGER NOT NULL,
+    output TEXT NOT NULL,
+    error TEXT
+  );
+  CREATE INDEX results_received ON results(received_at);
+  -- Small: only results that did not parse, for the operator to look at (and to count cheaply).
+  CREATE INDEX results_with_error ON results(received_at) WHERE error IS NOT NULL;
+
+  CREATE TABLE traces (
+    id INTEGER PRIMARY KEY,
+    result_id INTEGER REFERENCES results(id),
+    origin TEXT NOT NULL CHECK (origin IN ('agent', 'import')),
+    agent_id TEXT,
+    source_ip TEXT,
+    destination_ip TEXT,
+    destination_name TEXT,
+    tool TEXT NOT NULL,
+    method TEXT NOT NULL,
+    ip_version INTEGER NOT NULL CHECK (ip_version IN (4, 6)),
+    started_at INTEGER NOT NULL,
+    verdict TEXT NOT NULL CHECK (verdict IN ('domestic', 'detour', 'foreign-endpoint', 'inconclusive')),
+    confidence TEXT CHECK (confidence IN ('confirmed', 'probable')),
+    home_country TEXT NOT NULL,
+    countries TEXT NOT NULL,
+    foreign_countries TEXT NOT NULL,
+    foreign_asns TEXT NOT NULL,
+    extra_km REAL,
+    verdict_json TEXT NOT NULL
+  );
+  CREATE INDEX traces_started ON traces(started_at);
+  CREATE INDEX traces_verdict_started ON traces(verdict, started_at);
+  CREATE INDEX traces_agent_started ON traces(agent_id, started_at);
+  CREATE INDEX traces_result ON traces(result_id);
+
+  CREATE TABLE hops (
+    trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,
+    ttl INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    ip TEXT,
+    rtt_ms REAL,
+    replies INTEGER NOT NULL,
+    status TEXT,
+    country TEXT,
+    asn INTEGER,
+    PRIMARY KEY (trace_id, ttl, seq)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE foreign_hops (
+    trace_id INTEGER NOT NULL REFERENCES traces(id) ON DELETE CASCADE,
+    ttl INTEGER NOT NULL,
+    ip TEXT NOT NULL,
+    country TEXT NOT NULL,
+    asn INTEGER,
+    confirmed INTEGER NOT NULL CHECK (confirmed IN (0, 1))
+  );
+  CREATE INDEX foreign_hops_country ON foreign_hops(country, trace_id);
+  CREATE INDEX foreign_hops_asn ON foreign_hops(asn, trace_id);
+  CREATE INDEX foreign_hops_trace ON foreign_hops(trace_id);
+  `,
+];

@@ -1,0 +1,151 @@
+/**
+ * What the coordinator keeps, behind an interface small enough that PostgreSQL can implement it later
+ * (several coordinators sharing one database). Every method is async for that reason, even though the
+ * embedded SQLite implementation answers synchronously. Times cross this interface as ISO 8601 strings.
+ */
+import type { AgentLimits, EngineName, Position } from '../../protocol/messages.ts';
+import type { ProbeMethod, Trace, TraceTool } from '../../protocol/trace.ts';
+import type { Confidence, HopStatus, Verdict, VerdictKind } from '../../protocol/verdict.ts';
+
+/** An agent credential. The token itself is never stored, only its SHA-256. */
+export interface TokenRecord {
+  id: number;
+  name: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export type RevokeOutcome = 'revoked' | 'already-revoked' | 'not-found';
+
+export interface AgentRecord {
+  id: string;
+  tokenId: number;
+  name: string;
+  location: Position | null;
+  engines: EngineName[];
+  limits: AgentLimits | null;
+  agentVersion: string | null;
+  protocolVersion: number | null;
+  /** The address the coordinator last saw the agent's socket come from. */
+  address: string | null;
+  connected: boolean;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** What an agent's `hello` (plus the socket it came on) tells the store. */
+export interface AgentHello {
+  tokenId: number;
+  name: string;
+  location: Position | null;
+  engines: EngineName[];
+  limits: AgentLimits;
+  agentVersion: string;
+  protocolVersion: number;
+  address: string | null;
+  at: string;
+}
+
+/** Where a trace came from: an agent of this network, or imported (RIPE Atlas results, a later step). */
+export type TraceOrigin = 'agent' | 'import';
+
+/** One parsed trace and its verdict, ready to store. */
+export interface TraceRecord {
+  origin: TraceOrigin;
+  agentId: string | null;
+  trace: Trace;
+  verdict: Verdict;
+}
+
+/** A raw result exactly as an agent sent it, plus what parsing made of it. Stored even when it did not parse. */
+export interface ResultRecord {
+  resultId: string;
+  agentId: string;
+  taskId: string | null;
+  target: string;
+  engine: EngineName;
+  startedAt: string;
+  durationMs: number;
+  receivedAt: string;
+  output: string;
+  /** Why (part of) the output could not be parsed or judged; null when every trace in it was. */
+  error: string | null;
+  traces: TraceRecord[];
+}
+
+/** `duplicate`: a result with this resultId was already stored; nothing was written. */
+export type WriteOutcome = 'stored' | 'duplicate';
+
+export interface TraceSummary {
+  id: number;
+  origin: TraceOrigin;
+  agentId: string | null;
+  resultId: string | null;
+  sourceIp: string | null;
+  destinationIp: string | null;
+  destinationName: string | null;
+  tool: TraceTool;
+  method: ProbeMethod;
+  startedAt: string;
+  verdict: VerdictKind;
+  confidence: Confidence | null;
+  countries: string[];
+  foreignCountries: string[];
+  foreignAsns: number[];
+}
+
+/** One responding address at one TTL (or a TTL where nothing answered: ip null). */
+export interface StoredHop {
+  ttl: number;
+  ip: string | null;
+  /** Lowest RTT among this address's replies at this TTL. */
+  rttMs: number | null;
+  /** How many probes this address answered at this TTL. */
+  replies: number;
+  status: HopStatus | null;
+  country: string | null;
+  asn: number | null;
+}
+
+export interface StoredTrace extends TraceSummary {
+  verdictDetail: Verdict;
+  hops: StoredHop[];
+}
+
+export interface StoreCounts {
+  tokens: number;
+  agents: number;
+  agentsConnected: number;
+  results: number;
+  resultsWithErrors: number;
+  traces: number;
+}
+
+export interface Store {
+  /** Where the data lives, for the startup log. */
+  readonly description: string;
+
+  createToken(name: string, hash: string, at: string): Promise<TokenRecord>;
+  listTokens(): Promise<TokenRecord[]>;
+  findTokenByHash(hash: string): Promise<TokenRecord | null>;
+  revokeToken(id: number, at: string): Promise<RevokeOutcome>;
+
+  /** Creates the token's agent on its first hello, updates it afterwards; marks it connected. */
+  recordHello(hello: AgentHello): Promise<AgentRecord>;
+  markDisconnected(agentId: string, lastSeen: string): Promise<void>;
+  touchAgents(seen: { agentId: string; lastSeen: string }[]): Promise<void>;
+  /** At startup: no agent is connected to a coordinator that was just started. */
+  markAllDisconnected(): Promise<void>;
+  getAgent(id: string): Promise<AgentRecord | null>;
+  listAgents(): Promise<AgentRecord[]>;
+
+  /** Writes every record in ONE transaction; resolves only once it is durable. Outcomes in input order. */
+  writeResults(records: ResultRecord[]): Promise<WriteOutcome[]>;
+
+  getTrace(id: number): Promise<StoredTrace | null>;
+  /** Newest first. */
+  listTraces(options: { limit: number }): Promise<TraceSummary[]>;
+  counts(): Promise<StoreCounts>;
+
+  close(): Promise<void>;
+}

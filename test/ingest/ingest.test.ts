@@ -1,0 +1,159 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ResultMessage } from '../../protocol/messages.ts';
+import type { Trace } from '../../protocol/trace.ts';
+import { buildResultRecord } from '../../server/ingest/build-record.ts';
+import type { ParseTraces } from '../../server/ingest/dependencies.ts';
+import { createIngest, type IngestReply } from '../../server/ingest/ingest.ts';
+import { parseTraces } from '../../server/parse/index.ts';
+import { openSqliteStore } from '../../server/store/sqlite-store.ts';
+import type { Store } from '../../server/store/store.ts';
+import { hashToken } from '../../server/store/tokens.ts';
+import { DETOUR_OUTPUT, DOMESTIC_OUTPUT, standInAnalyze } from '../integration/coordinator-harness.ts';
+
+let dir: string;
+let store: Store;
+let agentId: string;
+
+beforeEach(async () => {
+  dir = mkdtempSync(path.join(tmpdir(), 'detourwatch-ingest-'));
+  store = openSqliteStore({ dataDir: dir, create: true });
+  const token = await store.createToken('ingest', hashToken('x'), new Date().toISOString());
+  const agent = await store.recordHello({
+    tokenId: token.id,
+    name: 'ingest',
+    location: { lat: 40.7, lon: -74 },
+    engines: ['traceroute'],
+    limits: { maxConcurrent: 1, maxPerMinute: 1 },
+    agentVersion: '0.1.0',
+    protocolVersion: 1,
+    address: null,
+    at: new Date().toISOString(),
+  });
+  agentId = agent.id;
+});
+
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let n = 0;
+function message(output: string, resultId = `ingest-result-${++n}`): ResultMessage {
+  return {
+    type: 'result',
+    resultId,
+    taskId: null,
+    target: '192.0.2.50',
+    engine: 'traceroute',
+    output,
+    startedAt: '2026-04-01T10:00:00.000Z',
+    durationMs: 900,
+  };
+}
+
+const agent = () => ({ id: agentId, position: { lat: 40.7, lon: -74, source: 'declared' as const } });
+
+describe('building a record', () => {
+  it("judges each trace from the agent's declared position and tags it with the agent", () => {
+    const seen: unknown[] = [];
+    const record = buildResultRecord(agent(), message(DETOUR_OUTPUT), '2026-04-01T10:00:01.000Z', {
+      parseTraces,
+      analyze: (trace, position) => {
+        seen.push(position);
+        return standInAnalyze(trace, position);
+      },
+    });
+    expect(record.error).toBeNull();
+    expect(record.traces).toHaveLength(1);
+    expect(record.traces[0]?.trace.source.agentId).toBe(agentId);
+    expect(seen).toEqual([{ lat: 40.7, lon: -74, source: 'declared' }]);
+  });
+
+  it('keeps output it cannot parse, or a trace it cannot judge, with the reason', () => {
+    const fns = { parseTraces, analyze: standInAnalyze };
+    const unparsed = buildResultRecord(agent(), message('nonsense'), '2026-04-01T10:00:01.000Z', fns);
+    expect(unparsed).toMatchObject({ output: 'nonsense', traces: [] });
+    expect(unparsed.error).toMatch(/^cannot parse the traceroute output: /);
+    const unjudged = buildResultRecord(agent(), message(DOMESTIC_OUTPUT), '2026-04-01T10:00:01.000Z', {
+      parseTraces,
+      analyze: () => {
+        throw new Error('database lookup failed');
+      },
+    });
+    expect(unjudged.traces).toEqual([]);
+    expect(unjudged.error).toBe('trace 1: cannot judge it: database lookup failed');
+  });
+});
+
+function collect(): { replies: Map<string, IngestReply[]>; reply: (id: string) => (r: IngestReply) => void } {
+  const replies = new Map<string, IngestReply[]>();
+  return {
+    replies,
+    reply: (id) => (r) => replies.set(id, [...(replies.get(id) ?? []), r]),
+  };
+}
+
+describe('the batching ingest', () => {
+  it('writes a full batch at once and answers every result after the write', async () => {
+    const ingest = createIngest({
+      store,
+      parseTraces,
+      analyze: standInAnalyze,
+      batchMs: 60_000,
+      batchMax: 5,
+    });
+    const { replies, reply } = collect();
+    const ids = Array.from({ length: 5 }, (_, i) => `batch-${i}-abcdef`);
+    for (const id of ids.slice(0, 4)) ingest.submit(agent(), message(DOMESTIC_OUTPUT, id), reply(id));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(replies.size).toBe(0);
+    expect(ingest.pending()).toBe(4);
+    const last = ids[4] ?? '';
+    ingest.submit(agent(), message(DOMESTIC_OUTPUT, last), reply(last));
+    await expect.poll(() => replies.size).toBe(5);
+    expect([...replies.values()].flat()).toEqual(ids.map(() => ({ status: 'stored' })));
+    expect(ingest.stats()).toMatchObject({ stored: 5, batches: 1 });
+    await ingest.close();
+  });
+
+  it('close() writes what is pending, then refuses new results', async () => {
+    const ingest = createIngest({ store, parseTraces, analyze: standInAnalyze, batchMs: 60_000 });
+    const { replies, reply } = collect();
+    ingest.submit(agent(), message(DOMESTIC_OUTPUT, 'pending-at-close'), reply('pending-at-close'));
+    await ingest.close();
+    expect(replies.get('pending-at-close')).toEqual([{ status: 'stored' }]);
+    ingest.submit(agent(), message(DOMESTIC_OUTPUT, 'after-close-1'), reply('after-close-1'));
+    expect(replies.get('after-close-1')?.[0]).toHaveProperty('error');
+    expect((await store.counts()).results).toBe(1);
+  });
+
+  it('a result whose traces cannot be written is stored raw; the rest of its batch is unaffected', async () => {
+    // A trace the store's schema refuses (ip_version must be 4 or 6): written raw, with the reason.
+    const poisoned: ParseTraces = (text, format): Trace[] =>
+      parseTraces(text, format).map((t) => (text.includes('203.0.113.7') ? { ...t, ipVersion: 5 as 4 } : t));
+    const ingest = createIngest({ store, parseTraces: poisoned, analyze: standInAnalyze, batchMs: 5 });
+    const { replies, reply } = collect();
+    ingest.submit(agent(), message(DETOUR_OUTPUT, 'poisoned-0001'), reply('poisoned-0001'));
+    ingest.submit(agent(), message(DOMESTIC_OUTPUT, 'healthy-00001'), reply('healthy-00001'));
+    await ingest.close();
+    expect(replies.get('poisoned-0001')).toEqual([{ status: 'stored' }]);
+    expect(replies.get('healthy-00001')).toEqual([{ status: 'stored' }]);
+    expect(await store.counts()).toMatchObject({ results: 2, resultsWithErrors: 1, traces: 1 });
+  });
+
+  it('when the store fails, every result gets an error (the agent keeps it and sends it again)', async () => {
+    const ingest = createIngest({ store, parseTraces, analyze: standInAnalyze, batchMs: 5 });
+    const { replies, reply } = collect();
+    await store.close();
+    ingest.submit(agent(), message(DOMESTIC_OUTPUT, 'store-down-01'), reply('store-down-01'));
+    await ingest.close();
+    expect(replies.get('store-down-01')?.[0]).toMatchObject({
+      error: expect.stringMatching(/could not store/),
+    });
+    expect(ingest.stats().failed).toBe(1);
+    store = openSqliteStore({ dataDir: dir, create: false });
+  });
+});
