@@ -95,6 +95,7 @@ export const serveCommand: Command = {
       kmPerMs: config.kmPerMs,
       lookUpDocumentation: config.lookUpDocumentation,
     });
+    analyzer.preload();
     const store = openSqliteStore({ dataDir: config.dataDir, create: true });
     let coordinator: Coordinator;
     try {

@@ -153,7 +153,9 @@ function position(v: unknown): Position | null {
 
 /** Parses one frame's text; throws PROTOCOL_INVALID with a message naming the offending field. */
 function parseFrame(text: string): Json {
-  if (text.length > MAX_MESSAGE_BYTES) fail(`message larger than ${MAX_MESSAGE_BYTES} bytes`);
+  if (text.length > MAX_MESSAGE_BYTES || Buffer.byteLength(text) > MAX_MESSAGE_BYTES) {
+    fail(`message larger than ${MAX_MESSAGE_BYTES} bytes`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

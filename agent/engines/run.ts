@@ -1,12 +1,16 @@
 import { DetourwatchError } from '../../protocol/errors.ts';
+import { MAX_MESSAGE_BYTES } from '../../protocol/messages.ts';
 import type { IpVersion } from '../../protocol/trace.ts';
 import { describeToolFailure, runTool, type ToolRunner } from './exec.ts';
 import { ENGINES } from './registry.ts';
 import { type HostLookup, resolveTarget, systemLookup } from './resolve.ts';
 import type { EngineName, EngineResult, ProbeProtocol } from './types.ts';
 
-/** Largest output kept from one trace: a 255-hop scamper trace with 3 replies a hop is under 200 KB. */
-const MAX_OUTPUT_BYTES = 2 * 1024 * 1024;
+/**
+ * Largest output kept from one trace (a 255-hop scamper trace with 3 replies a hop is under 200 KB), leaving room
+ * in one protocol frame for the result's other fields.
+ */
+const MAX_OUTPUT_BYTES = MAX_MESSAGE_BYTES - 64 * 1024;
 const DEFAULT_MAX_HOPS = 30;
 
 export interface RunTraceOptions {

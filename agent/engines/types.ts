@@ -1,9 +1,8 @@
+/** The tools the agent can run: named once, in the wire contract the coordinator validates against. */
+import type { EngineName } from '../../protocol/messages.ts';
 import type { IpVersion, ProbeMethod } from '../../protocol/trace.ts';
 
-export const ENGINE_NAMES = ['scamper', 'mtr', 'traceroute'] as const;
-
-/** A traceroute tool the agent can run. */
-export type EngineName = (typeof ENGINE_NAMES)[number];
+export { ENGINE_NAMES, type EngineName } from '../../protocol/messages.ts';
 
 /** The parser format that reads an engine's output (see server/parse). */
 export type EngineFormat = 'scamper' | 'mtr' | 'traceroute';

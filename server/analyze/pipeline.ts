@@ -34,6 +34,8 @@ export interface Analyzer {
   annotateAndJudge(trace: Trace, sourcePosition: SourcePosition | null): Analysis;
   /** Lines for a startup log: which databases and settings are in force. */
   describe(): string[];
+  /** Loads lazily loaded tables now, so a server's first trace does not stall every agent. */
+  preload(): void;
 }
 
 export function analyzerFrom(locator: Locator, homeCountry: string, kmPerMs: number): Analyzer {
@@ -45,6 +47,7 @@ export function analyzerFrom(locator: Locator, homeCountry: string, kmPerMs: num
   return {
     annotateAndJudge,
     analyze: (trace, sourcePosition) => annotateAndJudge(trace, sourcePosition).verdict,
+    preload: () => locator.preload(),
     describe: () => [
       ...locator.describe(),
       `home country ${homeCountry}; distance bound ${kmPerMs} km per ms of RTT`,

@@ -251,6 +251,10 @@ export function openEmbeddedAsnRanges(): AsnSource {
       const words = addressWords(address, ipVersion);
       return words === null ? null : load(ipVersion).lookup(words);
     },
+    preload() {
+      load(4);
+      load(6);
+    },
     describe: () =>
       ([4, 6] as const).map((v) => {
         const loaded = tables[v];

@@ -30,6 +30,8 @@ export interface Locator {
   annotate(trace: Trace, sourcePosition?: SourcePosition | null): AnnotatedTrace;
   /** Lines for startup logs: which databases are in use. */
   describe(): string[];
+  /** Loads lazily loaded tables now (a server calls it before taking traffic). */
+  preload(): void;
 }
 
 /** Distinct addresses kept; a long-running coordinator sees far more, so the cache starts over when full. */
@@ -77,7 +79,12 @@ export function locatorFrom(city: CitySource, asn: AsnSource, lookUpDocumentatio
   };
 
   const options = `documentation ranges: ${lookUpDocumentation ? 'looked up (test/lab mode)' : 'never looked up'}`;
-  return { locate, annotate, describe: () => [...city.describe(), ...asn.describe(), options] };
+  return {
+    locate,
+    annotate,
+    describe: () => [...city.describe(), ...asn.describe(), options],
+    preload: () => asn.preload?.(),
+  };
 }
 
 function derivedSource(trace: Trace, addresses: Record<string, AddressInfo>): SourcePosition | null {

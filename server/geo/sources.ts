@@ -15,4 +15,6 @@ export interface CitySource {
 export interface AsnSource {
   lookup(address: string, version: IpVersion): AsnInfo | null;
   describe(): string[];
+  /** Loads what would otherwise load on first use (a server must not stall its first request). */
+  preload?(): void;
 }
