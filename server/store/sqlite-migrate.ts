@@ -20,10 +20,13 @@ export function migrate(db: Database.Database, migrations: readonly string[]): {
   }
   for (let version = from; version < migrations.length; version++) {
     const sql = migrations[version] ?? '';
+    // IMMEDIATE takes the write lock before reading the version again: two processes opening a fresh
+    // data directory at once (serve and token create) must not both run the same step.
     db.transaction(() => {
+      if (db.pragma('user_version', { simple: true }) !== version) return;
       db.exec(sql);
       db.pragma(`user_version = ${version + 1}`);
-    })();
+    }).immediate();
   }
   return { from, to: migrations.length };
 }

@@ -12,16 +12,19 @@ import { MIGRATIONS } from './sqlite-schema.ts';
 import type {
   AgentHello,
   AgentRecord,
+  ImportRecord,
   ResultRecord,
   RevokeOutcome,
   Store,
   StoreCounts,
   StoredTrace,
   TokenRecord,
+  TraceHook,
   TraceOrigin,
   TraceRecord,
   TraceSummary,
   WriteOutcome,
+  WrittenTrace,
 } from './store.ts';
 
 export const DATABASE_FILE = 'detourwatch.sqlite';
@@ -159,7 +162,7 @@ function openDatabase(file: string, create: boolean): Database.Database {
  * a crash of this process; after an OS crash or power loss the last few commits may roll back although they
  * were acknowledged. That is NORMAL's documented trade-off against FULL, taken for ingest speed.
  */
-export function openSqliteStore(options: SqliteStoreOptions): Store {
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const dir = path.resolve(options.dataDir);
   const file = path.join(dir, DATABASE_FILE);
   if (!options.create && !existsSync(file)) {
@@ -180,11 +183,12 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   }
   const db = openDatabase(file, options.create);
   try {
+    // `token create` and `serve` share the file: wait for the other's write instead of failing at once
+    // (first, so that switching to WAL waits too).
+    db.pragma('busy_timeout = 5000');
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    // `token create` and `serve` share the file: wait for the other's write instead of failing at once.
-    db.pragma('busy_timeout = 5000');
     migrate(db, MIGRATIONS);
   } catch (err) {
     db.close();
@@ -227,11 +231,12 @@ function prepareStatements(db: Database.Database) {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     insertTrace: db.prepare(
-      `INSERT INTO traces (result_id, origin, agent_id, source_ip, destination_ip, destination_name, tool, method,
-       ip_version, started_at, verdict, confidence, home_country, countries, foreign_countries, foreign_asns,
-       extra_km, verdict_json)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO traces (result_id, origin, agent_id, source_ip, destination_ip, destination_name,
+       tool, method, ip_version, started_at, verdict, confidence, home_country, countries, foreign_countries,
+       foreign_asns, extra_km, verdict_json, source_lat, source_lon, path_asns, import_key)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
+    importKeyKnown: db.prepare('SELECT 1 FROM traces WHERE import_key = ?').pluck(),
     insertHop: db.prepare(
       `INSERT INTO hops (trace_id, ttl, seq, ip, rtt_ms, replies, status, country, asn)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -263,10 +268,11 @@ function prepareStatements(db: Database.Database) {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
-class SqliteStore implements Store {
+export class SqliteStore implements Store {
   readonly description: string;
   readonly #db: Database.Database;
   readonly #s: Statements;
+  #hook: TraceHook | null = null;
 
   constructor(db: Database.Database, file: string) {
     this.#db = db;
@@ -339,11 +345,53 @@ class SqliteStore implements Store {
     return (this.#s.listAgents.all() as AgentRow[]).map(agentRecord);
   }
 
-  async writeResults(records: ResultRecord[]): Promise<WriteOutcome[]> {
-    return this.#db.transaction(() => records.map((r) => this.#writeResult(r)))();
+  /**
+   * The connection itself, for the history queries (incidents, detours, exports) that read with SQL this
+   * interface does not model. Not part of `Store`: a PostgreSQL store would bring its own.
+   */
+  get database(): Database.Database {
+    return this.#db;
   }
 
-  #writeResult(r: ResultRecord): WriteOutcome {
+  setTraceHook(hook: TraceHook | null): void {
+    this.#hook = hook;
+  }
+
+  /** Runs `write` in one transaction with the trace hook, then what the hook left for after the commit. */
+  #withHook<T>(write: (written: WrittenTrace[]) => T): T {
+    let after: (() => void) | undefined;
+    const result = this.#db.transaction(() => {
+      const written: WrittenTrace[] = [];
+      const value = write(written);
+      if (this.#hook && written.length > 0) after = this.#hook(written);
+      return value;
+    })();
+    after?.();
+    return result;
+  }
+
+  async writeResults(records: ResultRecord[]): Promise<WriteOutcome[]> {
+    return this.#withHook((written) => records.map((r) => this.#writeResult(r, written)));
+  }
+
+  async knownImportKeys(keys: readonly string[]): Promise<Set<string>> {
+    return new Set(keys.filter((k) => this.#s.importKeyKnown.get(k) !== undefined));
+  }
+
+  async writeImported(records: readonly ImportRecord[]): Promise<number> {
+    return this.#withHook((written) => {
+      let stored = 0;
+      for (const r of records) {
+        // Checked inside the write transaction, so no other writer can store the key in between.
+        if (this.#s.importKeyKnown.get(r.importKey) !== undefined) continue;
+        this.#writeTrace(null, r, null, written, r.importKey);
+        stored++;
+      }
+      return stored;
+    });
+  }
+
+  #writeResult(r: ResultRecord, written: WrittenTrace[]): WriteOutcome {
     const inserted = this.#s.insertResult.run(
       r.resultId,
       r.agentId,
@@ -357,14 +405,26 @@ class SqliteStore implements Store {
       r.error,
     );
     if (inserted.changes === 0) return 'duplicate';
-    for (const t of r.traces) this.#writeTrace(Number(inserted.lastInsertRowid), t, r.startedAt);
+    for (const t of r.traces) this.#writeTrace(Number(inserted.lastInsertRowid), t, r.startedAt, written);
     return 'stored';
   }
 
-  #writeTrace(resultRowId: number, record: TraceRecord, fallbackStart: string): void {
+  /** Writes one trace with its hops and foreign hops, and notes it for the trace hook. */
+  #writeTrace(
+    resultRowId: number | null,
+    record: TraceRecord,
+    fallbackStart: string | null,
+    written: WrittenTrace[],
+    importKey: string | null = null,
+  ): void {
     const { trace, verdict: v } = record;
     // A tool's own start time is untrusted text: fall back to the agent's (validated) one.
     const ownStart = Date.parse(trace.startedAt ?? '');
+    if (Number.isNaN(ownStart) && fallbackStart === null) {
+      throw new DetourwatchError('STORE_FAILED', 'an imported trace without a start time cannot be stored');
+    }
+    const startedAt = Number.isNaN(ownStart) ? ms(fallbackStart ?? '') : ownStart;
+    const position = record.sourcePosition ?? null;
     const { lastInsertRowid } = this.#s.insertTrace.run(
       resultRowId,
       record.origin,
@@ -375,7 +435,7 @@ class SqliteStore implements Store {
       trace.tool,
       trace.method,
       trace.ipVersion,
-      Number.isNaN(ownStart) ? ms(fallbackStart) : ownStart,
+      startedAt,
       v.verdict,
       v.confidence,
       v.homeCountry,
@@ -384,6 +444,10 @@ class SqliteStore implements Store {
       JSON.stringify(v.foreignAsns),
       v.extraKm,
       JSON.stringify(v),
+      position?.lat ?? null,
+      position?.lon ?? null,
+      record.pathAsns ? JSON.stringify(record.pathAsns) : null,
+      importKey,
     );
     for (const h of hopRows(trace, v)) {
       this.#s.insertHop.run(
@@ -401,6 +465,7 @@ class SqliteStore implements Store {
     for (const f of foreignHopRows(v)) {
       this.#s.insertForeignHop.run(lastInsertRowid, f.ttl, f.ip, f.country, f.asn, f.confirmed ? 1 : 0);
     }
+    written.push({ traceId: Number(lastInsertRowid), record, startedAt });
   }
 
   async getTrace(id: number): Promise<StoredTrace | null> {
