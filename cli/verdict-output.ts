@@ -71,6 +71,9 @@ export function verdictTable(trace: Trace, verdict: Verdict, input: string, wher
         `${Math.round(r.claimedKm)} km away; ${by} allows at most ${Math.round(r.maxKm)} km`,
     );
   }
-  out.push("(~ after a country: placed only at the country's centroid)", '');
+  if (verdict.hops.some((h) => h.precision === 'country')) {
+    out.push("(~ after a country: the database places it only at the country's centroid)");
+  }
+  out.push('');
   return out.join('\n');
 }
