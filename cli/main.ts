@@ -19,6 +19,18 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'create, list or revoke agent tokens',
     load: async () => (await import('./token.ts')).tokenCommand,
   },
+  detours: {
+    summary: 'list or export detour verdicts (from the store or a coordinator)',
+    load: async () => (await import('./detours.ts')).detoursCommand,
+  },
+  incidents: {
+    summary: 'list detour incidents, or show one with its evidence',
+    load: async () => (await import('./incidents.ts')).incidentsCommand,
+  },
+  import: {
+    summary: 'import RIPE Atlas traceroute results into the store',
+    load: async () => (await import('./import.ts')).importCommand,
+  },
 };
 
 export function helpText(): string {

@@ -9,6 +9,8 @@ import {
   type ServeConfig,
 } from '../server/config/serve-config.ts';
 import { type Coordinator, startCoordinator } from '../server/coordinator.ts';
+import { HISTORY_USAGE, loadHistoryConfig } from '../server/history/history-options.ts';
+import { type HistoryService, startHistory } from '../server/history/history-service.ts';
 import { parseTraces } from '../server/parse/index.ts';
 import { openSqliteStore } from '../server/store/sqlite-store.ts';
 import type { CliIo, Command } from './io.ts';
@@ -40,6 +42,7 @@ function banner(
   analysis: string[],
   coordinator: Coordinator,
   targets: number,
+  history: string[],
 ): string[] {
   const schedule = config.schedule
     ? `each agent traces each target every ${formatDuration(config.intervalMs)}`
@@ -51,6 +54,7 @@ function banner(
     ...analysis.map((line) => `analysis: ${line}`),
     `targets: ${targets} from ${source} ${config.targetsFile}, plus connected agents with public addresses`,
     `schedule: ${schedule}`,
+    ...history.map((line) => `history: ${line}`),
     ...howToConnect(config, coordinator),
     '',
     `agents connect to ${coordinator.agentUrl}`,
@@ -83,9 +87,11 @@ function untilStopped(coordinator: Coordinator, say: (line: string) => void): Pr
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the coordinator: HTTP API, agent endpoint, ingest and store',
-  usage: SERVE_USAGE,
+  usage: `${SERVE_USAGE}
+${HISTORY_USAGE}`,
   async run(args: string[], io: CliIo): Promise<number> {
-    const config = loadServeConfig(args, process.env);
+    const { config: historyConfig, rest } = loadHistoryConfig(args, process.env);
+    const config = loadServeConfig(rest, process.env);
     const say = (line: string) => io.stdout.write(`${line}\n`);
     const log = (line: string) => say(`${new Date().toISOString()} ${line}`);
     const analyzer = createAnalyzer({
@@ -98,7 +104,9 @@ export const serveCommand: Command = {
     analyzer.preload();
     const store = openSqliteStore({ dataDir: config.dataDir, create: true });
     let coordinator: Coordinator;
+    let history: HistoryService | null = null;
     try {
+      history = startHistory({ store, ...historyConfig, log });
       coordinator = await startCoordinator({
         store,
         analyze: analyzer.analyze,
@@ -111,15 +119,22 @@ export const serveCommand: Command = {
         intervalMs: config.intervalMs,
         heartbeatMs: config.heartbeatMs,
         log,
+        history: history.routes,
       });
     } catch (err) {
+      await history?.close();
       await store.close();
       throw err;
     }
-    say(banner(config, analyzer.describe(), coordinator, coordinator.targetCount()).join('\n'));
+    say(
+      banner(config, analyzer.describe(), coordinator, coordinator.targetCount(), history.describe()).join(
+        '\n',
+      ),
+    );
     const signal = await untilStopped(coordinator, log);
     log(`${signal}: shutting down (writing pending results, closing agent connections)`);
     await coordinator.close();
+    await history.close();
     await store.close();
     log('stopped');
     return 0;

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { DetourwatchError, describeError } from '../protocol/errors.ts';
 import { createApp } from './http/app.ts';
+import type { HistoryRouteDeps } from './http/routes-history.ts';
 import { AGENT_PATH, createHub, type Hub } from './hub/hub.ts';
 import type { SessionLimits } from './hub/session.ts';
 import type { Analyze, ParseTraces } from './ingest/dependencies.ts';
@@ -29,6 +30,8 @@ export interface CoordinatorOptions extends Partial<SessionLimits> {
   batchMs?: number;
   batchMax?: number;
   log?: (line: string) => void;
+  /** The operators' history API (server/history/history-service.ts); without it, only the plain trace list. */
+  history?: HistoryRouteDeps;
 }
 
 export interface Coordinator {
@@ -110,7 +113,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   });
   hubRef = hub;
   const startedAt = new Date();
-  const app = createApp({ store, hub, scheduler, ingest, startedAt, now: () => new Date() }, log);
+  const app = createApp(
+    { store, hub, scheduler, ingest, startedAt, now: () => new Date(), history: options.history },
+    log,
+  );
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
   let port: number;

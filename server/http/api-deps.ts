@@ -2,6 +2,7 @@ import type { Hub } from '../hub/hub.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { Scheduler } from '../schedule/scheduler.ts';
 import type { Store } from '../store/store.ts';
+import type { HistoryRouteDeps } from './routes-history.ts';
 
 /** What the HTTP routes read and drive. */
 export interface ApiDeps {
@@ -11,4 +12,6 @@ export interface ApiDeps {
   ingest: Pick<Ingest, 'stats' | 'pending'>;
   startedAt: Date;
   now: () => Date;
+  /** The operators' history API (traces, detours, incidents, exports); the plain trace list without it. */
+  history?: HistoryRouteDeps;
 }

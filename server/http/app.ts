@@ -1,8 +1,10 @@
 import { Hono } from 'hono';
 import type { ApiDeps } from './api-deps.ts';
 import { apiError } from './api-error.ts';
+import { openApiRoutes } from './openapi.ts';
 import { agentRoutes } from './routes-agents.ts';
 import { healthRoutes } from './routes-health.ts';
+import { historyRoutes } from './routes-history.ts';
 import { measurementRoutes } from './routes-measurements.ts';
 import { traceRoutes } from './routes-traces.ts';
 
@@ -12,7 +14,14 @@ export function createApp(deps: ApiDeps, log: (line: string) => void): Hono {
   app.route('/', healthRoutes(deps));
   app.route('/', agentRoutes(deps));
   app.route('/', measurementRoutes(deps));
-  app.route('/', traceRoutes(deps));
+  if (deps.history) {
+    // Serves /api/v1/traces too, filtered and paged; the OpenAPI document describes this full set.
+    app.route('/', historyRoutes(deps.history));
+    // Mounted last: it lists the map's routes when they are mounted above.
+    app.route('/', openApiRoutes({ map: app.routes.some((r) => r.path.startsWith('/api/v1/map/')) }));
+  } else {
+    app.route('/', traceRoutes(deps));
+  }
   app.notFound((c) => apiError(c, 404, 'NOT_FOUND', `no route ${c.req.method} ${c.req.path}`));
   app.onError((err, c) => {
     log(`http: ${c.req.method} ${c.req.path}: ${err.stack ?? err.message}`);

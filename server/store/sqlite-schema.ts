@@ -104,4 +104,80 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX foreign_hops_asn ON foreign_hops(asn, trace_id);
   CREATE INDEX foreign_hops_trace ON foreign_hops(trace_id);
   `,
+  // 1: the operators' history (server/incidents, server/history, server/alerts, server/import, server/retention):
+  // incidents and their evidence, per-pair baselines, webhook deliveries, the key that makes imports
+  // idempotent, and what retention has purged (partial indexes over what is still kept, so purging never
+  // rescans what is gone).
+  `
+  CREATE TABLE incidents (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    agent_id TEXT,
+    destination_prefix TEXT NOT NULL,
+    countries TEXT NOT NULL,
+    asns TEXT NOT NULL,
+    first_seen INTEGER NOT NULL,
+    last_seen INTEGER NOT NULL,
+    trace_count INTEGER NOT NULL,
+    confirmed_count INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('open', 'closed')),
+    closed_at INTEGER,
+    last_clear_at INTEGER,
+    first_trace_id INTEGER NOT NULL,
+    last_trace_id INTEGER NOT NULL
+  );
+  CREATE INDEX incidents_key ON incidents(key, last_seen);
+  CREATE INDEX incidents_pair ON incidents(subject, destination_prefix, last_seen);
+  CREATE INDEX incidents_open ON incidents(last_seen) WHERE state = 'open';
+
+  CREATE TABLE incident_traces (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    trace_id INTEGER NOT NULL REFERENCES traces(id),
+    PRIMARY KEY (incident_id, trace_id)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX incident_traces_trace ON incident_traces(trace_id);
+
+  CREATE TABLE baselines (
+    id INTEGER PRIMARY KEY,
+    subject TEXT NOT NULL,
+    target TEXT NOT NULL,
+    agent_id TEXT,
+    normal_json TEXT,
+    latest_json TEXT NOT NULL,
+    changed INTEGER NOT NULL CHECK (changed IN (0, 1)),
+    UNIQUE (subject, target)
+  );
+  CREATE INDEX baselines_agent ON baselines(agent_id);
+
+  CREATE TABLE history_state (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE webhook_deliveries (
+    id INTEGER PRIMARY KEY,
+    event TEXT NOT NULL,
+    incident_id INTEGER,
+    url TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed', 'dropped')),
+    attempts INTEGER NOT NULL,
+    http_status INTEGER,
+    last_error TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+
+  ALTER TABLE traces ADD COLUMN import_key TEXT;
+  CREATE UNIQUE INDEX traces_import_key ON traces(import_key) WHERE import_key IS NOT NULL;
+  ALTER TABLE traces ADD COLUMN hops_purged_at INTEGER;
+  -- Where the prober was when it measured (the agent's declared location, or the Atlas probe's), and the
+  -- path's ASNs in order (JSON), which the verdict alone does not keep: what baselines compare.
+  ALTER TABLE traces ADD COLUMN source_lat REAL;
+  ALTER TABLE traces ADD COLUMN source_lon REAL;
+  ALTER TABLE traces ADD COLUMN path_asns TEXT;
+  CREATE INDEX traces_hops_kept ON traces(started_at) WHERE hops_purged_at IS NULL;
+  CREATE INDEX traces_verdict_id ON traces(verdict);
+  CREATE INDEX results_output_kept ON results(received_at) WHERE output <> '';
+`,
 ];

@@ -46,7 +46,7 @@ export interface AgentHello {
   at: string;
 }
 
-/** Where a trace came from: an agent of this network, or imported (RIPE Atlas results, a later step). */
+/** Where a trace came from: an agent of this network, or imported (RIPE Atlas results: tool `atlas`). */
 export type TraceOrigin = 'agent' | 'import';
 
 /** One parsed trace and its verdict, ready to store. */
@@ -55,7 +55,30 @@ export interface TraceRecord {
   agentId: string | null;
   trace: Trace;
   verdict: Verdict;
+  /** Where the prober was (an Atlas probe's location); agents' traces take the agent's location. */
+  sourcePosition?: { lat: number; lon: number } | null;
+  /** The path's ASNs in order, from the annotated trace; what baselines compare. */
+  pathAsns?: number[] | null;
 }
+
+/** An imported trace: `importKey` identifies it, so importing the same results twice stores them once. */
+export interface ImportRecord extends TraceRecord {
+  importKey: string;
+}
+
+/** A trace just written, with its row id, as the store hands it to the trace hook. */
+export interface WrittenTrace {
+  traceId: number;
+  record: TraceRecord;
+  /** Epoch ms, as stored. */
+  startedAt: number;
+}
+
+/**
+ * Called inside the transaction that wrote the traces (so what it derives, incidents and baselines, commits
+ * or rolls back with them); what it returns runs after the commit (alerts must not go out for a rollback).
+ */
+export type TraceHook = (written: readonly WrittenTrace[]) => (() => void) | undefined;
 
 /** A raw result exactly as an agent sent it, plus what parsing made of it. Stored even when it did not parse. */
 export interface ResultRecord {
@@ -141,6 +164,12 @@ export interface Store {
 
   /** Writes every record in ONE transaction; resolves only once it is durable. Outcomes in input order. */
   writeResults(records: ResultRecord[]): Promise<WriteOutcome[]>;
+  /** Of these import keys, those already stored. */
+  knownImportKeys(keys: readonly string[]): Promise<Set<string>>;
+  /** Writes imported traces in ONE transaction, skipping keys already stored; resolves with how many were new. */
+  writeImported(records: readonly ImportRecord[]): Promise<number>;
+  /** Derives more from each trace as it is stored (incidents, baselines); null removes the hook. */
+  setTraceHook(hook: TraceHook | null): void;
 
   getTrace(id: number): Promise<StoredTrace | null>;
   /** Newest first. */

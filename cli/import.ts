@@ -1,0 +1,196 @@
+import { createReadStream, statSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { DetourwatchError, describeError } from '../protocol/errors.ts';
+import { createAnalyzer } from '../server/analyze/pipeline.ts';
+import { dataDirFrom } from '../server/config/serve-config.ts';
+import { startHistory } from '../server/history/history-service.ts';
+import { parseDuration } from '../server/history/param-parsers.ts';
+import { type AtlasImportReport, importAtlas, storeImportSink } from '../server/import/atlas-import.ts';
+import {
+  type ProbeLocations,
+  parseProbeLocation,
+  readProbeArchive,
+} from '../server/import/probe-locations.ts';
+import { progressLine } from '../server/import/progress-line.ts';
+import { DEFAULT_QUIET_MS } from '../server/incidents/tracker.ts';
+import { openSqliteStore } from '../server/store/sqlite-store.ts';
+import type { CliIo, Command } from './io.ts';
+
+const USAGE = `Usage: detourwatch import atlas FILE|- [options]
+
+Imports public RIPE Atlas traceroute results (a JSON array as the API downloads them, or NDJSON, one result
+a line; - reads standard input), streamed. Each result is judged like an agent's trace, from its probe's
+location; incidents are updated. Results already imported (same msm_id, prb_id and timestamp) are skipped,
+so importing a file twice adds nothing.
+
+  --data DIR                the store to import into (default ./data)             DETOURWATCH_DATA
+  --probe-archive FILE      probe locations: a RIPE Atlas probe archive ({"objects": [...]}, or one probe
+                            a line), e.g. https://ftp.ripe.net/ripe/atlas/probes/archive/
+  --probe-location ID=LAT,LON
+                            one probe's location; repeat; wins over the archive
+  --city-db PATH            a GeoIP2/GeoLite2 City .mmdb (default: the embedded GeoLite2 City)
+  --asn-db PATH             an ASN database (default: the embedded one)
+  --home-country CC         the country whose domestic paths are watched (default US)
+  --km-per-ms N             distance bound per millisecond of RTT (default 100)
+  --incident-quiet DUR      an incident closes after this long without a detour (default 2h)
+  --look-up-documentation   test networks only: look documentation addresses up in the databases
+
+Without a probe's location its results are measured from where the databases place its source address;
+a probe behind NAT (a private source address) then has no position and its results are inconclusive.`;
+
+function parse(args: string[]) {
+  return parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      'probe-archive': { type: 'string' },
+      'probe-location': { type: 'string', multiple: true },
+      'city-db': { type: 'string' },
+      'asn-db': { type: 'string' },
+      'home-country': { type: 'string' },
+      'km-per-ms': { type: 'string' },
+      'incident-quiet': { type: 'string' },
+      'look-up-documentation': { type: 'boolean' },
+    },
+  });
+}
+
+/** A file's bytes, or stdin; the size when known (for the progress bar). */
+function openInput(
+  file: string,
+  io: CliIo,
+): { input: AsyncIterable<string | Uint8Array>; size: number | null; name: string } {
+  if (file === '-') return { input: io.stdin, size: null, name: 'standard input' };
+  let size: number;
+  try {
+    const stat = statSync(file);
+    if (!stat.isFile()) throw new Error('not a regular file');
+    size = stat.size;
+  } catch (err) {
+    throw new DetourwatchError('INPUT_UNREADABLE', `cannot read ${file}: ${describeError(err)}`);
+  }
+  return { input: createReadStream(file), size, name: file };
+}
+
+async function probeLocations(
+  archive: string | undefined,
+  options: string[],
+  io: CliIo,
+): Promise<ProbeLocations> {
+  const locations: ProbeLocations = new Map();
+  if (archive !== undefined) {
+    const { input, name } = openInput(archive, io);
+    const report = await readProbeArchive(input, name);
+    for (const [id, pos] of report.locations) locations.set(id, pos);
+    io.stderr.write(
+      `probe archive ${name}: ${report.probes} probes, ${report.locations.size} located, ${report.withoutLocation} without a location\n`,
+    );
+  }
+  for (const text of options) {
+    const [id, pos] = parseProbeLocation(text);
+    locations.set(id, pos);
+  }
+  return locations;
+}
+
+function summary(report: AtlasImportReport, seconds: number): string {
+  const v = report.verdicts;
+  const lines = [
+    `read ${report.values} results (${report.traces} traces) in ${seconds.toFixed(1)} s`,
+    `imported ${report.imported} new, ${report.duplicates} already stored, ${report.failed} failed`,
+    `verdicts of the new: ${v.detour} detour, ${v.domestic} domestic, ${v['foreign-endpoint']} foreign-endpoint, ${v.inconclusive} inconclusive`,
+  ];
+  if (report.withoutLocation > 0) {
+    lines.push(
+      `${report.withoutLocation} new traces came from probes without a known location (see --probe-archive): ` +
+        'judged from where the databases place their source address, if anywhere',
+    );
+  }
+  for (const e of report.errors) lines.push(`  problem: ${e}`);
+  if (report.failed > report.errors.length)
+    lines.push(`  ... and ${report.failed - report.errors.length} more problems`);
+  return `${lines.join('\n')}\n`;
+}
+
+export const importCommand: Command = {
+  name: 'import',
+  summary: 'import RIPE Atlas traceroute results into the store',
+  usage: USAGE,
+  async run(args: string[], io: CliIo): Promise<number> {
+    let parsed: ReturnType<typeof parse>;
+    try {
+      parsed = parse(args);
+    } catch (err) {
+      throw new DetourwatchError('USAGE', `${(err as Error).message}\n\n${USAGE}`);
+    }
+    const { values, positionals } = parsed;
+    const [kind, file, ...extra] = positionals;
+    if (kind !== 'atlas' || file === undefined || extra.length > 0) {
+      throw new DetourwatchError(
+        'USAGE',
+        `import needs the kind and one input: import atlas FILE|-\n\n${USAGE}`,
+      );
+    }
+    const quiet = values['incident-quiet'];
+    const quietMs = quiet === undefined ? DEFAULT_QUIET_MS : parseDuration(quiet);
+    if (quietMs === null || quietMs < 60_000) {
+      throw new DetourwatchError(
+        'USAGE',
+        `--incident-quiet must be a duration of at least 1m (30m, 2h, 1d), not "${quiet}"`,
+      );
+    }
+    const kmPerMs = values['km-per-ms'] === undefined ? undefined : Number(values['km-per-ms']);
+    if (kmPerMs !== undefined && !(kmPerMs > 0)) {
+      throw new DetourwatchError(
+        'USAGE',
+        `--km-per-ms must be a positive number, not "${values['km-per-ms']}"`,
+      );
+    }
+    const homeCountry = values['home-country'];
+    if (homeCountry !== undefined && !/^[A-Za-z]{2}$/.test(homeCountry)) {
+      throw new DetourwatchError(
+        'USAGE',
+        `--home-country must be a two-letter code such as US, not "${homeCountry}"`,
+      );
+    }
+
+    const probes = await probeLocations(values['probe-archive'], values['probe-location'] ?? [], io);
+    const input = openInput(file, io);
+    const analyzer = createAnalyzer({
+      cityDb: values['city-db'],
+      asnDb: values['asn-db'],
+      homeCountry,
+      kmPerMs,
+      lookUpDocumentation: values['look-up-documentation'] === true,
+    });
+    const store = openSqliteStore({
+      dataDir: dataDirFrom(values.data ?? process.env.DETOURWATCH_DATA),
+      create: true,
+    });
+    // Incidents and baselines follow the imported traces; an import sends no alerts.
+    const history = startHistory({ store, quietMs, webhooks: [], retainHopsDays: null });
+    const started = performance.now();
+    let lastDraw = 0;
+    try {
+      const report = await importAtlas({
+        input: input.input,
+        analyzer,
+        probes,
+        sink: storeImportSink(store),
+        onProgress: (p) => {
+          if (!io.isTty || performance.now() - lastDraw < 100) return;
+          lastDraw = performance.now();
+          io.stderr.write(`\r\x1b[K${progressLine(p, input.size)}`);
+        },
+      });
+      if (io.isTty) io.stderr.write(`\r\x1b[K${progressLine(report, input.size)}\n`);
+      io.stdout.write(summary(report, (performance.now() - started) / 1000));
+      return report.failed > 0 && report.imported + report.duplicates === 0 ? 1 : 0;
+    } finally {
+      await history.close();
+      await store.close();
+    }
+  },
+};

@@ -1,0 +1,204 @@
+import { describeError } from '../../protocol/errors.ts';
+import type { IncidentEvent } from '../incidents/types.ts';
+import { DEFAULT_RETRY, type RetryPolicy, retryableStatus, retryDelayMs } from './backoff.ts';
+import type { DeliveryLog, DeliveryUpdate } from './delivery-log.ts';
+import { alertBody } from './payload.ts';
+import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './signature.ts';
+import type { WebhookTarget } from './webhook-config.ts';
+
+export interface AlertQueueOptions {
+  webhooks: readonly WebhookTarget[];
+  deliveries: DeliveryLog;
+  retry?: RetryPolicy;
+  /** Deliveries waiting per webhook; beyond this new ones are dropped (and recorded as dropped). */
+  maxQueued?: number;
+  /** One attempt's time limit. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+  random?: () => number;
+  log?: (line: string) => void;
+  userAgent?: string;
+}
+
+export interface AlertQueueStats {
+  queued: number;
+  delivered: number;
+  failed: number;
+  dropped: number;
+}
+
+export interface AlertQueue {
+  /** Never blocks and never throws: the caller is the ingest path. */
+  enqueue(events: readonly IncidentEvent[]): void;
+  /** Resolves once nothing waits or is in flight. */
+  idle(): Promise<void>;
+  /** Stops: in-flight attempts are aborted, waiting deliveries recorded as dropped. */
+  close(): Promise<void>;
+  stats(): AlertQueueStats;
+}
+
+interface Job {
+  id: number;
+  event: IncidentEvent;
+}
+
+/**
+ * Webhook delivery off the ingest path. Each webhook has its own bounded FIFO lane worked by one loop, so a
+ * slow or failing receiver delays only its own alerts, and an incident's `opened` always reaches a receiver
+ * before its `closed`. Failed attempts are retried with exponential backoff (server errors, 408, 429 and
+ * network errors; other refusals are final). Every delivery is recorded, with its attempts and last error.
+ */
+export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
+  const retry = options.retry ?? DEFAULT_RETRY;
+  const maxQueued = options.maxQueued ?? 1000;
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const doFetch = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => {});
+  const userAgent = options.userAgent ?? 'detourwatch-webhook';
+  const stopping = new AbortController();
+  const stats: AlertQueueStats = { queued: 0, delivered: 0, failed: 0, dropped: 0 };
+  const lanes = options.webhooks.map((target) => ({
+    target,
+    jobs: [] as Job[],
+    running: null as Promise<void> | null,
+  }));
+
+  function record(id: number, update: Omit<DeliveryUpdate, 'at'>): void {
+    try {
+      options.deliveries.updated(id, { ...update, at: now() });
+    } catch (err) {
+      log(`alerts: cannot record delivery ${id}: ${describeError(err)}`);
+    }
+  }
+
+  function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      stopping.signal.addEventListener('abort', done, { once: true });
+      function done() {
+        clearTimeout(timer);
+        stopping.signal.removeEventListener('abort', done);
+        resolve();
+      }
+    });
+  }
+
+  /** One POST; returns the HTTP status, or throws on network errors and timeouts. */
+  async function attempt(target: WebhookTarget, job: Job): Promise<number> {
+    const timestamp = Math.floor(now() / 1000);
+    const body = alertBody(job.event, job.id, timestamp);
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      'user-agent': userAgent,
+      [EVENT_HEADER]: job.event.kind,
+      [DELIVERY_HEADER]: String(job.id),
+      [TIMESTAMP_HEADER]: String(timestamp),
+    };
+    if (target.secret !== null) headers[SIGNATURE_HEADER] = signBody(target.secret, body);
+    const signal = AbortSignal.any([stopping.signal, AbortSignal.timeout(timeoutMs)]);
+    const res = await doFetch(target.url, { method: 'POST', headers, body, signal, redirect: 'manual' });
+    // The answer's body is not needed; release the connection.
+    await res.body?.cancel().catch(() => {});
+    return res.status;
+  }
+
+  async function deliver(target: WebhookTarget, job: Job): Promise<void> {
+    for (let n = 1; ; n++) {
+      let status: number | null = null;
+      let error: string;
+      try {
+        status = await attempt(target, job);
+        if (status >= 200 && status < 300) {
+          record(job.id, { status: 'delivered', attempts: n, httpStatus: status, lastError: null });
+          stats.delivered += 1;
+          return;
+        }
+        error = `HTTP ${status}`;
+      } catch (err) {
+        error = stopping.signal.aborted ? 'the coordinator stopped' : describeError(err);
+      }
+      const wait =
+        stopping.signal.aborted || (status !== null && !retryableStatus(status))
+          ? null
+          : retryDelayMs(n, retry, options.random);
+      if (wait === null) {
+        record(job.id, { status: 'failed', attempts: n, httpStatus: status, lastError: error });
+        stats.failed += 1;
+        log(
+          `alerts: ${job.event.kind} #${job.event.incident.id} to ${target.label} failed after ${n} attempt(s): ${error}`,
+        );
+        return;
+      }
+      record(job.id, { status: 'pending', attempts: n, httpStatus: status, lastError: error });
+      await sleep(wait);
+    }
+  }
+
+  async function work(lane: (typeof lanes)[number]): Promise<void> {
+    for (let job = lane.jobs.shift(); job; job = lane.jobs.shift()) {
+      stats.queued -= 1;
+      if (stopping.signal.aborted) {
+        record(job.id, {
+          status: 'dropped',
+          attempts: 0,
+          httpStatus: null,
+          lastError: 'the coordinator stopped',
+        });
+        stats.dropped += 1;
+        continue;
+      }
+      await deliver(lane.target, job);
+    }
+  }
+
+  function start(lane: (typeof lanes)[number]): void {
+    if (lane.running) return;
+    lane.running = work(lane).finally(() => {
+      lane.running = null;
+      // A job may have arrived after the loop saw an empty lane and before this ran.
+      if (lane.jobs.length > 0) start(lane);
+    });
+  }
+
+  return {
+    enqueue(events) {
+      for (const event of events) {
+        for (const lane of lanes) {
+          if (!lane.target.events.includes(event.kind) || stopping.signal.aborted) continue;
+          let id: number;
+          try {
+            id = options.deliveries.created(event.kind, event.incident.id, lane.target.label, now());
+          } catch (err) {
+            log(`alerts: cannot record a delivery, not sending it: ${describeError(err)}`);
+            continue;
+          }
+          if (lane.jobs.length >= maxQueued) {
+            record(id, {
+              status: 'dropped',
+              attempts: 0,
+              httpStatus: null,
+              lastError: `more than ${maxQueued} alerts waiting`,
+            });
+            stats.dropped += 1;
+            continue;
+          }
+          lane.jobs.push({ id, event });
+          stats.queued += 1;
+          start(lane);
+        }
+      }
+    },
+    async idle() {
+      while (lanes.some((l) => l.running !== null)) {
+        await Promise.all(lanes.map((l) => l.running));
+      }
+    },
+    async close() {
+      stopping.abort();
+      await this.idle();
+    },
+    stats: () => ({ ...stats }),
+  };
+}

@@ -1,0 +1,60 @@
+import type { DetourItem } from '../history/api-types.ts';
+import { csvLine } from './csv.ts';
+import { DETOUR_COLUMNS } from './detour-columns.ts';
+import { detourFeature } from './geojson.ts';
+
+export type ExportFormat = 'csv' | 'json' | 'ndjson' | 'geojson';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['csv', 'json', 'ndjson', 'geojson'];
+
+export const CONTENT_TYPES: Record<ExportFormat, string> = {
+  csv: 'text/csv; charset=utf-8; header=present',
+  json: 'application/json; charset=utf-8',
+  ndjson: 'application/x-ndjson; charset=utf-8',
+  geojson: 'application/geo+json; charset=utf-8',
+};
+
+/** Chunks of about this many characters: few enough writes, small enough to keep memory flat. */
+const CHUNK_CHARS = 64 * 1024;
+
+function* pieces(format: ExportFormat, items: Iterable<DetourItem>): Generator<string> {
+  if (format === 'csv') {
+    yield csvLine(DETOUR_COLUMNS.map((c) => c.name));
+    for (const d of items) yield csvLine(DETOUR_COLUMNS.map((c) => c.value(d)));
+    return;
+  }
+  if (format === 'ndjson') {
+    for (const d of items) yield `${JSON.stringify(d)}\n`;
+    return;
+  }
+  const [head, tail, item] =
+    format === 'json'
+      ? ['[\n', '\n]\n', (d: DetourItem) => JSON.stringify(d)]
+      : [
+          '{"type":"FeatureCollection","features":[\n',
+          '\n]}\n',
+          (d: DetourItem) => JSON.stringify(detourFeature(d)),
+        ];
+  yield head;
+  let first = true;
+  for (const d of items) {
+    yield `${first ? '' : ',\n'}${item(d)}`;
+    first = false;
+  }
+  yield tail;
+}
+
+/**
+ * The export as a lazy sequence of text chunks: it reads a row only when the consumer asks for the next
+ * chunk, so a slow client holds back the database cursor instead of filling memory.
+ */
+export function* exportChunks(format: ExportFormat, items: Iterable<DetourItem>): Generator<string> {
+  let chunk = '';
+  for (const piece of pieces(format, items)) {
+    chunk += piece;
+    if (chunk.length >= CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk.length > 0) yield chunk;
+}

@@ -1,0 +1,154 @@
+/**
+ * The JSON the history API answers, the CLI prints and the exports write. Times are ISO 8601 UTC strings.
+ * Text that came from outside (host names, organisation names, agent names) is untrusted.
+ */
+import type { ProbeMethod, TraceTool } from '../../protocol/trace.ts';
+import type { Confidence, ForeignHop, HopStatus, Verdict, VerdictKind } from '../../protocol/verdict.ts';
+import type { IncidentState } from '../incidents/types.ts';
+import type { TraceOrigin } from '../store/store.ts';
+
+/** One page of a list. The API names the list after what it holds: `{"traces": [...], "nextCursor": ...}`. */
+export interface Page<T> {
+  items: T[];
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** The list names of the API's pages. */
+export type ListName = 'traces' | 'detours' | 'incidents' | 'baselines' | 'deliveries';
+
+/** A page as the API answers it. */
+export function pageJson<T>(name: ListName, page: Page<T>): Record<string, unknown> {
+  return { [name]: page.items, nextCursor: page.nextCursor };
+}
+
+export interface TraceItem {
+  id: number;
+  origin: TraceOrigin;
+  agentId: string | null;
+  /** The agent's result this trace came from; null for imports. */
+  resultId: string | null;
+  sourceIp: string | null;
+  destinationIp: string | null;
+  destinationName: string | null;
+  tool: TraceTool;
+  method: ProbeMethod;
+  ipVersion: 4 | 6;
+  startedAt: string;
+  verdict: VerdictKind;
+  confidence: Confidence | null;
+  countries: string[];
+  foreignCountries: string[];
+  foreignAsns: number[];
+  extraKm: number | null;
+  /** The incident this trace is evidence of, if any. */
+  incidentId: number | null;
+}
+
+export interface HopItem {
+  ttl: number;
+  ip: string | null;
+  rttMs: number | null;
+  replies: number;
+  status: HopStatus | null;
+  country: string | null;
+  asn: number | null;
+}
+
+export interface TraceDetail extends TraceItem {
+  /** True when retention deleted the raw hop rows; the verdict (with its evidence) is kept. */
+  hopsPurged: boolean;
+  hops: HopItem[];
+  verdictDetail: Verdict;
+}
+
+/** Where the prober was, when known (the agent's declared location, or the Atlas probe's). */
+export interface PositionItem {
+  lat: number;
+  lon: number;
+}
+
+export interface DetourItem extends TraceItem {
+  confidence: Confidence;
+  agentName: string | null;
+  sourcePosition: PositionItem | null;
+  foreignHops: ForeignHop[];
+  reason: string;
+}
+
+export interface IncidentItem {
+  id: number;
+  state: IncidentState;
+  /** The vantage point: `agent:<id>`, `region:<lat>,<lon>` (imports: a 1-degree cell) or `source:<prefix>`. */
+  subject: string;
+  agentId: string | null;
+  destinationPrefix: string;
+  countries: string[];
+  asns: number[];
+  firstSeen: string;
+  lastSeen: string;
+  closedAt: string | null;
+  /** A domestic reading of the same pair after the last detour, if any: "it may be over". */
+  lastClearAt: string | null;
+  traceCount: number;
+  confirmedCount: number;
+  firstTraceId: number;
+  lastTraceId: number;
+}
+
+export interface BaselinePathItem {
+  countries: string[];
+  asns: number[] | null;
+  since: string;
+  lastSeen: string;
+  traces: number;
+}
+
+export interface BaselineItem {
+  subject: string;
+  agentId: string | null;
+  target: string;
+  normal: BaselinePathItem | null;
+  latest: BaselinePathItem & { verdict: VerdictKind; traceId: number };
+  changed: boolean;
+}
+
+export interface IncidentDetail extends IncidentItem {
+  /** The normal paths of the vantage point to addresses in the incident's prefix. */
+  baselines: BaselineItem[];
+}
+
+export interface StatsDay {
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  traces: number;
+  /** Traces judged `domestic` or `detour` (the others could not say). */
+  judged: number;
+  detours: number;
+  confirmed: number;
+  /** detours / traces, 0 when no trace. */
+  share: number;
+}
+
+export interface StatsReport {
+  since: string;
+  until: string;
+  days: StatsDay[];
+}
+
+export interface DeliveryItem {
+  id: number;
+  event: string;
+  incidentId: number | null;
+  url: string;
+  status: 'pending' | 'delivered' | 'failed' | 'dropped';
+  attempts: number;
+  httpStatus: number | null;
+  lastError: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; parameter?: string };
+}

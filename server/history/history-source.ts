@@ -1,0 +1,18 @@
+import type { Writable } from 'node:stream';
+import type { ExportFormat } from '../export/formats.ts';
+import type { DetourItem, IncidentDetail, IncidentItem, Page, TraceItem } from './api-types.ts';
+
+/**
+ * What the operators' command line reads history from: the store on this machine (--data) or a coordinator's
+ * API (--server). Both take the API's query parameters as text, so a query means the same either way and is
+ * validated by the same code.
+ */
+export interface HistorySource {
+  detours(query: Record<string, string>): Promise<Page<DetourItem>>;
+  /** Every matching detour, written to `out` as it is read (backpressure respected). */
+  exportDetours(query: Record<string, string>, format: ExportFormat, out: Writable): Promise<void>;
+  incidents(query: Record<string, string>): Promise<Page<IncidentItem>>;
+  incident(id: number): Promise<IncidentDetail | null>;
+  incidentTraces(id: number, query: Record<string, string>): Promise<Page<TraceItem>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,63 @@
+import type { DetourItem, IncidentItem } from './api-types.ts';
+
+/** Untrusted text (names, organisations) without terminal control characters, bounded for a table cell. */
+export function cellText(text: string | null, max = 40): string {
+  if (text === null) return '-';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+/** Columns padded to their widest cell; the last column is not padded. */
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
+}
+
+const minute = (iso: string | null): string =>
+  iso === null ? '-' : `${iso.slice(0, 16).replace('T', ' ')}Z`;
+
+export function via(countries: readonly string[], asns: readonly number[]): string {
+  return [...countries, ...asns.map((a) => `AS${a}`)].join(' ');
+}
+
+export function detourTable(items: readonly DetourItem[]): string {
+  return renderTable(
+    ['ID', 'STARTED', 'FROM', 'TO', 'CONFIDENCE', 'VIA', 'EXTRA KM', 'INCIDENT'],
+    items.map((d) => [
+      String(d.id),
+      minute(d.startedAt),
+      cellText(
+        d.agentName ?? d.agentId ?? (d.origin === 'import' ? `import ${d.sourceIp ?? ''}`.trim() : null),
+        24,
+      ),
+      cellText(d.destinationName ?? d.destinationIp, 32),
+      d.confidence,
+      via(d.foreignCountries, d.foreignAsns),
+      d.extraKm === null ? '-' : String(Math.round(d.extraKm)),
+      d.incidentId === null ? '-' : `#${d.incidentId}`,
+    ]),
+  );
+}
+
+export function incidentTable(items: readonly IncidentItem[]): string {
+  return renderTable(
+    ['ID', 'STATE', 'FIRST SEEN', 'LAST SEEN', 'TRACES', 'FROM', 'TO PREFIX', 'VIA', 'CLEAR SINCE'],
+    items.map((i) => [
+      `#${i.id}`,
+      i.state,
+      minute(i.firstSeen),
+      minute(i.lastSeen),
+      String(i.traceCount),
+      cellText(i.subject, 32),
+      i.destinationPrefix,
+      via(i.countries, i.asns),
+      minute(i.lastClearAt),
+    ]),
+  );
+}

@@ -1,0 +1,381 @@
+import { Hono } from 'hono';
+import { AGENT_VERSION } from '../../protocol/version.ts';
+import { EXPORT_FORMATS } from '../export/formats.ts';
+import { type ParamSpec, ROUTE_PARAMS } from '../history/param-specs.ts';
+import { HISTORY_PATHS } from './routes-history.ts';
+
+/**
+ * The OpenAPI 3.1 description of the coordinator's HTTP API, served at /api/v1/openapi.json. The history
+ * routes' query parameters come from the same specs the routes validate with; a test walks this document
+ * and the app's routing table and fails when either has a route the other lacks.
+ */
+export const OPENAPI_PATH = '/api/v1/openapi.json';
+
+type Schema = Record<string, unknown>;
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const str: Schema = { type: 'string' };
+const strOrNull: Schema = { type: ['string', 'null'] };
+const int: Schema = { type: 'integer' };
+const intOrNull: Schema = { type: ['integer', 'null'] };
+const numOrNull: Schema = { type: ['number', 'null'] };
+const time: Schema = { type: 'string', format: 'date-time' };
+const timeOrNull: Schema = { type: ['string', 'null'], format: 'date-time' };
+const strings: Schema = { type: 'array', items: str };
+const ints: Schema = { type: 'array', items: int };
+const obj = (properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
+  type: 'object',
+  required: Object.keys(properties),
+  properties,
+  ...extra,
+});
+const page = (list: string, item: string): Schema =>
+  obj({
+    [list]: { type: 'array', items: ref(item) },
+    nextCursor: { ...strOrNull, description: 'null on the last page' },
+  });
+
+const traceItem = {
+  id: int,
+  origin: { type: 'string', enum: ['agent', 'import'] },
+  agentId: strOrNull,
+  resultId: strOrNull,
+  sourceIp: strOrNull,
+  destinationIp: strOrNull,
+  destinationName: strOrNull,
+  tool: { type: 'string', enum: ['scamper', 'mtr', 'traceroute', 'atlas'] },
+  method: str,
+  ipVersion: { type: 'integer', enum: [4, 6] },
+  startedAt: time,
+  verdict: { type: 'string', enum: ['domestic', 'detour', 'foreign-endpoint', 'inconclusive'] },
+  confidence: { type: ['string', 'null'], enum: ['confirmed', 'probable', null] },
+  countries: strings,
+  foreignCountries: strings,
+  foreignAsns: ints,
+  extraKm: numOrNull,
+  incidentId: intOrNull,
+};
+
+const foreignHop = obj({
+  ttl: int,
+  ip: str,
+  country: str,
+  asn: intOrNull,
+  org: strOrNull,
+  city: strOrNull,
+  lat: { type: 'number' },
+  lon: { type: 'number' },
+  precision: { type: 'string', enum: ['city', 'country'] },
+  rttMs: numOrNull,
+  minRttMs: numOrNull,
+  confirmed: { type: 'boolean' },
+});
+
+const incidentItem = {
+  id: int,
+  state: { type: 'string', enum: ['open', 'closed'] },
+  subject: { ...str, description: 'agent:<id>, region:<lat>,<lon> (imports) or source:<prefix>' },
+  agentId: strOrNull,
+  destinationPrefix: str,
+  countries: strings,
+  asns: ints,
+  firstSeen: time,
+  lastSeen: time,
+  closedAt: timeOrNull,
+  lastClearAt: timeOrNull,
+  traceCount: int,
+  confirmedCount: int,
+  firstTraceId: int,
+  lastTraceId: int,
+};
+
+const baselinePath = obj({
+  countries: strings,
+  asns: { type: ['array', 'null'], items: int },
+  since: time,
+  lastSeen: time,
+  traces: int,
+});
+
+const SCHEMAS: Record<string, Schema> = {
+  Error: obj({
+    error: obj(
+      { code: str, message: str },
+      {
+        properties: {
+          code: str,
+          message: str,
+          parameter: { ...str, description: 'the offending parameter' },
+        },
+      },
+    ),
+  }),
+  TraceItem: obj(traceItem),
+  TracePage: page('traces', 'TraceItem'),
+  TraceDetail: obj({
+    ...traceItem,
+    hopsPurged: { type: 'boolean', description: 'retention deleted the raw hops; the verdict is kept' },
+    hops: {
+      type: 'array',
+      items: obj({
+        ttl: int,
+        ip: strOrNull,
+        rttMs: numOrNull,
+        replies: int,
+        status: strOrNull,
+        country: strOrNull,
+        asn: intOrNull,
+      }),
+    },
+    verdictDetail: { type: 'object', description: 'the full verdict (protocol/verdict.ts Verdict)' },
+  }),
+  ForeignHop: foreignHop,
+  DetourItem: obj({
+    ...traceItem,
+    agentName: strOrNull,
+    sourcePosition: { oneOf: [{ type: 'null' }, obj({ lat: { type: 'number' }, lon: { type: 'number' } })] },
+    foreignHops: { type: 'array', items: ref('ForeignHop') },
+    reason: str,
+  }),
+  DetourPage: page('detours', 'DetourItem'),
+  IncidentItem: obj(incidentItem),
+  IncidentPage: page('incidents', 'IncidentItem'),
+  BaselineItem: obj({
+    id: int,
+    subject: str,
+    agentId: strOrNull,
+    target: str,
+    normal: { oneOf: [{ type: 'null' }, baselinePath] },
+    latest: baselinePath,
+    changed: { type: 'boolean' },
+  }),
+  BaselinePage: page('baselines', 'BaselineItem'),
+  IncidentDetail: obj({ ...incidentItem, baselines: { type: 'array', items: ref('BaselineItem') } }),
+  StatsReport: obj({
+    since: time,
+    until: time,
+    days: {
+      type: 'array',
+      items: obj({
+        day: { type: 'string', format: 'date' },
+        traces: int,
+        judged: int,
+        detours: int,
+        confirmed: int,
+        share: { type: 'number' },
+      }),
+    },
+  }),
+  DeliveryItem: obj({
+    id: int,
+    event: { type: 'string', enum: ['incident.opened', 'incident.closed'] },
+    incidentId: intOrNull,
+    url: { ...str, description: 'scheme, host and a hash: the path may hold a credential' },
+    status: { type: 'string', enum: ['pending', 'delivered', 'failed', 'dropped'] },
+    attempts: int,
+    httpStatus: intOrNull,
+    lastError: strOrNull,
+    createdAt: time,
+    updatedAt: time,
+  }),
+  DeliveryPage: page('deliveries', 'DeliveryItem'),
+};
+
+function queryParams(specs: readonly ParamSpec[]): Schema[] {
+  return specs.map((p) => ({
+    name: p.name,
+    in: 'query',
+    required: false,
+    description: p.description,
+    schema: p.schema,
+  }));
+}
+
+const idParam = (what: string): Schema => ({
+  name: 'id',
+  in: 'path',
+  required: true,
+  description: `The ${what}'s id.`,
+  schema: { type: 'integer', minimum: 1 },
+});
+
+const json = (schema: Schema, description: string): Schema => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const ERRORS = {
+  '400': json(ref('Error'), 'A parameter does not fit; `error.parameter` names it.'),
+};
+const NOT_FOUND = { '404': json(ref('Error'), 'No such item.') };
+
+function get(summary: string, parameters: Schema[], ok: Schema, more: Record<string, Schema> = {}): Schema {
+  return { get: { summary, parameters, responses: { '200': ok, ...ERRORS, ...more } } };
+}
+
+/** `/api/v1/traces/:id` -> `/api/v1/traces/{id}`. */
+export const openApiPath = (honoPath: string): string => honoPath.replace(/:([A-Za-z]+)/g, '{$1}');
+
+function historyPaths(): Record<string, Schema> {
+  const P = HISTORY_PATHS;
+  const R = ROUTE_PARAMS;
+  return {
+    [P.traces]: get(
+      'Traces, newest first, filtered',
+      queryParams(R.traces),
+      json(ref('TracePage'), 'A page of traces.'),
+    ),
+    [openApiPath(P.trace)]: get(
+      'One trace with its hops and full verdict',
+      [idParam('trace')],
+      json(ref('TraceDetail'), 'The trace.'),
+      NOT_FOUND,
+    ),
+    [P.detours]: get(
+      'Detours, newest first, filtered',
+      queryParams(R.detours),
+      json(ref('DetourPage'), 'A page of detours.'),
+    ),
+    [P.detoursExport]: get(
+      'Every matching detour, streamed (oldest first)',
+      queryParams(R.detoursExport),
+      {
+        description: `The export, in the requested format (${EXPORT_FORMATS.join(', ')}).`,
+        content: {
+          'text/csv': { schema: str },
+          'application/json': { schema: { type: 'array', items: ref('DetourItem') } },
+          'application/x-ndjson': { schema: str },
+          'application/geo+json': {
+            schema: { type: 'object', description: 'a FeatureCollection of detour paths' },
+          },
+        },
+      },
+      { '503': json(ref('Error'), 'Too many exports are running; retry after Retry-After seconds.') },
+    ),
+    [P.incidents]: get(
+      'Incidents, newest first, filtered',
+      queryParams(R.incidents),
+      json(ref('IncidentPage'), 'A page of incidents.'),
+    ),
+    [openApiPath(P.incident)]: get(
+      'One incident with the baselines of its vantage point and prefix',
+      [idParam('incident')],
+      json(ref('IncidentDetail'), 'The incident.'),
+      NOT_FOUND,
+    ),
+    [openApiPath(P.incidentTraces)]: get(
+      "An incident's evidence: its traces, newest first",
+      [idParam('incident'), ...queryParams(R.incidentTraces)],
+      json(ref('TracePage'), 'A page of traces.'),
+      NOT_FOUND,
+    ),
+    [P.baselines]: get(
+      'Normal and latest paths per (vantage point, target)',
+      queryParams(R.baselines),
+      json(ref('BaselinePage'), 'A page of baselines.'),
+    ),
+    [P.stats]: get(
+      'Per UTC day: traces, judged, detours, share',
+      queryParams(R.stats),
+      json(ref('StatsReport'), 'Daily counts.'),
+    ),
+    [P.deliveries]: get(
+      'Webhook deliveries, newest first',
+      queryParams(R.deliveries),
+      json(ref('DeliveryPage'), 'A page of deliveries.'),
+    ),
+  };
+}
+
+const anyJson = (description: string): Schema => json({ type: 'object' }, description);
+
+/** The map page's API (server/http/routes-map.ts), when the coordinator serves the map. */
+function mapPaths(): Record<string, Schema> {
+  return {
+    '/api/v1/map/config': {
+      get: { summary: "The map page's configuration", responses: { '200': anyJson('MapConfig') } },
+    },
+    '/api/v1/map/detours': {
+      get: {
+        summary: 'Detours flattened for the map',
+        responses: { '200': anyJson('DetourPage'), ...ERRORS },
+      },
+    },
+    '/api/v1/map/detours/{id}': {
+      get: {
+        summary: 'One detour for the map',
+        parameters: [idParam('detour')],
+        responses: { '200': anyJson('DetourSummary'), ...ERRORS, ...NOT_FOUND },
+      },
+    },
+    '/api/v1/map/stream': {
+      get: {
+        summary: 'New detours as Server-Sent Events (event `detour`)',
+        responses: {
+          '200': { description: 'text/event-stream', content: { 'text/event-stream': { schema: str } } },
+        },
+      },
+    },
+  };
+}
+
+/** The coordinator's other routes (health, agents, measurements), described more briefly. */
+function coordinatorPaths(): Record<string, Schema> {
+  return {
+    '/healthz': {
+      get: {
+        summary: 'Liveness and counts',
+        responses: { '200': anyJson('Healthy.'), '503': anyJson('The store fails.') },
+      },
+    },
+    '/api/v1/agents': {
+      get: {
+        summary: 'The agents (never a token or its hash)',
+        responses: { '200': anyJson('{agents: [...]}') },
+      },
+    },
+    '/api/v1/measurements': {
+      post: {
+        summary: 'One measurement now: {agentId, target}',
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: obj({ agentId: str, target: str }) } },
+        },
+        responses: {
+          '202': anyJson('The task was sent.'),
+          ...ERRORS,
+          ...NOT_FOUND,
+          '409': json(ref('Error'), 'The agent is not connected.'),
+        },
+      },
+    },
+    [OPENAPI_PATH]: { get: { summary: 'This document', responses: { '200': anyJson('OpenAPI 3.1') } } },
+  };
+}
+
+export interface OpenApiOptions {
+  /** Whether the coordinator serves the map's API (and so the document lists it). */
+  map: boolean;
+}
+
+export function openApiDocument(options: OpenApiOptions): Schema {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'detourwatch coordinator API',
+      version: AGENT_VERSION,
+      description:
+        'Traces, detour verdicts, incidents and exports of a detourwatch probe network. Lists are ordered by id, ' +
+        'newest first, and paged with opaque cursors (`nextCursor`), stable while new data arrives. Unknown or ' +
+        'malformed parameters are refused with 400 naming the parameter.',
+    },
+    paths: { ...coordinatorPaths(), ...(options.map ? mapPaths() : {}), ...historyPaths() },
+    components: { schemas: SCHEMAS },
+  };
+}
+
+export function openApiRoutes(options: OpenApiOptions): Hono {
+  const app = new Hono();
+  const document = openApiDocument(options);
+  app.get(OPENAPI_PATH, (c) => c.json(document));
+  return app;
+}

@@ -1,0 +1,96 @@
+import type { Confidence, VerdictKind } from '../../protocol/verdict.ts';
+
+/** What incident grouping and baselines need to know about one stored trace. */
+export interface TraceObservation {
+  traceId: number;
+  /** The agent that measured it; null for imported traces (their source region stands in). */
+  agentId: string | null;
+  /** Where the prober was; for imports the only hint of which vantage point this is. */
+  sourcePosition: { lat: number; lon: number } | null;
+  sourceIp: string | null;
+  destinationIp: string | null;
+  /** Epoch milliseconds. */
+  startedAt: number;
+  verdict: VerdictKind;
+  confidence: Confidence | null;
+  /** Distinct foreign countries in path order. */
+  foreignCountries: string[];
+  /** ASNs of the foreign hops in path order. */
+  foreignAsns: number[];
+  /** Distinct countries of the whole path in order, home included. */
+  pathCountries: string[];
+  /** Distinct ASNs of the whole path in order; null when the pipeline did not report them. */
+  pathAsns: number[] | null;
+}
+
+export type IncidentState = 'open' | 'closed';
+
+/**
+ * Consecutive detours that share a cause: the same vantage point (agent, or source region for imports), the
+ * same destination prefix and the same foreign countries and ASNs in the same order. Times are epoch ms.
+ */
+export interface Incident {
+  id: number;
+  key: string;
+  subject: string;
+  agentId: string | null;
+  destinationPrefix: string;
+  countries: string[];
+  asns: number[];
+  firstSeen: number;
+  lastSeen: number;
+  traceCount: number;
+  /** How many of the traces were `confirmed` detours (the rest `probable`). */
+  confirmedCount: number;
+  state: IncidentState;
+  /** lastSeen + the quiet period: when the detour had been gone long enough to call it over. */
+  closedAt: number | null;
+  /**
+   * The latest domestic trace of the same vantage point to the same prefix after `lastSeen` (and within the
+   * quiet period of it): the answer to "is it still happening?" before the quiet period has run out.
+   */
+  lastClearAt: number | null;
+  firstTraceId: number;
+  lastTraceId: number;
+}
+
+/** What an incident's key is made of. */
+export interface IncidentKey {
+  key: string;
+  subject: string;
+  destinationPrefix: string;
+  countries: string[];
+  asns: number[];
+}
+
+export type IncidentEventKind = 'incident.opened' | 'incident.closed';
+
+/** What alerts are sent for. Incidents that were over before they were recorded (old imports) raise none. */
+export interface IncidentEvent {
+  kind: IncidentEventKind;
+  incident: Incident;
+  /** Epoch ms when the tracker noticed. */
+  at: number;
+}
+
+/** The normal path of one (vantage point, target) pair, and the latest seen, so a change is visible. */
+export interface Baseline {
+  subject: string;
+  agentId: string | null;
+  target: string;
+  /** The latest domestic path: the pair's normal. Null until a domestic trace was seen. */
+  normal: BaselinePath | null;
+  /** The latest judged path (domestic or detour). */
+  latest: BaselinePath & { verdict: VerdictKind; traceId: number };
+  /** Whether the latest path differs from the normal one (countries or ASNs). */
+  changed: boolean;
+}
+
+export interface BaselinePath {
+  countries: string[];
+  asns: number[] | null;
+  /** Epoch ms: since when this path has been seen without interruption by another path. */
+  since: number;
+  lastSeen: number;
+  traces: number;
+}

@@ -1,0 +1,152 @@
+import { PassThrough, Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { csvCell } from '../../server/export/csv.ts';
+import { DETOUR_COLUMNS } from '../../server/export/detour-columns.ts';
+import { exportChunks } from '../../server/export/formats.ts';
+import { pathGeometry, splitAtAntimeridian } from '../../server/export/geojson.ts';
+import { chunkStream } from '../../server/export/web-stream.ts';
+import { writeChunks } from '../../server/export/write-stream.ts';
+import type { DetourItem } from '../../server/history/api-types.ts';
+import { detourItem } from './detour-fixture.ts';
+import { readCsv } from './rfc4180.ts';
+
+const column = (name: string) => DETOUR_COLUMNS.findIndex((c) => c.name === name);
+
+describe('CSV', () => {
+  it('quotes per RFC 4180 and reads back to the same values', () => {
+    const items = [detourItem(), detourItem({ id: 8, destinationName: 'plain.example', agentName: null })];
+    const text = [...exportChunks('csv', items)].join('');
+    const rows = readCsv(text);
+    expect(rows[0]).toEqual(DETOUR_COLUMNS.map((c) => c.name));
+    expect(rows).toHaveLength(3);
+    expect(rows[1]?.[column('foreign_orgs')]).toBe(`'@SUM(1+1), "China Telecom"\r\nline two`);
+    expect(rows[2]?.[column('destination_name')]).toBe('plain.example');
+    expect(rows[2]?.[column('agent_name')]).toBe('');
+    expect(rows[1]?.[column('foreign_asns')]).toBe('4134');
+    expect(rows[1]?.[column('extra_km')]).toBe('12345.7');
+  });
+
+  it('defuses text cells a spreadsheet would run as formulas', () => {
+    const row = readCsv([...exportChunks('csv', [detourItem()])].join(''))[1] ?? [];
+    for (const name of ['destination_name', 'agent_name', 'foreign_orgs', 'reason']) {
+      const cell = row[column(name)] ?? '';
+      expect(cell.startsWith("'"), `${name}: ${cell}`).toBe(true);
+    }
+    for (const start of ['=', '+', '-', '@', '\t', '\r']) expect(csvCell(`${start}1`)).toMatch(/^"?'/);
+    // Numbers stay numbers: a negative longitude is not a formula.
+    expect(csvCell(-118.24)).toBe('-118.24');
+    expect(csvCell('safe')).toBe('safe');
+  });
+});
+
+describe('NDJSON', () => {
+  it('writes one JSON object per line', () => {
+    const items = [detourItem(), detourItem({ id: 8 })];
+    const lines = [...exportChunks('ndjson', items)].join('').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines.map((l) => JSON.parse(l))).toEqual(items);
+  });
+});
+
+describe('GeoJSON', () => {
+  it('is one FeatureCollection of paths from the prober through the foreign hops', () => {
+    const text = [
+      ...exportChunks('geojson', [detourItem(), detourItem({ id: 8, sourcePosition: null })]),
+    ].join('');
+    const doc = JSON.parse(text);
+    expect(doc.type).toBe('FeatureCollection');
+    expect(doc.features.map((f: { id: number }) => f.id)).toEqual([7, 8]);
+    const [first, second] = doc.features;
+    // Los Angeles -> Hangzhou crosses the antimeridian: cut there, as RFC 7946 asks.
+    expect(first.geometry.type).toBe('MultiLineString');
+    expect(first.geometry.coordinates[0][0]).toEqual([-118.24, 34.05]);
+    expect(first.geometry.coordinates.at(-1).at(-1)).toEqual([120.16, 30.29]);
+    expect(second.geometry).toEqual({ type: 'Point', coordinates: [120.16, 30.29] });
+    expect(first.properties.foreignHops[0].org).toContain('China Telecom');
+  });
+
+  it('is valid when empty', () => {
+    expect(JSON.parse([...exportChunks('geojson', [])].join(''))).toEqual({
+      type: 'FeatureCollection',
+      features: [],
+    });
+  });
+
+  it('cuts segments at +-180 with the crossing latitude interpolated', () => {
+    const parts = splitAtAntimeridian([
+      [170, 10],
+      [-170, 20],
+    ]);
+    expect(parts).toEqual([
+      [
+        [170, 10],
+        [180, 15],
+      ],
+      [
+        [-180, 15],
+        [-170, 20],
+      ],
+    ]);
+    expect(
+      pathGeometry([
+        [-100, 40],
+        [-80, 35],
+      ])?.type,
+    ).toBe('LineString');
+    expect(pathGeometry([])).toBeNull();
+  });
+});
+
+/** Items that count how many were read, to see that an export reads only as far as its consumer. */
+function* counted(n: number, read: { count: number }): Generator<DetourItem> {
+  for (let i = 1; i <= n; i++) {
+    read.count = i;
+    yield detourItem({ id: i });
+  }
+}
+
+describe('streaming', () => {
+  it('reads rows only as fast as the consumer takes chunks', () => {
+    const read = { count: 0 };
+    const chunks = exportChunks('ndjson', counted(100_000, read));
+    chunks.next();
+    expect(read.count).toBeGreaterThan(0);
+    expect(read.count).toBeLessThan(1000);
+  });
+
+  it('waits for drain when the output is full, and stops when it closes', async () => {
+    const read = { count: 0 };
+    let writes = 0;
+    const slow = new Writable({
+      highWaterMark: 1024,
+      write(_chunk, _enc, done) {
+        writes++;
+        setTimeout(done, 1);
+      },
+    });
+    await writeChunks(exportChunks('csv', counted(2000, read)), slow);
+    expect(read.count).toBe(2000);
+    expect(writes).toBeGreaterThan(1);
+
+    const gone = new PassThrough({ highWaterMark: 1 });
+    const more = { count: 0 };
+    const writing = writeChunks(exportChunks('ndjson', counted(1_000_000, more)), gone);
+    gone.destroy();
+    await expect(writing).rejects.toThrow();
+    expect(more.count).toBeLessThan(1_000_000);
+  });
+
+  it('as a web stream, pulls one chunk at a time and releases the source when cancelled', async () => {
+    const read = { count: 0 };
+    let released = 0;
+    const stream = chunkStream(exportChunks('ndjson', counted(1_000_000, read)), () => released++);
+    const reader = stream.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    const afterOne = read.count;
+    expect(afterOne).toBeLessThan(2000);
+    await reader.cancel();
+    expect(released).toBe(1);
+    expect(read.count).toBeLessThan(4000);
+  });
+});
