@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { DetourwatchError } from '../protocol/errors.ts';
 import { AGENT_VERSION, PROTOCOL_VERSION } from '../protocol/version.ts';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
 import { formatDuration } from '../server/config/duration.ts';
@@ -9,8 +10,14 @@ import {
   type ServeConfig,
 } from '../server/config/serve-config.ts';
 import { type Coordinator, startCoordinator } from '../server/coordinator.ts';
-import { HISTORY_USAGE, loadHistoryConfig } from '../server/history/history-options.ts';
+import {
+  HISTORY_USAGE,
+  type HistoryConfig,
+  loadHistoryConfig,
+  splitHistoryArgs,
+} from '../server/history/history-options.ts';
 import { type HistoryService, startHistory } from '../server/history/history-service.ts';
+import { sqliteMapSource } from '../server/http/map-source.ts';
 import { parseTraces } from '../server/parse/index.ts';
 import { openSqliteStore } from '../server/store/sqlite-store.ts';
 import type { CliIo, Command } from './io.ts';
@@ -84,14 +91,42 @@ function untilStopped(coordinator: Coordinator, say: (line: string) => void): Pr
   });
 }
 
+/** Both option sets are read before either complains, so the operator sees every problem at once. */
+function loadConfig(args: string[]): { historyConfig: HistoryConfig; config: ServeConfig } {
+  const problems: string[] = [];
+  const usageProblems = (err: unknown): string => {
+    if (!(err instanceof DetourwatchError) || err.code !== 'USAGE') throw err;
+    return err.message.replace(/\nRun `detourwatch serve --help` for the options\.$/, '');
+  };
+  let history: { config: HistoryConfig; rest: string[] } | null = null;
+  try {
+    history = loadHistoryConfig(args, process.env);
+  } catch (err) {
+    problems.push(usageProblems(err));
+  }
+  let config: ServeConfig | null = null;
+  try {
+    // Without the history flags taken out, serve's own loader would call them unknown.
+    config = loadServeConfig(history?.rest ?? splitHistoryArgs(args).rest, process.env);
+  } catch (err) {
+    problems.push(usageProblems(err));
+  }
+  if (history === null || config === null) {
+    throw new DetourwatchError(
+      'USAGE',
+      `${problems.join('')}\nRun \`detourwatch serve --help\` for the options.`,
+    );
+  }
+  return { historyConfig: history.config, config };
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the coordinator: HTTP API, agent endpoint, ingest and store',
   usage: `${SERVE_USAGE}
 ${HISTORY_USAGE}`,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { config: historyConfig, rest } = loadHistoryConfig(args, process.env);
-    const config = loadServeConfig(rest, process.env);
+    const { historyConfig, config } = loadConfig(args);
     const say = (line: string) => io.stdout.write(`${line}\n`);
     const log = (line: string) => say(`${new Date().toISOString()} ${line}`);
     const analyzer = createAnalyzer({
@@ -105,6 +140,7 @@ ${HISTORY_USAGE}`,
     const store = openSqliteStore({ dataDir: config.dataDir, create: true });
     let coordinator: Coordinator;
     let history: HistoryService | null = null;
+    const mapSource = sqliteMapSource(store.database, { log });
     try {
       history = startHistory({ store, ...historyConfig, log });
       coordinator = await startCoordinator({
@@ -120,8 +156,13 @@ ${HISTORY_USAGE}`,
         heartbeatMs: config.heartbeatMs,
         log,
         history: history.routes,
+        map: {
+          source: mapSource,
+          config: { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution },
+        },
       });
     } catch (err) {
+      mapSource.close();
       await history?.close();
       await store.close();
       throw err;
@@ -134,6 +175,7 @@ ${HISTORY_USAGE}`,
     const signal = await untilStopped(coordinator, log);
     log(`${signal}: shutting down (writing pending results, closing agent connections)`);
     await coordinator.close();
+    mapSource.close();
     await history.close();
     await store.close();
     log('stopped');

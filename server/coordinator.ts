@@ -4,6 +4,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { DetourwatchError, describeError } from '../protocol/errors.ts';
 import { createApp } from './http/app.ts';
 import type { HistoryRouteDeps } from './http/routes-history.ts';
+import type { MapWebOptions } from './http/routes-map.ts';
 import { AGENT_PATH, createHub, type Hub } from './hub/hub.ts';
 import type { SessionLimits } from './hub/session.ts';
 import type { Analyze, ParseTraces } from './ingest/dependencies.ts';
@@ -32,6 +33,8 @@ export interface CoordinatorOptions extends Partial<SessionLimits> {
   log?: (line: string) => void;
   /** The operators' history API (server/history/history-service.ts); without it, only the plain trace list. */
   history?: HistoryRouteDeps;
+  /** The analysts' map (server/http/routes-map.ts); without it, no page at `/`. */
+  map?: MapWebOptions;
 }
 
 export interface Coordinator {
@@ -114,7 +117,16 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   hubRef = hub;
   const startedAt = new Date();
   const app = createApp(
-    { store, hub, scheduler, ingest, startedAt, now: () => new Date(), history: options.history },
+    {
+      store,
+      hub,
+      scheduler,
+      ingest,
+      startedAt,
+      now: () => new Date(),
+      history: options.history,
+      map: options.map,
+    },
     log,
   );
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;

@@ -1,7 +1,8 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DetourwatchError } from '../../protocol/errors.ts';
+import { DetourwatchError, describeError } from '../../protocol/errors.ts';
+import { tileOrigin } from '../http/static-web.ts';
 import { formatDuration, parseDuration } from './duration.ts';
 import { type OptionSpec, readOptions } from './read-options.ts';
 
@@ -29,6 +30,9 @@ export interface ServeConfig {
   schedule: boolean;
   heartbeatMs: number;
   lookUpDocumentation: boolean;
+  /** The map's online tile layer (a Leaflet URL template); null: the offline base map only. */
+  tileUrl: string | null;
+  tileAttribution: string | null;
 }
 
 const SERVE_OPTIONS = {
@@ -44,6 +48,8 @@ const SERVE_OPTIONS = {
   'no-schedule': { type: 'boolean', env: 'DETOURWATCH_NO_SCHEDULE' },
   heartbeat: { type: 'string', env: 'DETOURWATCH_HEARTBEAT' },
   'look-up-documentation': { type: 'boolean', env: 'DETOURWATCH_LOOK_UP_DOCUMENTATION' },
+  'tile-url': { type: 'string', env: 'DETOURWATCH_TILE_URL' },
+  'tile-attribution': { type: 'string', env: 'DETOURWATCH_TILE_ATTRIBUTION' },
 } as const satisfies Record<string, OptionSpec>;
 
 export const SERVE_USAGE = `Usage: detourwatch serve [options]
@@ -70,7 +76,11 @@ the ingest pipeline and the SQLite store. Every option can also come from the en
   --look-up-documentation
                        test networks only: look documentation addresses (192.0.2.0/24, 2001:db8::/32...)
                        up in the databases, as the namespace lab's test database expects
-                                                                   DETOURWATCH_LOOK_UP_DOCUMENTATION=1`;
+                                                                   DETOURWATCH_LOOK_UP_DOCUMENTATION=1
+  --tile-url URL       an online tile layer for the map, e.g. https://tile.example/{z}/{x}/{y}.png
+                       (default: none, the offline base map of countries and US states)
+                                                                                 DETOURWATCH_TILE_URL
+  --tile-attribution TEXT  the attribution the tile provider requires          DETOURWATCH_TILE_ATTRIBUTION`;
 
 function isFile(file: string): boolean {
   try {
@@ -161,7 +171,16 @@ export function loadServeConfig(args: string[], env: Record<string, string | und
     schedule: values['no-schedule'] !== true,
     heartbeatMs: duration(values.heartbeat, '--heartbeat', 15_000, [100, 3_600_000], problems),
     lookUpDocumentation: values['look-up-documentation'] === true,
+    tileUrl: typeof values['tile-url'] === 'string' ? values['tile-url'] : null,
+    tileAttribution: typeof values['tile-attribution'] === 'string' ? values['tile-attribution'] : null,
   };
+  if (config.tileUrl !== null) {
+    try {
+      tileOrigin(config.tileUrl);
+    } catch (err) {
+      problems.push(describeError(err).replace(/^CONFIG_INVALID: /, ''));
+    }
+  }
   if (problems.length > 0) {
     const list = problems.map((p) => `\n  - ${p}`).join('');
     throw new DetourwatchError('USAGE', `${list}\nRun \`detourwatch serve --help\` for the options.`);

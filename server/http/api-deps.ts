@@ -3,6 +3,7 @@ import type { Ingest } from '../ingest/ingest.ts';
 import type { Scheduler } from '../schedule/scheduler.ts';
 import type { Store } from '../store/store.ts';
 import type { HistoryRouteDeps } from './routes-history.ts';
+import type { MapWebOptions } from './routes-map.ts';
 
 /** What the HTTP routes read and drive. */
 export interface ApiDeps {
@@ -14,4 +15,6 @@ export interface ApiDeps {
   now: () => Date;
   /** The operators' history API (traces, detours, incidents, exports); the plain trace list without it. */
   history?: HistoryRouteDeps;
+  /** The analysts' map: the page at `/` and its API under /api/v1/map. */
+  map?: MapWebOptions;
 }

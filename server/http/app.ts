@@ -5,6 +5,7 @@ import { openApiRoutes } from './openapi.ts';
 import { agentRoutes } from './routes-agents.ts';
 import { healthRoutes } from './routes-health.ts';
 import { historyRoutes } from './routes-history.ts';
+import { mapWebRoutes } from './routes-map.ts';
 import { measurementRoutes } from './routes-measurements.ts';
 import { traceRoutes } from './routes-traces.ts';
 
@@ -14,6 +15,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void): Hono {
   app.route('/', healthRoutes(deps));
   app.route('/', agentRoutes(deps));
   app.route('/', measurementRoutes(deps));
+  if (deps.map) app.route('/', mapWebRoutes(deps.map));
   if (deps.history) {
     // Serves /api/v1/traces too, filtered and paged; the OpenAPI document describes this full set.
     app.route('/', historyRoutes(deps.history));

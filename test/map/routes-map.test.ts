@@ -1,0 +1,117 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_PAGE_LIMIT, mapRoutes, parseDetourQuery } from '../../server/http/routes-map.ts';
+import type { DetourPage } from '../../web/src/api-types.ts';
+import { summarise } from '../../web/src/detour-summary.ts';
+import { hostileCountryLevel, laHangzhouDc, nyFrankfurtChicago } from './map-fixtures.ts';
+import { memorySource } from './memory-source.ts';
+
+const detours = [
+  laHangzhouDc(1, '2026-03-01T10:00:00.000Z'),
+  nyFrankfurtChicago(2, '2026-03-01T11:00:00.000Z'),
+  hostileCountryLevel(3, '2026-03-01T12:00:00.000Z'),
+];
+const config = { tileUrl: null, tileAttribution: null };
+
+describe('parseDetourQuery', () => {
+  it('reads the filters and caps the limit', () => {
+    const q = parseDetourQuery(new URLSearchParams(`country=cn&asn=4134&limit=${MAX_PAGE_LIMIT * 10}`));
+    expect(q).toEqual({ country: 'CN', asn: 4134, limit: MAX_PAGE_LIMIT });
+  });
+
+  it.each(['country=China', 'asn=x', 'confidence=sure', 'since=later', 'limit=0', 'limit=2.5'])(
+    'refuses ?%s, naming the field',
+    (query) => {
+      const field = query.split('=')[0] as string;
+      expect(() => parseDetourQuery(new URLSearchParams(query))).toThrow(new RegExp(field));
+    },
+  );
+});
+
+describe('map routes', () => {
+  const source = memorySource(detours);
+  const app = mapRoutes({ source, config });
+
+  it('serves the configuration', async () => {
+    const res = await app.request('/api/v1/map/config');
+    expect(await res.json()).toEqual(config);
+  });
+
+  it('lists summaries newest first with the total, filtered', async () => {
+    const all = (await (await app.request('/api/v1/map/detours')).json()) as DetourPage;
+    expect(all.items.map((d) => d.id)).toEqual([...detours].reverse().map((d) => d.id));
+    expect(all.items[0]).not.toHaveProperty('hops');
+    expect(all.total).toBe(detours.length);
+
+    const cn = (await (await app.request('/api/v1/map/detours?country=CN&limit=1')).json()) as DetourPage;
+    const withCn = detours.filter((d) => d.countries.includes('CN'));
+    expect(cn.items.map((d) => d.id)).toEqual(withCn.slice(0, 1).map((d) => d.id));
+    expect(cn.total).toBe(withCn.length);
+  });
+
+  it('answers a bad query with 400 and a message naming the field', async () => {
+    const res = await app.request('/api/v1/map/detours?confidence=sure');
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('BAD_REQUEST');
+    expect(body.error.message).toMatch(/confidence/);
+  });
+
+  it('serves one detour with its hop table, 404 for an unknown id, 400 for a bad one', async () => {
+    const one = await app.request(`/api/v1/map/detours/${detours[1]?.id}`);
+    expect(await one.json()).toEqual(detours[1]);
+    expect((await app.request('/api/v1/map/detours/999')).status).toBe(404);
+    expect((await app.request('/api/v1/map/detours/abc')).status).toBe(400);
+  });
+});
+
+describe('map event stream', () => {
+  const source = memorySource([]);
+  let server: Server;
+  let url: string;
+
+  beforeAll(async () => {
+    server = createAdaptorServer({ fetch: mapRoutes({ source, config }).fetch }) as Server;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  });
+
+  it('sends each new detour as a `detour` event and stops listening when the client leaves', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${url}/api/v1/map/stream`, { signal: controller.signal });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`stream ended before ${needle}`);
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await readUntil('retry:');
+    const fresh = detours[0];
+    if (!fresh) throw new Error('no fixture');
+    source.add(fresh);
+    await readUntil('event: detour');
+    await readUntil('\n\n');
+    const block = text.slice(text.indexOf('event: detour'));
+    const data = block
+      .split('\n')
+      .find((l) => l.startsWith('data: '))
+      ?.slice('data: '.length);
+    expect(JSON.parse(data ?? 'null')).toEqual(summarise(fresh));
+    controller.abort();
+    await reader.cancel().catch(() => {});
+  });
+});
