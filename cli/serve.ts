@@ -145,7 +145,7 @@ ${HISTORY_USAGE}`,
       history = startHistory({ store, ...historyConfig, log });
       coordinator = await startCoordinator({
         store,
-        analyze: analyzer.analyze,
+        analyze: analyzer.annotateAndJudge,
         parseTraces,
         host: config.host,
         port: config.port,

@@ -1,8 +1,11 @@
 import { Hono } from 'hono';
 import { AGENT_VERSION } from '../../protocol/version.ts';
+import { CONFIDENCES, DRAWN_STATUSES, MAP_API, MAP_HOP_STATUSES } from '../../web/src/api-types.ts';
+import type { FILTER_KEYS } from '../../web/src/filters.ts';
 import { EXPORT_FORMATS } from '../export/formats.ts';
 import { type ParamSpec, ROUTE_PARAMS } from '../history/param-specs.ts';
 import { HISTORY_PATHS } from './routes-history.ts';
+import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './routes-map.ts';
 
 /**
  * The OpenAPI 3.1 description of the coordinator's HTTP API, served at /api/v1/openapi.json. The history
@@ -181,6 +184,100 @@ const SCHEMAS: Record<string, Schema> = {
   DeliveryPage: page('deliveries', 'DeliveryItem'),
 };
 
+/** The map's shapes (web/src/api-types.ts), prefixed Map: its detours are not the history's DetourItem. */
+const precision: Schema = { type: 'string', enum: ['city', 'country'] };
+const mapEndpoint = obj({ ip: strOrNull, country: strOrNull, lat: numOrNull, lon: numOrNull });
+const mapSummary = {
+  id: int,
+  startedAt: time,
+  agent: { oneOf: [{ type: 'null' }, obj({ id: str, name: str })] },
+  target: str,
+  source: mapEndpoint,
+  destination: mapEndpoint,
+  confidence: { type: 'string', enum: CONFIDENCES },
+  countries: strings,
+  foreignAsns: ints,
+  path: { type: 'array', items: ref('MapPathHop') },
+};
+const mapHop = {
+  ttl: int,
+  ip: strOrNull,
+  name: strOrNull,
+  asn: intOrNull,
+  org: strOrNull,
+  country: strOrNull,
+  city: strOrNull,
+  lat: numOrNull,
+  lon: numOrNull,
+  precision: { type: ['string', 'null'], enum: ['city', 'country', null] },
+  locationSource: strOrNull,
+  rttMs: numOrNull,
+  minRttMs: numOrNull,
+  status: { type: 'string', enum: MAP_HOP_STATUSES },
+};
+
+const MAP_SCHEMAS: Record<string, Schema> = {
+  MapConfig: obj({ tileUrl: strOrNull, tileAttribution: strOrNull }),
+  MapPathHop: obj({
+    ttl: int,
+    status: { type: 'string', enum: DRAWN_STATUSES },
+    lat: { type: 'number' },
+    lon: { type: 'number' },
+    precision,
+  }),
+  MapHop: {
+    ...obj(mapHop),
+    properties: {
+      ...mapHop,
+      claimed: {
+        ...obj({ country: strOrNull, lat: { type: 'number' }, lon: { type: 'number' } }),
+        description: 'refuted hops only: where the database put them',
+      },
+    },
+  },
+  MapDetourSummary: obj(mapSummary),
+  MapDetourDetail: obj({ ...mapSummary, hops: { type: 'array', items: ref('MapHop') } }),
+  MapDetourPage: obj({
+    items: { type: 'array', items: ref('MapDetourSummary') },
+    total: { ...int, description: 'how many detours match, regardless of limit' },
+  }),
+};
+
+/** GET /api/v1/map/detours's query, as routes-map.ts parseDetourQuery reads it: the filter, then the size. */
+const MAP_DETOUR_PARAMS: Record<
+  (typeof FILTER_KEYS)[number] | 'limit',
+  { description: string; schema: Schema }
+> = {
+  since: {
+    description: 'Started at or after this ISO 8601 time (2024-05-01, 2024-05-01T12:00:00Z).',
+    schema: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}' },
+  },
+  until: {
+    description: 'Started before this ISO 8601 time.',
+    schema: { type: 'string', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}' },
+  },
+  country: {
+    description: 'The path went through this country (ISO 3166-1 alpha-2, any case).',
+    schema: { type: 'string', pattern: '^[A-Za-z]{2}$' },
+  },
+  asn: {
+    description: 'A foreign hop belongs to this AS (4134 or AS4134).',
+    schema: { type: 'string', pattern: '^([Aa][Ss])?[0-9]{1,10}$' },
+  },
+  agent: {
+    description: "The measuring agent's id.",
+    schema: { type: 'string', minLength: 1, maxLength: 128 },
+  },
+  confidence: {
+    description: 'The verdict held with this confidence.',
+    schema: { type: 'string', enum: CONFIDENCES },
+  },
+  limit: {
+    description: `Most detours to return, newest first; more than ${MAX_PAGE_LIMIT} are capped to ${MAX_PAGE_LIMIT}.`,
+    schema: { type: 'integer', minimum: 1, default: DEFAULT_PAGE_LIMIT },
+  },
+};
+
 function queryParams(specs: readonly ParamSpec[]): Schema[] {
   return specs.map((p) => ({
     name: p.name,
@@ -291,23 +388,24 @@ const anyJson = (description: string): Schema => json({ type: 'object' }, descri
 /** The map page's API (server/http/routes-map.ts), when the coordinator serves the map. */
 function mapPaths(): Record<string, Schema> {
   return {
-    '/api/v1/map/config': {
-      get: { summary: "The map page's configuration", responses: { '200': anyJson('MapConfig') } },
-    },
-    '/api/v1/map/detours': {
+    [MAP_API.config]: {
       get: {
-        summary: 'Detours flattened for the map',
-        responses: { '200': anyJson('DetourPage'), ...ERRORS },
+        summary: "The map page's configuration",
+        responses: { '200': json(ref('MapConfig'), 'The configuration.') },
       },
     },
-    '/api/v1/map/detours/{id}': {
-      get: {
-        summary: 'One detour for the map',
-        parameters: [idParam('detour')],
-        responses: { '200': anyJson('DetourSummary'), ...ERRORS, ...NOT_FOUND },
-      },
-    },
-    '/api/v1/map/stream': {
+    [MAP_API.detours]: get(
+      'Detours flattened for the map, newest first, filtered',
+      Object.entries(MAP_DETOUR_PARAMS).map(([name, p]) => ({ name, in: 'query', required: false, ...p })),
+      json(ref('MapDetourPage'), 'The matching detours (at most `limit`) and how many match.'),
+    ),
+    [`${MAP_API.detours}/{id}`]: get(
+      "One detour for the map, with every TTL's reading",
+      [idParam('detour')],
+      json(ref('MapDetourDetail'), 'The detour.'),
+      NOT_FOUND,
+    ),
+    [MAP_API.stream]: {
       get: {
         summary: 'New detours as Server-Sent Events (event `detour`)',
         responses: {
@@ -369,7 +467,7 @@ export function openApiDocument(options: OpenApiOptions): Schema {
         'malformed parameters are refused with 400 naming the parameter.',
     },
     paths: { ...coordinatorPaths(), ...(options.map ? mapPaths() : {}), ...historyPaths() },
-    components: { schemas: SCHEMAS },
+    components: { schemas: options.map ? { ...SCHEMAS, ...MAP_SCHEMAS } : SCHEMAS },
   };
 }
 

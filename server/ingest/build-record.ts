@@ -1,5 +1,6 @@
 import { describeError } from '../../protocol/errors.ts';
 import type { ResultMessage } from '../../protocol/messages.ts';
+import { pathAsns } from '../incidents/observation.ts';
 import type { ResultRecord, TraceRecord } from '../store/store.ts';
 import type { Analyze, IngestAgent, ParseTraces } from './dependencies.ts';
 
@@ -22,10 +23,21 @@ export function buildResultRecord(
   } catch (err) {
     problems.push(`cannot parse the ${message.engine} output: ${describeError(err)}`);
   }
+  // Stored with every trace, as imports store their probe's: where the agent said it was.
+  const sourcePosition =
+    agent.position === null ? null : { lat: agent.position.lat, lon: agent.position.lon };
   parsed.forEach((parsedTrace, i) => {
     const trace = { ...parsedTrace, source: { ...parsedTrace.source, agentId: agent.id } };
     try {
-      traces.push({ origin: 'agent', agentId: agent.id, trace, verdict: fns.analyze(trace, agent.position) });
+      const { annotated, verdict } = fns.analyze(trace, agent.position);
+      traces.push({
+        origin: 'agent',
+        agentId: agent.id,
+        trace,
+        verdict,
+        sourcePosition,
+        pathAsns: pathAsns(annotated),
+      });
     } catch (err) {
       problems.push(`trace ${i + 1}: cannot judge it: ${describeError(err)}`);
     }

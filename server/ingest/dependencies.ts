@@ -5,10 +5,13 @@
 import type { SourcePosition } from '../../protocol/annotated.ts';
 import type { EngineName } from '../../protocol/messages.ts';
 import type { Trace } from '../../protocol/trace.ts';
-import type { Verdict } from '../../protocol/verdict.ts';
+import type { Analysis } from '../analyze/pipeline.ts';
 
-/** Geolocate and judge one trace as seen from the prober's position. */
-export type Analyze = (trace: Trace, sourcePosition: SourcePosition | null) => Verdict;
+/**
+ * Geolocate and judge one trace as seen from the prober's position. The annotated trace comes back too:
+ * baselines compare the path's ASNs, which only the annotation holds.
+ */
+export type Analyze = (trace: Trace, sourcePosition: SourcePosition | null) => Analysis;
 
 /** Turn a tool's raw output into traces; the format is the engine's name. Throws DetourwatchError. */
 export type ParseTraces = (text: string, format: EngineName) => Trace[];

@@ -12,6 +12,7 @@ import type {
   TraceItem,
 } from '../../server/history/api-types.ts';
 import { createApp } from '../../server/http/app.ts';
+import { sqliteMapSource } from '../../server/http/map-source.ts';
 import { openApiDocument, openApiPath } from '../../server/http/openapi.ts';
 import { readCsv } from '../export/rfc4180.ts';
 import { detourResult, domesticResult } from '../history/world-results.ts';
@@ -115,6 +116,88 @@ describe('the OpenAPI document', () => {
       checked.push(url);
     }
     expect(checked.length).toBeGreaterThanOrEqual(9);
+  });
+
+  it("with the map: lists the map's routes, its answers carry their schemas' fields, its query is the route's", async () => {
+    const mapDoc = openApiDocument({ map: true }) as typeof doc;
+    const source = sqliteMapSource(h.store.database);
+    const unused = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('only the map is asked here');
+        },
+      },
+    ) as never;
+    const app = createApp(
+      {
+        store: h.store,
+        hub: unused,
+        scheduler: unused,
+        ingest: unused,
+        startedAt: new Date(),
+        now: () => new Date(),
+        history: h.history.routes,
+        map: { source, config: { tileUrl: null, tileAttribution: null } },
+      },
+      () => {},
+    );
+    try {
+      const mapRoutes = new Set(
+        app.routes
+          .filter((r) => r.method === 'GET' && r.path.startsWith('/api/v1/map'))
+          .map((r) => openApiPath(r.path)),
+      );
+      const documented = Object.keys(mapDoc.paths).filter((p) => p.startsWith('/api/v1/map'));
+      expect(new Set(documented)).toEqual(mapRoutes);
+      const served = await (await app.request('/api/v1/openapi.json')).json();
+      expect(served).toEqual(JSON.parse(JSON.stringify(mapDoc)));
+
+      const schemaOf = (p: string) => {
+        const op = mapDoc.paths[p]?.get as {
+          parameters?: { name: string; in: string }[];
+          responses: Record<string, { content?: Record<string, { schema: Json }> }>;
+        };
+        const ref = String(op.responses['200']?.content?.['application/json']?.schema.$ref).split('/').pop();
+        return { op, required: (mapDoc.components.schemas[ref ?? '']?.required ?? []) as string[] };
+      };
+      const missing = (body: unknown, required: string[]) => required.filter((k) => !(k in (body as Json)));
+      const page = (await (await app.request('/api/v1/map/detours')).json()) as { items: Json[] };
+      expect(missing(page, schemaOf('/api/v1/map/detours').required)).toEqual([]);
+      const first = page.items[0];
+      expect(
+        missing(first, (mapDoc.components.schemas.MapDetourSummary?.required ?? []) as string[]),
+      ).toEqual([]);
+      const detail = await (await app.request(`/api/v1/map/detours/${String(first?.id)}`)).json();
+      // The detail is more than a summary: its hop table.
+      expect(schemaOf('/api/v1/map/detours/{id}').required).toContain('hops');
+      expect(missing(detail, schemaOf('/api/v1/map/detours/{id}').required)).toEqual([]);
+      const config = await (await app.request('/api/v1/map/config')).json();
+      expect(missing(config, schemaOf('/api/v1/map/config').required)).toEqual([]);
+
+      // Every documented query parameter is one the route reads: nonsense in it is refused, naming it.
+      const params = (schemaOf('/api/v1/map/detours').op.parameters ?? []).filter((p) => p.in === 'query');
+      expect(params.map((p) => p.name).sort()).toEqual([
+        'agent',
+        'asn',
+        'confidence',
+        'country',
+        'limit',
+        'since',
+        'until',
+      ]);
+      for (const { name } of params) {
+        const res = await app.request(`/api/v1/map/detours?${name}=not%20valid`);
+        const body = (await res.json()) as { error: { message: string } };
+        expect({ name, status: res.status, names: body.error.message.includes(name) }).toEqual({
+          name,
+          status: 400,
+          names: true,
+        });
+      }
+    } finally {
+      source.close();
+    }
   });
 });
 

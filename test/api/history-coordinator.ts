@@ -45,7 +45,7 @@ export async function startHistoryCoordinator(
   try {
     coordinator = await startCoordinator({
       store,
-      analyze: analyzer.analyze,
+      analyze: analyzer.annotateAndJudge,
       parseTraces,
       host: '127.0.0.1',
       port: 0,

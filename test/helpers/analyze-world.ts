@@ -2,7 +2,10 @@
  * A small world for end-to-end verdict tests: documentation addresses placed in chosen cities by test databases
  * written with the project's MMDB writer, and RIPE-Atlas-format traces built over them.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { type Analyzer, createAnalyzer } from '../../server/analyze/pipeline.ts';
 import { writeAsnDb, writeCityDb } from './mmdb-writer.ts';
 
 export const CITIES = {
@@ -63,6 +66,19 @@ export function writeWorldDatabases(dir: string): { cityDb: string; asnDb: strin
     { network: NETS.v6Shanghai, asn: 23764, org: 'China Telecom Global' },
   ]);
   return { cityDb, asnDb };
+}
+
+/**
+ * The real analyzer over the world's databases, documentation ranges looked up. The files are read when the
+ * analyzer is created, so the temporary directory is gone by the time it is returned.
+ */
+export function createWorldAnalyzer(): Analyzer {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dw-world-'));
+  try {
+    return createAnalyzer({ ...writeWorldDatabases(dir), lookUpDocumentation: true });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** One TTL: the replies' [address, rtt] pairs; null address for a timeout. */

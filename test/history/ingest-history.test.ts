@@ -109,7 +109,7 @@ function setup(webhookUrl: string | null): { history: HistoryService; ingest: In
   const ingest = createIngest({
     store,
     parseTraces,
-    analyze: analyzer.analyze,
+    analyze: analyzer.annotateAndJudge,
     batchMs: 5,
     now: () => new Date(receivedAt),
   });
@@ -186,7 +186,7 @@ describe('incidents from ingested results', () => {
   it('catches up at start with traces stored while nothing observed them', async () => {
     const id = await agent();
     const analyzer = createAnalyzer({ ...writeWorldDatabases(dir), lookUpDocumentation: true });
-    const unobserved = createIngest({ store, parseTraces, analyze: analyzer.analyze, batchMs: 5 });
+    const unobserved = createIngest({ store, parseTraces, analyze: analyzer.annotateAndJudge, batchMs: 5 });
     await submit(unobserved, id, DETOUR, clock);
     await unobserved.close();
     const history = startHistory({
@@ -202,6 +202,32 @@ describe('incidents from ingested results', () => {
       { limit: 10, after: null, now: clock, fingerprint: '' },
     );
     expect(items).toHaveLength(1);
+  });
+
+  it("keeps an agent's path ASNs and position, so its baseline sees the detour's networks", async () => {
+    const { ingest } = setup(null);
+    const id = await agent();
+    await submit(ingest, id, DOMESTIC, clock - HOUR);
+    await submit(ingest, id, DETOUR, clock);
+
+    const queries = createHistoryQueries(store.database);
+    const page = { limit: 10, after: null, now: clock, fingerprint: '' };
+    const [baseline] = queries.baselines({ agent: id, target: null }, page).items;
+    // The world's networks (analyze-world.ts): San Jose AS64500, Shanghai AS4134, Washington AS64501.
+    expect(baseline).toMatchObject({
+      changed: true,
+      normal: { countries: ['US'], asns: [64500, 64501] },
+      latest: { verdict: 'detour', countries: ['US', 'CN'], asns: [64500, 4134, 64501] },
+    });
+    const stored = store.database
+      .prepare(
+        'SELECT source_lat AS lat, source_lon AS lon, path_asns FROM traces WHERE agent_id = ? ORDER BY id',
+      )
+      .all(id);
+    expect(stored).toEqual([
+      { ...CITIES.sanJose, path_asns: '[64500,64501]' },
+      { ...CITIES.sanJose, path_asns: '[64500,4134,64501]' },
+    ]);
   });
 });
 

@@ -11,7 +11,11 @@ import { parseTraces } from '../../server/parse/index.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { Store } from '../../server/store/store.ts';
 import { hashToken } from '../../server/store/tokens.ts';
-import { DETOUR_OUTPUT, DOMESTIC_OUTPUT, standInAnalyze } from '../integration/coordinator-harness.ts';
+import { createWorldAnalyzer } from '../helpers/analyze-world.ts';
+import { AGENT_LOCATION, DETOUR_OUTPUT, DOMESTIC_OUTPUT } from '../integration/coordinator-harness.ts';
+
+const analyzer = createWorldAnalyzer();
+const analyze = analyzer.annotateAndJudge;
 
 let dir: string;
 let store: Store;
@@ -24,7 +28,7 @@ beforeEach(async () => {
   const agent = await store.recordHello({
     tokenId: token.id,
     name: 'ingest',
-    location: { lat: 40.7, lon: -74 },
+    location: AGENT_LOCATION,
     engines: ['traceroute'],
     limits: { maxConcurrent: 1, maxPerMinute: 1 },
     agentVersion: '0.1.0',
@@ -54,7 +58,7 @@ function message(output: string, resultId = `ingest-result-${++n}`): ResultMessa
   };
 }
 
-const agent = () => ({ id: agentId, position: { lat: 40.7, lon: -74, source: 'declared' as const } });
+const agent = () => ({ id: agentId, position: { ...AGENT_LOCATION, source: 'declared' as const } });
 
 describe('building a record', () => {
   it("judges each trace from the agent's declared position and tags it with the agent", () => {
@@ -63,17 +67,33 @@ describe('building a record', () => {
       parseTraces,
       analyze: (trace, position) => {
         seen.push(position);
-        return standInAnalyze(trace, position);
+        return analyze(trace, position);
       },
     });
     expect(record.error).toBeNull();
     expect(record.traces).toHaveLength(1);
     expect(record.traces[0]?.trace.source.agentId).toBe(agentId);
-    expect(seen).toEqual([{ lat: 40.7, lon: -74, source: 'declared' }]);
+    expect(seen).toEqual([{ ...AGENT_LOCATION, source: 'declared' }]);
+    // The Shanghai hop (AS4134 in the test world) is abroad; the path's ASNs and the position go with it.
+    expect(record.traces[0]).toMatchObject({
+      verdict: { verdict: 'detour', foreignAsns: [4134] },
+      sourcePosition: AGENT_LOCATION,
+      pathAsns: [4134, 64500],
+    });
+  });
+
+  it('an agent without a location gives its traces no position', () => {
+    const record = buildResultRecord(
+      { id: agentId, position: null },
+      message(DOMESTIC_OUTPUT),
+      '2026-04-01T10:00:01.000Z',
+      { parseTraces, analyze },
+    );
+    expect(record.traces[0]).toMatchObject({ sourcePosition: null, pathAsns: [64500] });
   });
 
   it('keeps output it cannot parse, or a trace it cannot judge, with the reason', () => {
-    const fns = { parseTraces, analyze: standInAnalyze };
+    const fns = { parseTraces, analyze };
     const unparsed = buildResultRecord(agent(), message('nonsense'), '2026-04-01T10:00:01.000Z', fns);
     expect(unparsed).toMatchObject({ output: 'nonsense', traces: [] });
     expect(unparsed.error).toMatch(/^cannot parse the traceroute output: /);
@@ -101,7 +121,7 @@ describe('the batching ingest', () => {
     const ingest = createIngest({
       store,
       parseTraces,
-      analyze: standInAnalyze,
+      analyze,
       batchMs: 60_000,
       batchMax: 5,
     });
@@ -120,7 +140,7 @@ describe('the batching ingest', () => {
   });
 
   it('close() writes what is pending, then refuses new results', async () => {
-    const ingest = createIngest({ store, parseTraces, analyze: standInAnalyze, batchMs: 60_000 });
+    const ingest = createIngest({ store, parseTraces, analyze, batchMs: 60_000 });
     const { replies, reply } = collect();
     ingest.submit(agent(), message(DOMESTIC_OUTPUT, 'pending-at-close'), reply('pending-at-close'));
     await ingest.close();
@@ -133,8 +153,8 @@ describe('the batching ingest', () => {
   it('a result whose traces cannot be written is stored raw; the rest of its batch is unaffected', async () => {
     // A trace the store's schema refuses (ip_version must be 4 or 6): written raw, with the reason.
     const poisoned: ParseTraces = (text, format): Trace[] =>
-      parseTraces(text, format).map((t) => (text.includes('203.0.113.7') ? { ...t, ipVersion: 5 as 4 } : t));
-    const ingest = createIngest({ store, parseTraces: poisoned, analyze: standInAnalyze, batchMs: 5 });
+      parseTraces(text, format).map((t) => (text === DETOUR_OUTPUT ? { ...t, ipVersion: 5 as 4 } : t));
+    const ingest = createIngest({ store, parseTraces: poisoned, analyze, batchMs: 5 });
     const { replies, reply } = collect();
     ingest.submit(agent(), message(DETOUR_OUTPUT, 'poisoned-0001'), reply('poisoned-0001'));
     ingest.submit(agent(), message(DOMESTIC_OUTPUT, 'healthy-00001'), reply('healthy-00001'));
@@ -145,7 +165,7 @@ describe('the batching ingest', () => {
   });
 
   it('when the store fails, every result gets an error (the agent keeps it and sends it again)', async () => {
-    const ingest = createIngest({ store, parseTraces, analyze: standInAnalyze, batchMs: 5 });
+    const ingest = createIngest({ store, parseTraces, analyze, batchMs: 5 });
     const { replies, reply } = collect();
     await store.close();
     ingest.submit(agent(), message(DOMESTIC_OUTPUT, 'store-down-01'), reply('store-down-01'));

@@ -1,93 +1,37 @@
 /**
  * Shared by the coordinator's tests: a real coordinator on 127.0.0.1:0 over a real SQLite store in a temp
- * directory, and a protocol client written here (not the agent) so tests can misbehave on purpose.
- *
- * `standInAnalyze` stands in for server/analyze/pipeline.ts until it lands: a pure function that judges a
- * trace from its addresses alone (203.0.113.0/24 counts as CN, everything else as US). The coordinator only
- * stores what the analysis returns, so these tests exercise the real ingest path either way.
+ * directory, the real analysis over the test world's databases (test/helpers/analyze-world.ts), and a
+ * protocol client written here (not the agent) so tests can misbehave on purpose.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
-import type { SourcePosition } from '../../protocol/annotated.ts';
 import {
   type AgentLimits,
   type CoordinatorMessage,
   type EngineName,
   parseCoordinatorMessage,
 } from '../../protocol/messages.ts';
-import type { Trace } from '../../protocol/trace.ts';
-import type { HopReading, Verdict } from '../../protocol/verdict.ts';
 import { AGENT_VERSION, PROTOCOL_VERSION } from '../../protocol/version.ts';
+import type { Analyzer } from '../../server/analyze/pipeline.ts';
 import { DEFAULT_TARGETS_FILE } from '../../server/config/serve-config.ts';
 import { type Coordinator, type CoordinatorOptions, startCoordinator } from '../../server/coordinator.ts';
 import { parseTraces } from '../../server/parse/index.ts';
-import { openSqliteStore } from '../../server/store/sqlite-store.ts';
-import type { Store } from '../../server/store/store.ts';
+import { greatCircleKm, type LatLon } from '../../server/physics/great-circle.ts';
+import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite-store.ts';
 import { generateToken, hashToken } from '../../server/store/tokens.ts';
+import { CITIES, createWorldAnalyzer } from '../helpers/analyze-world.ts';
 
-const FOREIGN_PREFIX = '203.0.113.';
+/** Where test agents say they are (San Francisco), in their hello unless a test says otherwise. */
+export const AGENT_LOCATION = { lat: 37.77, lon: -122.42 };
 
-export function standInAnalyze(trace: Trace, _position: SourcePosition | null): Verdict {
-  const hops: HopReading[] = trace.hops.map((hop) => {
-    const answered = hop.replies.filter((r) => r.address !== null);
-    const ip = answered[0]?.address ?? null;
-    const rtts = answered.flatMap((r) => (r.rttMs === null ? [] : [r.rttMs]));
-    const country = ip === null ? null : ip.startsWith(FOREIGN_PREFIX) ? 'CN' : 'US';
-    return {
-      ttl: hop.ttl,
-      ip,
-      status: ip === null ? 'no-reply' : country === 'CN' ? 'foreign-probable' : 'home',
-      country,
-      rttMs: rtts.length > 0 ? Math.min(...rtts) : null,
-      minRttMs: null,
-      name: null,
-      asn: country === 'CN' ? 4134 : country === 'US' ? 7018 : null,
-      org: null,
-      city: null,
-      lat: null,
-      lon: null,
-      precision: null,
-      database: null,
-    };
-  });
-  const foreignHops = hops.flatMap((h) =>
-    h.country === 'CN' && h.ip !== null
-      ? [
-          {
-            ttl: h.ttl,
-            ip: h.ip,
-            country: 'CN',
-            asn: 4134,
-            org: null,
-            city: null,
-            lat: 30.3,
-            lon: 120.2,
-            precision: 'city' as const,
-            rttMs: h.rttMs,
-            minRttMs: 100,
-            confirmed: false,
-          },
-        ]
-      : [],
-  );
-  const answered = hops.some((h) => h.ip !== null);
-  const verdict = !answered ? 'inconclusive' : foreignHops.length > 0 ? 'detour' : 'domestic';
-  return {
-    verdict,
-    confidence: verdict === 'detour' ? 'probable' : null,
-    homeCountry: 'US',
-    source: { ip: trace.source.address, country: 'US' },
-    destination: { ip: trace.destination.address, country: 'US' },
-    countries: [...new Set(hops.flatMap((h) => (h.country ? [h.country] : [])))],
-    foreignAsns: foreignHops.length > 0 ? [4134] : [],
-    foreignHops,
-    refutedHops: [],
-    extraKm: null,
-    reason: `stand-in: ${foreignHops.length} hops in ${FOREIGN_PREFIX}0/24`,
-    hops,
-  };
+let analyzer: Analyzer | null = null;
+
+/** One analyzer per test file (each file runs in its own module graph): the default of startTestCoordinator. */
+export function worldAnalyzer(): Analyzer {
+  analyzer ??= createWorldAnalyzer();
+  return analyzer;
 }
 
 /** Real traceroute text (the format Debian's traceroute 2.1 prints with -n). */
@@ -96,21 +40,31 @@ export function tracerouteOutput(target: string, hops: string[]): string {
   return `traceroute to ${target} (${target}), 30 hops max, 60 byte packets\n${lines.join('\n')}\n`;
 }
 
+/** The least RTT (ms) a reply from `at` can have, seen from AGENT_LOCATION: light in fibre, there and back. */
+const leastRttMs = (at: LatLon) => greatCircleKm(AGENT_LOCATION, at) / 100;
+const ms = (rtt: number) => `${rtt.toFixed(1)} ms`;
+const viaShanghai = leastRttMs(CITIES.shanghai) + 20;
+
+/**
+ * From AGENT_LOCATION to San Jose (192.0.2.0/26 in the world) through a Shanghai router of AS4134
+ * (198.51.100.0/25), 20 ms slower than light needs: a detour to CN that no RTT refutes.
+ */
 export const DETOUR_OUTPUT = tracerouteOutput('192.0.2.50', [
   '10.0.0.1  0.443 ms  0.352 ms  0.340 ms',
-  '203.0.113.7  90.123 ms  91.2 ms *',
+  `198.51.100.7  ${ms(viaShanghai)}  ${ms(viaShanghai + 1.1)} *`,
   '* * *',
-  '192.0.2.50  95.5 ms  95.4 ms  95.3 ms',
+  `192.0.2.50  ${ms(2 * viaShanghai)}  ${ms(2 * viaShanghai + 0.1)}  ${ms(2 * viaShanghai + 0.2)}`,
 ]);
 
-export const DOMESTIC_OUTPUT = tracerouteOutput('198.51.100.20', [
+/** From AGENT_LOCATION straight to San Jose: domestic. */
+export const DOMESTIC_OUTPUT = tracerouteOutput('192.0.2.20', [
   '10.0.0.1  0.4 ms  0.3 ms  0.3 ms',
-  '198.51.100.20  12.5 ms  12.4 ms  12.3 ms',
+  `192.0.2.20  ${ms(leastRttMs(CITIES.sanJose) + 2)}  ${ms(leastRttMs(CITIES.sanJose) + 2.1)}  ${ms(leastRttMs(CITIES.sanJose) + 2)}`,
 ]);
 
 export interface TestCoordinator {
   coordinator: Coordinator;
-  store: Store;
+  store: SqliteStore;
   dataDir: string;
   logs: string[];
   /** A new valid token (stored as its hash). */
@@ -118,15 +72,16 @@ export interface TestCoordinator {
   close(): Promise<void>;
 }
 
+/** `overrides` may be computed from the store, for options that read it (the map's data source). */
 export async function startTestCoordinator(
-  overrides: Partial<CoordinatorOptions> = {},
+  overrides: Partial<CoordinatorOptions> | ((store: SqliteStore) => Partial<CoordinatorOptions>) = {},
 ): Promise<TestCoordinator> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'detourwatch-coordinator-'));
   const store = openSqliteStore({ dataDir, create: true });
   const logs: string[] = [];
+  const options = typeof overrides === 'function' ? overrides(store) : overrides;
   const coordinator = await startCoordinator({
     store,
-    analyze: standInAnalyze,
     parseTraces,
     host: '127.0.0.1',
     port: 0,
@@ -136,7 +91,9 @@ export async function startTestCoordinator(
     intervalMs: 60_000,
     heartbeatMs: 5000,
     log: (line) => logs.push(line),
-    ...overrides,
+    ...options,
+    // Only a test bringing its own world skips loading this one.
+    analyze: options.analyze ?? worldAnalyzer().annotateAndJudge,
   });
   let tokens = 0;
   return {
@@ -170,7 +127,7 @@ export function helloMessage(overrides: HelloOverrides = {}) {
     protocolVersion: overrides.protocolVersion ?? PROTOCOL_VERSION,
     agentVersion: AGENT_VERSION,
     engines: overrides.engines ?? ['traceroute'],
-    location: overrides.location === undefined ? { lat: 37.77, lon: -122.42 } : overrides.location,
+    location: overrides.location === undefined ? AGENT_LOCATION : overrides.location,
     limits: overrides.limits ?? { maxConcurrent: 2, maxPerMinute: 60 },
     pending: 0,
   };

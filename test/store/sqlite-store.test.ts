@@ -10,7 +10,10 @@ import { MIGRATIONS } from '../../server/store/sqlite-schema.ts';
 import { DATABASE_FILE, openSqliteStore } from '../../server/store/sqlite-store.ts';
 import type { AgentHello, ResultRecord, Store } from '../../server/store/store.ts';
 import { hashToken } from '../../server/store/tokens.ts';
-import { DETOUR_OUTPUT, DOMESTIC_OUTPUT, standInAnalyze } from '../integration/coordinator-harness.ts';
+import { createWorldAnalyzer } from '../helpers/analyze-world.ts';
+import { AGENT_LOCATION, DETOUR_OUTPUT, DOMESTIC_OUTPUT } from '../integration/coordinator-harness.ts';
+
+const analyzer = createWorldAnalyzer();
 
 let dir: string;
 let store: Store;
@@ -39,7 +42,7 @@ function hello(tokenId: number, at: string, overrides: Partial<AgentHello> = {})
   return {
     tokenId,
     name: 'sfo-volunteer',
-    location: { lat: 37.77, lon: -122.42 },
+    location: AGENT_LOCATION,
     engines: ['scamper', 'traceroute'],
     limits: { maxConcurrent: 2, maxPerMinute: 30 },
     agentVersion: '0.1.0',
@@ -60,7 +63,7 @@ function result(agent: string, resultId: string, output: string): ResultRecord {
     origin: 'agent' as const,
     agentId: agent,
     trace,
-    verdict: standInAnalyze(trace, null),
+    verdict: analyzer.analyze(trace, { ...AGENT_LOCATION, source: 'declared' }),
   }));
   return {
     resultId,
@@ -250,15 +253,17 @@ describe('results and traces', () => {
       return n + Math.max(1, distinct);
     }, 0);
     expect(trace?.hops).toHaveLength(expectedRows);
-    expect(trace?.hops.find((h) => h.ip === '203.0.113.7')).toMatchObject({
+    // The Shanghai router (198.51.100.0/25, AS4134 in the test world) with its lowest RTT.
+    const shanghaiRtts = replies[1]?.replies.flatMap((r) => (r.rttMs === null ? [] : [r.rttMs])) ?? [];
+    expect(trace?.hops.find((h) => h.ip === '198.51.100.7')).toMatchObject({
       ttl: 2,
       country: 'CN',
       asn: 4134,
-      rttMs: 90.123,
+      rttMs: Math.min(...shanghaiRtts),
     });
     expect(trace?.hops.find((h) => h.ttl === 3)).toMatchObject({ ip: null, status: 'no-reply', replies: 0 });
     const foreign = peek((db) => db.prepare('SELECT ttl, ip, country, asn FROM foreign_hops').all());
-    expect(foreign).toEqual([{ ttl: 2, ip: '203.0.113.7', country: 'CN', asn: 4134 }]);
+    expect(foreign).toEqual([{ ttl: 2, ip: '198.51.100.7', country: 'CN', asn: 4134 }]);
   });
 
   it('a result that did not parse is stored raw with its error and no trace', async () => {

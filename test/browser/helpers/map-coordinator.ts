@@ -5,16 +5,11 @@
  * through ingest (parse -> geolocate -> verdict -> store); nothing writes rows directly.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createAdaptorServer } from '@hono/node-server';
 import type { EngineName } from '../../../protocol/messages.ts';
 import { createAnalyzer } from '../../../server/analyze/pipeline.ts';
 import { type SqliteMapSource, sqliteMapSource } from '../../../server/http/map-source.ts';
-import { mapWebRoutes } from '../../../server/http/routes-map.ts';
-import type { SqliteStore } from '../../../server/store/sqlite-store.ts';
 import {
   ackFor,
   startTestCoordinator,
@@ -47,19 +42,19 @@ let sent = 0;
 export async function startMapCoordinator(): Promise<MapCoordinator> {
   const dbDir = mkdtempSync(path.join(tmpdir(), 'dw-map-world-'));
   const analyzer = createAnalyzer({ ...writeMapWorld(dbDir), lookUpDocumentation: true });
-  const test = await startTestCoordinator({
-    analyze: (trace, position) => analyzer.analyze(trace, position),
+  let source: SqliteMapSource | null = null;
+  // The coordinator serves the map at `/`, as `serve` mounts it, over its own store.
+  const test = await startTestCoordinator((store) => {
+    source = sqliteMapSource(store.database, { pollMs: POLL_MS });
+    return {
+      analyze: analyzer.annotateAndJudge,
+      map: { source, config: { tileUrl: null, tileAttribution: null }, webRoot: WEB_DIST },
+    };
   });
-  const source: SqliteMapSource = sqliteMapSource((test.store as SqliteStore).database, { pollMs: POLL_MS });
-  // The coordinator's own app does not mount the map yet (see the report of issue 5): serve it beside it,
-  // over the same store.
-  const app = mapWebRoutes({ source, config: { tileUrl: null, tileAttribution: null }, webRoot: WEB_DIST });
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const clients: TestClient[] = [];
 
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: test.coordinator.url,
     test,
     async agent(name, location) {
       const { token } = await test.token(name);
@@ -91,12 +86,8 @@ export async function startMapCoordinator(): Promise<MapCoordinator> {
     },
     async close() {
       for (const c of clients) c.close();
-      source.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
       await test.close();
+      source?.close();
       rmSync(dbDir, { recursive: true, force: true });
     },
   };
