@@ -253,6 +253,7 @@ export class Agent {
       taskId: task.taskId,
       target: task.target,
       engine: trace.engine,
+      method: trace.method,
       output: trace.output,
       startedAt: trace.startedAt,
       durationMs: trace.durationMs,

@@ -1,10 +1,13 @@
 import type { EngineName } from '../protocol/messages.ts';
+import type { ProbeMethod } from '../protocol/trace.ts';
 import { runTrace } from './engines/run.ts';
 import { checkTargetAddress, parseTarget } from './engines/target.ts';
 
 /** What one finished trace contributes to a result message. */
 export interface TraceOutput {
   engine: EngineName;
+  /** How the engine probed (its output does not always say). */
+  method: ProbeMethod;
   output: string;
   startedAt: string;
   durationMs: number;
@@ -30,7 +33,13 @@ export function engineProbe(engine: EngineName, allowSpecialTargets: boolean): P
     },
     async trace(target, signal) {
       const r = await runTrace(engine, target, { timeoutMs: TASK_TIMEOUT_MS, signal, allowSpecialTargets });
-      return { engine: r.engine, output: r.output, startedAt: r.startedAt, durationMs: r.durationMs };
+      return {
+        engine: r.engine,
+        method: r.method,
+        output: r.output,
+        startedAt: r.startedAt,
+        durationMs: r.durationMs,
+      };
     },
   };
 }

@@ -4,6 +4,17 @@
  * everything after is validated on receipt by both sides with the functions below.
  */
 import { DetourwatchError } from './errors.ts';
+import type { ProbeMethod } from './trace.ts';
+
+const PROBE_METHODS: readonly ProbeMethod[] = [
+  'icmp-paris',
+  'udp-paris',
+  'tcp-paris',
+  'icmp',
+  'udp',
+  'tcp',
+  'unknown',
+];
 
 export type EngineName = 'scamper' | 'mtr' | 'traceroute';
 export const ENGINE_NAMES: readonly EngineName[] = ['scamper', 'mtr', 'traceroute'];
@@ -55,6 +66,11 @@ export interface ResultMessage {
   taskId: string | null;
   target: string;
   engine: EngineName;
+  /**
+   * How the probes were sent, when the agent knows and the output does not say (mtr's JSON and traceroute's
+   * text do not name their protocol). Optional: agents of protocol 1 before it was added omit it.
+   */
+  method?: ProbeMethod;
   /** The tool's raw output; the coordinator parses it (the parser format is the engine's name). */
   output: string;
   startedAt: string;
@@ -193,9 +209,14 @@ export function parseAgentMessage(text: string): AgentMessage {
         fail('"resultId" must be 8-64 characters of [A-Za-z0-9_-]');
       const startedAt = str(o, 'startedAt', 40);
       if (Number.isNaN(Date.parse(startedAt))) fail('"startedAt" must be an ISO 8601 time');
+      const method = field(o, 'method');
+      if (method !== undefined && !(PROBE_METHODS as readonly unknown[]).includes(method)) {
+        fail(`"method" must be one of ${PROBE_METHODS.join(', ')}`);
+      }
       return {
         type,
         resultId,
+        ...(method === undefined ? {} : { method: method as ProbeMethod }),
         taskId: nullableStr(o, 'taskId', 64),
         target: str(o, 'target', 253),
         engine: engine(field(o, 'engine'), 'engine'),

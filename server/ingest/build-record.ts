@@ -28,6 +28,8 @@ export function buildResultRecord(
     agent.position === null ? null : { lat: agent.position.lat, lon: agent.position.lon };
   parsed.forEach((parsedTrace, i) => {
     const trace = { ...parsedTrace, source: { ...parsedTrace.source, agentId: agent.id } };
+    // mtr's JSON and traceroute's text do not say how they probed; the agent that ran them does.
+    if (trace.method === 'unknown' && message.method !== undefined) trace.method = message.method;
     try {
       const { annotated, verdict } = fns.analyze(trace, agent.position);
       traces.push({

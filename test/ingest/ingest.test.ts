@@ -92,6 +92,28 @@ describe('building a record', () => {
     expect(record.traces[0]).toMatchObject({ sourcePosition: null, pathAsns: [64500] });
   });
 
+  it("takes the probe method from the agent when the tool's output does not name it", () => {
+    const parsedMethod = parseTraces(DOMESTIC_OUTPUT, 'traceroute')[0]?.method;
+    expect(parsedMethod).toBe('unknown');
+    const told = buildResultRecord(
+      { id: agentId, position: null },
+      { ...message(DOMESTIC_OUTPUT), method: 'icmp' },
+      '2026-04-01T10:00:01.000Z',
+      { parseTraces, analyze },
+    );
+    expect(told.traces[0]?.trace.method).toBe('icmp');
+    const silent = buildResultRecord(
+      { id: agentId, position: null },
+      message(DOMESTIC_OUTPUT),
+      '2026-04-01T10:00:01.000Z',
+      {
+        parseTraces,
+        analyze,
+      },
+    );
+    expect(silent.traces[0]?.trace.method).toBe('unknown');
+  });
+
   it('keeps output it cannot parse, or a trace it cannot judge, with the reason', () => {
     const fns = { parseTraces, analyze };
     const unparsed = buildResultRecord(agent(), message('nonsense'), '2026-04-01T10:00:01.000Z', fns);
