@@ -1,5 +1,5 @@
 import { claimedDistanceKm, maxDistanceKm } from '../physics/rtt-bound.ts';
-import { isHomeAnchor, shortestLegKm } from './home-anchor.ts';
+import { type HomeAnchor, isHomeAnchor, shortestLegKm } from './home-anchor.ts';
 import type { HopClaim, HopClaims } from './hop-claims.ts';
 
 /**
@@ -13,7 +13,17 @@ import type { HopClaim, HopClaims } from './hop-claims.ts';
  * the two bounds neither refutes nor confirms, and the claim stays PROBABLE.
  * Like later-reply refutation this needs a flow-stable trace and a single address at TTL k, or the later
  * probes need not have crossed the claimed router at all.
+ * Agreement only proves something when a domestic path could not have produced the same RTTs: a "Toronto" hop
+ * on a New York -> Chicago path adds ~100 km, well inside ordinary routing inflation. So at least one anchor
+ * must be one where going through the claim at least doubles the distance and adds DISCRIMINATING_KM.
  */
+const DISCRIMINATING_KM = 1000;
+
+/** Whether RTTs consistent with a trip through the claim could not also come from a direct path to the anchor. */
+function discriminates(throughClaimKm: number, anchor: HomeAnchor): boolean {
+  const directKm = anchor.distanceKm + anchor.radiusKm;
+  return throughClaimKm - directKm >= Math.max(DISCRIMINATING_KM, directKm);
+}
 export function isConfirmed(
   hops: readonly HopClaims[],
   index: number,
@@ -34,15 +44,16 @@ export function isConfirmed(
   const out = claimedDistanceKm(claim.distanceKm, claim.radiusKm);
   if (maxDistanceKm(claim.rttMs, kmPerMs) < out) return false;
   const located = { location: claim.location, radiusKm: claim.radiusKm };
-  let anchors = 0;
+  let discriminating = false;
   for (let j = index + 1; j < hops.length; j++) {
     const later = hops[j];
     if (!later || later.ttl <= claim.ttl) continue;
     for (const reply of later.claims) {
       if (!isHomeAnchor(reply, kmPerMs)) continue;
-      anchors++;
-      if (maxDistanceKm(reply.rttMs, kmPerMs) < out + shortestLegKm(located, reply)) return false;
+      const throughClaimKm = out + shortestLegKm(located, reply);
+      if (maxDistanceKm(reply.rttMs, kmPerMs) < throughClaimKm) return false;
+      if (discriminates(throughClaimKm, reply)) discriminating = true;
     }
   }
-  return anchors > 0;
+  return discriminating;
 }

@@ -600,3 +600,33 @@ describe('decideVerdict: country-level claims', () => {
     ).toBe('domestic');
   });
 });
+
+describe('decideVerdict: a foreign hop the RTTs cannot tell from a domestic path', () => {
+  const toronto = { lat: 43.6532, lon: -79.3832 };
+  // New York -> "Toronto" -> Chicago: the hop adds ~150 km, far less than ordinary routing inflation.
+  function viaToronto(chicagoRttMs: number) {
+    return scenario({
+      source: '192.168.1.20',
+      destination: '64.100.1.9',
+      position: CITY.newYork,
+      hops: [
+        [reply('63.1.1.1', 1)],
+        [reply('142.1.1.1', minRttForDistance(d(CITY.newYork, toronto)) + 3)],
+        [reply('64.100.1.9', chicagoRttMs)],
+      ],
+      addresses: [
+        located('63.1.1.1', place(CITY.newYork, 'US')),
+        located('142.1.1.1', place(toronto, 'CA', { accuracyKm: 20 }), 6327, 'SHAW'),
+        located('64.100.1.9', place(CITY.chicago, 'US')),
+      ],
+    });
+  }
+
+  it('stays probable even when every RTT agrees with it', () => {
+    const through = d(CITY.newYork, toronto) + d(toronto, CITY.chicago);
+    const v = decideVerdict(viaToronto(minRttForDistance(through) + 10), US);
+    expect(v.verdict).toBe('detour');
+    expect(v.confidence).toBe('probable');
+    expect(v.foreignHops.map((h) => h.country)).toEqual(['CA']);
+  });
+});
