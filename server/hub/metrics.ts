@@ -1,6 +1,9 @@
 /** What the hub counts. Global counters cover every socket; per-agent ones only sockets past `hello`. */
 export const HUB_COUNTERS = [
+  /** Sockets upgraded (global only: the agent is not known yet). */
   'connections',
+  /** Sessions welcomed after a valid hello. */
+  'sessions',
   'authFailures',
   'versionRefused',
   'malformed',

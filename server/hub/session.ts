@@ -234,6 +234,7 @@ export class AgentSession {
       return;
     }
     this.agent = agent;
+    this.#ctx.metrics.count('sessions', agent.id);
     this.limits = hello.limits;
     this.#position = hello.location ? { ...hello.location, source: 'declared' } : null;
     this.#state = 'active';

@@ -54,6 +54,7 @@ describe('GET /api/v1/agents', () => {
       location: { lat: 39.74, lon: -104.99 },
       engines: ['scamper', 'mtr'],
       agentVersion: '0.1.0',
+      counters: { sessions: 1 },
     });
     expect(typeof listed?.lastSeen).toBe('string');
     expect(text).not.toContain(token);
