@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { DetourwatchError } from '../protocol/errors.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../server/export/formats.ts';
 import { asUsageError, openCliSource } from '../server/history/cli-source.ts';
 import { parseVia } from '../server/history/param-parsers.ts';
 import { detourTable } from '../server/history/text-table.ts';
+import { parseCommandLine } from './args.ts';
 import type { CliIo, Command } from './io.ts';
 
 const USAGE = `Usage: detourwatch detours [options]
@@ -53,12 +53,7 @@ export const detoursCommand: Command = {
   summary: 'list or export detour verdicts (from the store or a coordinator)',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
-    let values: ReturnType<typeof parse>['values'];
-    try {
-      values = parse(args).values;
-    } catch (err) {
-      throw new DetourwatchError('USAGE', `${(err as Error).message}\n\n${USAGE}`);
-    }
+    const { values } = parse(args);
     const format = (values.format ?? 'table') as Format;
     if (!FORMATS.includes(format)) {
       throw new DetourwatchError(
@@ -101,21 +96,24 @@ export const detoursCommand: Command = {
 };
 
 function parse(args: string[]) {
-  return parseArgs({
-    args,
-    strict: true,
-    allowPositionals: false,
-    options: {
-      since: { type: 'string' },
-      until: { type: 'string' },
-      via: { type: 'string', multiple: true },
-      agent: { type: 'string' },
-      target: { type: 'string' },
-      confidence: { type: 'string' },
-      limit: { type: 'string' },
-      format: { type: 'string' },
-      data: { type: 'string' },
-      server: { type: 'string' },
+  return parseCommandLine(
+    {
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        since: { type: 'string' },
+        until: { type: 'string' },
+        via: { type: 'string', multiple: true },
+        agent: { type: 'string' },
+        target: { type: 'string' },
+        confidence: { type: 'string' },
+        limit: { type: 'string' },
+        format: { type: 'string' },
+        data: { type: 'string' },
+        server: { type: 'string' },
+      },
     },
-  });
+    USAGE,
+  );
 }

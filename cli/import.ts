@@ -1,5 +1,4 @@
 import { createReadStream, statSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DetourwatchError, describeError } from '../protocol/errors.ts';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
 import { dataDirFrom } from '../server/config/serve-config.ts';
@@ -14,6 +13,7 @@ import {
 import { progressLine } from '../server/import/progress-line.ts';
 import { DEFAULT_QUIET_MS } from '../server/incidents/tracker.ts';
 import { openSqliteStore } from '../server/store/sqlite-store.ts';
+import { parseCommandLine } from './args.ts';
 import type { CliIo, Command } from './io.ts';
 
 const USAGE = `Usage: detourwatch import atlas FILE|- [options]
@@ -39,22 +39,25 @@ Without a probe's location its results are measured from where the databases pla
 a probe behind NAT (a private source address) then has no position and its results are inconclusive.`;
 
 function parse(args: string[]) {
-  return parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      data: { type: 'string' },
-      'probe-archive': { type: 'string' },
-      'probe-location': { type: 'string', multiple: true },
-      'city-db': { type: 'string' },
-      'asn-db': { type: 'string' },
-      'home-country': { type: 'string' },
-      'km-per-ms': { type: 'string' },
-      'incident-quiet': { type: 'string' },
-      'look-up-documentation': { type: 'boolean' },
+  return parseCommandLine(
+    {
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' },
+        'probe-archive': { type: 'string' },
+        'probe-location': { type: 'string', multiple: true },
+        'city-db': { type: 'string' },
+        'asn-db': { type: 'string' },
+        'home-country': { type: 'string' },
+        'km-per-ms': { type: 'string' },
+        'incident-quiet': { type: 'string' },
+        'look-up-documentation': { type: 'boolean' },
+      },
     },
-  });
+    USAGE,
+  );
 }
 
 /** A file's bytes, or stdin; the size when known (for the progress bar). */
@@ -119,13 +122,7 @@ export const importCommand: Command = {
   summary: 'import RIPE Atlas traceroute results into the store',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (err) {
-      throw new DetourwatchError('USAGE', `${(err as Error).message}\n\n${USAGE}`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parse(args);
     const [kind, file, ...extra] = positionals;
     if (kind !== 'atlas' || file === undefined || extra.length > 0) {
       throw new DetourwatchError(

@@ -1,9 +1,9 @@
-import { parseArgs } from 'node:util';
 import { DetourwatchError } from '../protocol/errors.ts';
 import type { IncidentDetail, TraceItem } from '../server/history/api-types.ts';
 import { asUsageError, openCliSource } from '../server/history/cli-source.ts';
 import { parseIntIn } from '../server/history/param-parsers.ts';
 import { cellText, incidentTable, renderTable, via } from '../server/history/text-table.ts';
+import { parseCommandLine } from './args.ts';
 import { detourQuery } from './detours.ts';
 import type { CliIo, Command } from './io.ts';
 
@@ -25,24 +25,27 @@ countries and ASNs), newest first; \`show\` prints one with its baselines and it
   --server URL        read a coordinator's API instead                          DETOURWATCH_SERVER`;
 
 function parse(args: string[]) {
-  return parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      state: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      via: { type: 'string', multiple: true },
-      agent: { type: 'string' },
-      target: { type: 'string' },
-      limit: { type: 'string' },
-      traces: { type: 'string' },
-      format: { type: 'string' },
-      data: { type: 'string' },
-      server: { type: 'string' },
+  return parseCommandLine(
+    {
+      args,
+      strict: true,
+      allowPositionals: true,
+      options: {
+        state: { type: 'string' },
+        since: { type: 'string' },
+        until: { type: 'string' },
+        via: { type: 'string', multiple: true },
+        agent: { type: 'string' },
+        target: { type: 'string' },
+        limit: { type: 'string' },
+        traces: { type: 'string' },
+        format: { type: 'string' },
+        data: { type: 'string' },
+        server: { type: 'string' },
+      },
     },
-  });
+    USAGE,
+  );
 }
 
 function detailText(d: IncidentDetail, traces: TraceItem[], more: boolean): string {
@@ -85,13 +88,7 @@ export const incidentsCommand: Command = {
   summary: 'list detour incidents, or show one with its evidence',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (err) {
-      throw new DetourwatchError('USAGE', `${(err as Error).message}\n\n${USAGE}`);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parse(args);
     const format = values.format ?? 'table';
     if (format !== 'table' && format !== 'json') {
       throw new DetourwatchError('USAGE', `--format must be table or json, not "${format}"`);
