@@ -67,7 +67,9 @@ export function locatorFrom(city: CitySource, asn: AsnSource, lookUpDocumentatio
   };
 
   const annotate = (trace: Trace, sourcePosition?: SourcePosition | null): AnnotatedTrace => {
-    const addresses: Record<string, AddressInfo> = {};
+    // A null-prototype object is a dictionary from the start: a literal would get a new hidden class for
+    // every address seen as a key, which made annotating cost several times the lookups themselves.
+    const addresses: Record<string, AddressInfo> = Object.create(null);
     const add = (address: string | null) => {
       if (address !== null && !Object.hasOwn(addresses, address)) addresses[address] = locate(address);
     };

@@ -113,7 +113,9 @@ export function parseTracerouteText(text: string, limits: ParseLimits): Trace[] 
     }
     if (line.trim() === '') return;
 
-    const header = TRACEROUTE_HEADER.exec(line);
+    // Headers and diagnostics all start with "tr": hop lines (nearly every line) skip those patterns.
+    const maybeHeader = line.charCodeAt(0) === 116;
+    const header = maybeHeader ? TRACEROUTE_HEADER.exec(line) : null;
     if (header) {
       const b = start(`trace starting on ${where}`, 'traceroute', 'unknown');
       const dst = parseIp(header[2] as string);
@@ -127,7 +129,7 @@ export function parseTracerouteText(text: string, limits: ParseLimits): Trace[] 
       version = dst?.version ?? (line.startsWith('traceroute6') ? 6 : undefined);
       return;
     }
-    const scamper = SCAMPER_HEADER.exec(line);
+    const scamper = maybeHeader ? SCAMPER_HEADER.exec(line) : null;
     if (scamper) {
       const b = start(`trace starting on ${where}`, 'scamper', 'unknown');
       const src = parseIp(scamper[1] as string);
@@ -137,11 +139,11 @@ export function parseTracerouteText(text: string, limits: ParseLimits): Trace[] 
       version = dst?.version;
       return;
     }
-    if (DIAGNOSTIC.test(line)) {
+    if (maybeHeader && DIAGNOSTIC.test(line)) {
       diagnostics.push(line.slice(0, MAX_MESSAGE_CHARS));
       return;
     }
-    const tracepath = TRACEPATH_HOP.exec(line);
+    const tracepath = line.includes(':') ? TRACEPATH_HOP.exec(line) : null;
     if (tracepath) {
       const ttl = Number(tracepath[1]);
       if (
@@ -264,12 +266,6 @@ function hopTokens(b: TraceBuilder, ttl: number, tokens: string[], current: Host
   let justNamedHost = false;
   let pendingAsn: number | undefined;
   let last: Reply | null = null;
-  const unanswered = (): never => {
-    throw parseError(
-      where,
-      `hop ${ttl}: host ${host?.name ?? host?.address} is not followed by a round-trip time`,
-    );
-  };
   for (let i = 0; i < tokens.length; i++) {
     const token = tokens[i] as string;
     const wasJustNamed = justNamedHost;
@@ -312,7 +308,7 @@ function hopTokens(b: TraceBuilder, ttl: number, tokens: string[], current: Host
       i += rtt.used - 1;
       continue;
     }
-    if (!hostAnswered) unanswered();
+    if (!hostAnswered) throw unanswered(where, ttl, host);
     const next = tokens[i + 1];
     const paren = next?.startsWith('(') && next.endsWith(')') ? next : undefined;
     host = toHost(token, paren, where);
@@ -323,8 +319,16 @@ function hopTokens(b: TraceBuilder, ttl: number, tokens: string[], current: Host
     justNamedHost = true;
     last = null;
   }
-  if (!hostAnswered) unanswered();
+  if (!hostAnswered) throw unanswered(where, ttl, host);
   return host;
+}
+
+/** A module-level function, not a closure per hop line: closures cost an allocation (and a name) each. */
+function unanswered(where: string, ttl: number, host: Host | null): DetourwatchError {
+  return parseError(
+    where,
+    `hop ${ttl}: host ${host?.name ?? host?.address} is not followed by a round-trip time`,
+  );
 }
 
 /** `host [(address)] [asymm N] 1.234ms [pmtu N] [reached]`, `no reply`, `[LOCALHOST] pmtu N`. */
