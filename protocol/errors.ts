@@ -17,6 +17,8 @@ export type ErrorCode =
   // configuration and command line
   | 'USAGE'
   | 'CONFIG_INVALID'
+  // a worker thread of a command (analyze --jobs) died
+  | 'WORKER_FAILED'
   // HTTP API: a query parameter, path parameter or cursor that does not fit (answered with 400)
   | 'BAD_PARAMETER'
   // probe network

@@ -62,6 +62,36 @@ export function statsWindow(range: TimeRange, now: number): { since: number; unt
   return { since: range.since ?? until - DEFAULT_STATS_DAYS * DAY_MS, until };
 }
 
+/**
+ * Traces per UTC day of [since, until), days without traces left out; parameters: the start of the first
+ * day, until, since, until. Each day is four range counts over the (verdict, started_at, confidence) index:
+ * grouping rows read every 3.8 KB row of the month (1.7 s at a million traces), and grouping that index
+ * sorts a million entries by day (0.4 s); counting takes 55 ms.
+ */
+const STATS_SQL = (() => {
+  const count = (verdicts: string, extra = '') =>
+    `(SELECT COUNT(*) FROM traces WHERE verdict IN (${verdicts}) AND started_at >= d.lo AND started_at < d.hi${extra})`;
+  return `WITH RECURSIVE starts(start) AS (
+      SELECT ? UNION ALL SELECT start + ${DAY_MS} FROM starts WHERE start + ${DAY_MS} < ?
+    ),
+    d AS (SELECT start, MAX(start, ?) AS lo, MIN(start + ${DAY_MS}, ?) AS hi FROM starts),
+    counted AS MATERIALIZED (
+      SELECT start, strftime('%Y-%m-%d', start / 1000, 'unixepoch') AS day,
+        ${count(`'domestic', 'detour', 'foreign-endpoint', 'inconclusive'`)} AS traces,
+        ${count(`'domestic', 'detour'`)} AS judged,
+        ${count(`'detour'`)} AS detours,
+        ${count(`'detour'`, ` AND confidence = 'confirmed'`)} AS confirmed
+      FROM d
+    )
+    SELECT day, traces, judged, detours, confirmed FROM counted WHERE traces > 0 ORDER BY start`;
+})();
+
+/** One agent's days: its rows are read once through (agent_id, started_at), which four counts would repeat. */
+const AGENT_STATS_SQL = `SELECT strftime('%Y-%m-%d', started_at / 1000, 'unixepoch') AS day, COUNT(*) AS traces,
+    SUM(verdict IN ('domestic', 'detour')) AS judged, SUM(verdict = 'detour') AS detours,
+    SUM(verdict = 'detour' AND confidence = 'confirmed') AS confirmed
+  FROM traces WHERE started_at >= ? AND started_at < ? AND agent_id = ? GROUP BY day ORDER BY day`;
+
 /** One page from rows fetched with LIMIT page.limit + 1: the extra row only says there is more. */
 function pageOf<R extends { id: number }, T>(rows: R[], page: PageRequest, map: (r: R) => T): Page<T> {
   const more = rows.length > page.limit;
@@ -118,7 +148,10 @@ export function createHistoryQueries(db: Database.Database): HistoryQueries {
 
     detours(filter, page) {
       const w = detourWhere(filter, page.after);
-      const sql = `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} ${w.sql} ORDER BY t.id DESC LIMIT ?`;
+      // The page's ids first, then their rows: when a time window is read through its index, the sort by
+      // id then orders small ids instead of every detour in the window with its verdict (8,600 in 6 hours).
+      const sql = `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM}
+        WHERE t.id IN (SELECT t.id FROM traces t ${w.sql} ORDER BY t.id DESC LIMIT ?) ORDER BY t.id DESC`;
       return pageOf(stmt(sql).all(...w.params, page.limit + 1) as DetourRowDb[], page, detourItem);
     },
 
@@ -165,16 +198,11 @@ export function createHistoryQueries(db: Database.Database): HistoryQueries {
 
     stats(range, agent, now) {
       const { since, until } = statsWindow(range, now);
-      const agentClause = agent === null ? '' : 'AND agent_id = ?';
-      const sql = `SELECT strftime('%Y-%m-%d', started_at / 1000, 'unixepoch') AS day,
-          COUNT(*) AS traces,
-          SUM(verdict IN ('domestic', 'detour')) AS judged,
-          SUM(verdict = 'detour') AS detours,
-          SUM(verdict = 'detour' AND confidence = 'confirmed') AS confirmed
-        FROM traces WHERE started_at >= ? AND started_at < ? ${agentClause}
-        GROUP BY day ORDER BY day`;
-      const params = agent === null ? [since, until] : [since, until, agent];
-      const rows = stmt(sql).all(...params) as Omit<StatsReport['days'][number], 'share'>[];
+      const rows = (
+        agent === null
+          ? stmt(STATS_SQL).all(Math.floor(since / DAY_MS) * DAY_MS, until, since, until)
+          : stmt(AGENT_STATS_SQL).all(since, until, agent)
+      ) as Omit<StatsReport['days'][number], 'share'>[];
       return {
         since: iso(since),
         until: iso(until),

@@ -6,28 +6,46 @@
 import type { Readable } from 'node:stream';
 import { DetourwatchError } from '../../protocol/errors.ts';
 import type { Trace } from '../../protocol/trace.ts';
-import { DEFAULT_LIMITS, type ParseLimits, parseTraceLine, parseTraces, type TraceFormat } from './index.ts';
+import {
+  DEFAULT_LIMITS,
+  type LineFormat,
+  type ParseLimits,
+  parseTraceLine,
+  parseTraces,
+  type TraceFormat,
+} from './index.ts';
 
 /** One trace, or the reason one part of the input gave none; `where` names the line when streaming. */
 export type TraceItem = { trace: Trace; where: string } | { error: DetourwatchError; where: string };
+
+/**
+ * A piece of the input in order: traces already read (the first line, which decides the mode, or a whole
+ * document), or NDJSON lines not yet parsed, so a caller can parse them elsewhere (worker threads).
+ */
+export type InputPiece = { items: TraceItem[] } | { lines: string[]; firstLineNumber: number };
+
+/** Lines of one NDJSON piece at most: what a worker gets per message. */
+export const LINES_PER_PIECE = 256;
 
 function asError(err: unknown): DetourwatchError {
   if (err instanceof DetourwatchError) return err;
   return new DetourwatchError('PARSE_FAILED', err instanceof Error ? err.message : String(err));
 }
 
-/** Lines of a text stream, refusing a line longer than `maxLineChars` before it is held whole. */
-async function* lines(stream: Readable, maxLineChars: number): AsyncGenerator<string> {
+/** The lines of each chunk of a text stream, refusing a line longer than `maxLineChars` before it is held whole. */
+async function* lineChunks(stream: Readable, maxLineChars: number): AsyncGenerator<string[]> {
   stream.setEncoding('utf8');
   let partial = '';
   for await (const chunk of stream as AsyncIterable<string>) {
+    const lines: string[] = [];
     let start = 0;
     for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
-      yield partial + chunk.slice(start, nl);
+      lines.push(partial + chunk.slice(start, nl));
       partial = '';
       start = nl + 1;
     }
     partial += chunk.slice(start);
+    if (lines.length > 0) yield lines;
     if (partial.length > maxLineChars) {
       throw new DetourwatchError(
         'INPUT_TOO_LARGE',
@@ -35,7 +53,7 @@ async function* lines(stream: Readable, maxLineChars: number): AsyncGenerator<st
       );
     }
   }
-  if (partial !== '') yield partial;
+  if (partial !== '') yield [partial];
 }
 
 function looksLikeOneObject(line: string): boolean {
@@ -43,15 +61,98 @@ function looksLikeOneObject(line: string): boolean {
   return t.startsWith('{') && t.endsWith('}');
 }
 
-function* itemsOf(parse: () => Trace[], where: string): Generator<TraceItem> {
-  let traces: Trace[];
+function itemsOf(parse: () => Trace[], where: string): TraceItem[] {
   try {
-    traces = parse();
+    return parse().map((trace) => ({ trace, where }));
   } catch (err) {
-    yield { error: asError(err), where };
-    return;
+    return [{ error: asError(err), where }];
   }
-  for (const trace of traces) yield { trace, where };
+}
+
+/** How each line of an input read line by line is parsed. */
+export function lineFormatOf(format: TraceFormat): LineFormat {
+  return format === 'auto' || format === 'atlas' || format === 'scamper' ? format : 'auto';
+}
+
+/** The traces of one NDJSON line (none for a blank line), or why it gave none. */
+export function lineItems(
+  line: string,
+  lineNumber: number,
+  format: LineFormat,
+  limits: ParseLimits = DEFAULT_LIMITS,
+): TraceItem[] {
+  return itemsOf(() => parseTraceLine(line, format, { limits, lineNumber }), `line ${lineNumber}`);
+}
+
+/**
+ * The input in pieces, in order. The first non-blank line decides: a JSON object on it means NDJSON (later
+ * lines come back unparsed, at most `linesPerPiece` per piece); anything else means one document, read whole.
+ * Errors of content come back as items; I/O errors of the stream itself are thrown.
+ */
+export async function* readTraceInput(
+  stream: Readable,
+  format: TraceFormat,
+  limits: ParseLimits = DEFAULT_LIMITS,
+  linesPerPiece = LINES_PER_PIECE,
+): AsyncGenerator<InputPiece> {
+  const lineFormat = lineFormatOf(format);
+  const whole: string[] = [];
+  let wholeChars = 0;
+  const lineWise = format === 'auto' || format === 'atlas' || format === 'scamper';
+  let mode: 'undecided' | 'lines' | 'whole' = lineWise ? 'undecided' : 'whole';
+  let lineNumber = 0;
+  for await (const chunk of lineChunks(stream, limits.maxJsonChars)) {
+    let next = 0;
+    while (mode === 'undecided' && next < chunk.length) {
+      const line = chunk[next++] as string;
+      lineNumber++;
+      if (line.trim() === '') continue;
+      const items = lineItems(line, lineNumber, lineFormat, limits);
+      const failure = items.find((i) => 'error' in i);
+      // A pretty-printed document or text, or mtr's JSON on one line: read it whole, this line included.
+      if (failure && (!looksLikeOneObject(line) || ('error' in failure && failure.error.code === 'USAGE'))) {
+        mode = 'whole';
+        whole.push(line);
+        wholeChars = line.length + 1;
+        break;
+      }
+      // One broken object on the first line still means NDJSON: that line's error, then the others.
+      mode = 'lines';
+      yield { items };
+    }
+    if (mode === 'whole') {
+      for (; next < chunk.length; next++) {
+        const line = chunk[next] as string;
+        lineNumber++;
+        wholeChars += line.length + 1;
+        if (wholeChars > limits.maxInputChars) {
+          throw new DetourwatchError(
+            'INPUT_TOO_LARGE',
+            `input is larger than ${limits.maxInputChars} characters; split it, or give NDJSON (one result per line)`,
+          );
+        }
+        whole.push(line);
+      }
+      continue;
+    }
+    for (; next < chunk.length; next += linesPerPiece) {
+      const lines = chunk.slice(next, next + linesPerPiece);
+      yield { lines, firstLineNumber: lineNumber + 1 };
+      lineNumber += lines.length;
+    }
+  }
+  if (mode === 'whole') {
+    yield { items: itemsOf(() => parseTraces(whole.join('\n'), format, { limits }), 'input') };
+  } else if (mode === 'undecided') {
+    yield {
+      items: [
+        {
+          error: new DetourwatchError('INPUT_EMPTY', 'the input is empty: no trace to read'),
+          where: 'input',
+        },
+      ],
+    };
+  }
 }
 
 /**
@@ -63,57 +164,14 @@ export async function* readTraces(
   format: TraceFormat,
   limits: ParseLimits = DEFAULT_LIMITS,
 ): AsyncGenerator<TraceItem> {
-  const lineWise = format === 'auto' || format === 'atlas' || format === 'scamper';
-  const whole: string[] = [];
-  let wholeChars = 0;
-  let mode: 'undecided' | 'lines' | 'whole' = lineWise ? 'undecided' : 'whole';
-  let lineNumber = 0;
-  let firstFailure: TraceItem[] = [];
-  for await (const line of lines(stream, limits.maxJsonChars)) {
-    lineNumber++;
-    if (mode === 'whole') {
-      wholeChars += line.length + 1;
-      if (wholeChars > limits.maxInputChars) {
-        throw new DetourwatchError(
-          'INPUT_TOO_LARGE',
-          `input is larger than ${limits.maxInputChars} characters; split it, or give NDJSON (one result per line)`,
-        );
-      }
-      whole.push(line);
+  const lineFormat = lineFormatOf(format);
+  for await (const piece of readTraceInput(stream, format, limits)) {
+    if ('items' in piece) {
+      yield* piece.items;
       continue;
     }
-    const where = `line ${lineNumber}`;
-    const lineFormat = format === 'auto' || format === 'atlas' || format === 'scamper' ? format : 'auto';
-    const items = [...itemsOf(() => parseTraceLine(line, lineFormat, { limits, lineNumber }), where)];
-    if (mode === 'undecided') {
-      if (line.trim() === '') continue;
-      const failure = items.find((i) => 'error' in i);
-      const failed = failure !== undefined;
-      // A pretty-printed document or text, or mtr's JSON on one line: read it whole, this line included.
-      if (failed && (!looksLikeOneObject(line) || ('error' in failure && failure.error.code === 'USAGE'))) {
-        mode = 'whole';
-        whole.push(line);
-        wholeChars = line.length + 1;
-        continue;
-      }
-      mode = 'lines';
-      if (failed) {
-        // Could be one broken NDJSON line or a single broken document: decided by whether more lines follow.
-        firstFailure = items;
-        continue;
-      }
+    for (let i = 0; i < piece.lines.length; i++) {
+      yield* lineItems(piece.lines[i] as string, piece.firstLineNumber + i, lineFormat, limits);
     }
-    yield* firstFailure;
-    firstFailure = [];
-    yield* items;
-  }
-  yield* firstFailure;
-  if (mode === 'whole') {
-    yield* itemsOf(() => parseTraces(whole.join('\n'), format, { limits }), 'input');
-  } else if (lineNumber === 0 || mode === 'undecided') {
-    yield {
-      error: new DetourwatchError('INPUT_EMPTY', 'the input is empty: no trace to read'),
-      where: 'input',
-    };
   }
 }

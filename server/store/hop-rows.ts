@@ -12,7 +12,11 @@ export interface HopRow extends StoredHop {
   seq: number;
 }
 
-/** A hop credibly abroad: the small, indexed table that "detours via country X / ASN Y" queries use. */
+/**
+ * A hop credibly abroad on a detour: the small, indexed table that "detours via country X / ASN Y" queries
+ * use. Only detours have rows: a foreign-endpoint trace is abroad by design and nothing asks for it by
+ * country, yet its hops were nine in ten rows here, which every country lookup waded through.
+ */
 export interface ForeignHopRow {
   ttl: number;
   ip: string;
@@ -69,6 +73,7 @@ export function hopRows(trace: Trace, verdict: Verdict): HopRow[] {
 }
 
 export function foreignHopRows(verdict: Verdict): ForeignHopRow[] {
+  if (verdict.verdict !== 'detour') return [];
   return verdict.foreignHops.map((h) => ({
     ttl: h.ttl,
     ip: h.ip,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTraces } from '../../server/parse/index.ts';
-import { foreignCountries, hopRows } from '../../server/store/hop-rows.ts';
+import { foreignCountries, foreignHopRows, hopRows } from '../../server/store/hop-rows.ts';
 import { createWorldAnalyzer } from '../helpers/analyze-world.ts';
 import { AGENT_LOCATION, tracerouteOutput } from '../integration/coordinator-harness.ts';
 
@@ -34,5 +34,22 @@ describe('hop rows', () => {
     expect(rows[2]).toMatchObject({ country: null, asn: null, status: null });
     expect(rows[3]?.status).toBe('no-reply');
     expect(foreignCountries(verdict)).toEqual(['CN']);
+  });
+
+  it('foreign hops are indexed for detours only: a trace that ends abroad keeps its countries in its hops', () => {
+    const [trace] = parseTraces(
+      tracerouteOutput('198.51.100.9', [
+        '10.0.0.1  1.5 ms',
+        '198.51.100.1  130.0 ms',
+        '198.51.100.9  131.0 ms',
+      ]),
+      'traceroute',
+    );
+    if (!trace) throw new Error('no trace parsed');
+    const verdict = analyzer.analyze(trace, { ...AGENT_LOCATION, source: 'declared' });
+    expect(verdict.verdict).toBe('foreign-endpoint');
+    expect(verdict.foreignHops.length).toBeGreaterThan(0);
+    expect(foreignHopRows(verdict)).toEqual([]);
+    expect(hopRows(trace, verdict).find((r) => r.ip === '198.51.100.1')?.country).toBe('CN');
   });
 });
