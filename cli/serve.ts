@@ -9,16 +9,14 @@ import {
   SERVE_USAGE,
   type ServeConfig,
 } from '../server/config/serve-config.ts';
-import { type Coordinator, startCoordinator } from '../server/coordinator.ts';
+import type { Coordinator } from '../server/coordinator.ts';
 import {
   HISTORY_USAGE,
   type HistoryConfig,
   loadHistoryConfig,
   splitHistoryArgs,
 } from '../server/history/history-options.ts';
-import { type HistoryService, startHistory } from '../server/history/history-service.ts';
-import { sqliteMapSource } from '../server/http/map-source.ts';
-import { parseTraces } from '../server/parse/index.ts';
+import { type ServeStack, startServeStack } from '../server/serve-stack.ts';
 import { openSqliteStore } from '../server/store/sqlite-store.ts';
 import type { CliIo, Command } from './io.ts';
 
@@ -138,35 +136,21 @@ ${HISTORY_USAGE}`,
     });
     analyzer.preload();
     const store = openSqliteStore({ dataDir: config.dataDir, create: true });
-    let coordinator: Coordinator;
-    let history: HistoryService | null = null;
-    const mapSource = sqliteMapSource(store.database, { log });
+    let stack: ServeStack;
     try {
-      history = startHistory({ store, ...historyConfig, log });
-      coordinator = await startCoordinator({
+      stack = await startServeStack({
+        config,
+        historyConfig,
+        analyzer,
         store,
-        analyze: analyzer.annotateAndJudge,
-        parseTraces,
-        host: config.host,
-        port: config.port,
-        targetsFile: config.targetsFile,
-        watchTargets: !config.targetsAreDefault,
-        schedule: config.schedule,
-        intervalMs: config.intervalMs,
-        heartbeatMs: config.heartbeatMs,
         log,
-        history: history.routes,
-        map: {
-          source: mapSource,
-          config: { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution },
-        },
+        watchTargets: !config.targetsAreDefault,
       });
     } catch (err) {
-      mapSource.close();
-      await history?.close();
       await store.close();
       throw err;
     }
+    const { coordinator, history } = stack;
     say(
       banner(config, analyzer.describe(), coordinator, coordinator.targetCount(), history.describe()).join(
         '\n',
@@ -174,9 +158,7 @@ ${HISTORY_USAGE}`,
     );
     const signal = await untilStopped(coordinator, log);
     log(`${signal}: shutting down (writing pending results, closing agent connections)`);
-    await coordinator.close();
-    mapSource.close();
-    await history.close();
+    await stack.close();
     await store.close();
     log('stopped');
     return 0;

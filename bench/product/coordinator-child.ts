@@ -1,5 +1,5 @@
 /**
- * Child process: the coordinator as `detourwatch serve` wires it (startCoordinator with the real parser, the
+ * Child process: the coordinator as `detourwatch serve` wires it (server/serve-stack.ts: the real parser, the
  * real analyzer from createAnalyzer, the history service folding every stored trace into incidents inside
  * the write transaction, the map source, a real SQLite store in a temporary directory) on 127.0.0.1, with
  * one token per simulated agent. Answers `counts` with what the store holds; `stop` closes it all and
@@ -10,11 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createAnalyzer } from '../../server/analyze/pipeline.ts';
 import { loadServeConfig } from '../../server/config/serve-config.ts';
-import { startCoordinator } from '../../server/coordinator.ts';
 import { loadHistoryConfig } from '../../server/history/history-options.ts';
-import { startHistory } from '../../server/history/history-service.ts';
-import { sqliteMapSource } from '../../server/http/map-source.ts';
-import { parseTraces } from '../../server/parse/index.ts';
+import { startServeStack } from '../../server/serve-stack.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import { generateToken, hashToken } from '../../server/store/tokens.ts';
 import { type ChildMessage, childJob, reply, runChildMain } from '../child.ts';
@@ -50,31 +47,20 @@ runChildMain(async () => {
     await store.createToken(`bench-agent-${i}`, hashToken(token), new Date().toISOString());
     tokens.push(token);
   }
-  const mapSource = sqliteMapSource(store.database, { log });
-  const history = startHistory({ store, ...historyConfig, log });
-  const coordinator = await startCoordinator({
+  const { coordinator, close } = await startServeStack({
+    config,
+    historyConfig,
+    analyzer,
     store,
-    analyze: analyzer.annotateAndJudge,
-    parseTraces,
-    host: config.host,
-    port: config.port,
-    targetsFile: config.targetsFile,
-    watchTargets: false,
-    schedule: config.schedule,
-    intervalMs: config.intervalMs,
-    heartbeatMs: config.heartbeatMs,
     log,
-    history: history.routes,
-    map: { source: mapSource, config: { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution } },
+    watchTargets: false,
   });
   process.on('message', (m: ChildMessage) => {
     if (m.type === 'counts') {
       store.counts().then((counts) => reply({ type: 'counts', counts }));
     } else if (m.type === 'stop') {
       (async () => {
-        await coordinator.close();
-        mapSource.close();
-        await history.close();
+        await close();
         await store.close();
         rmSync(dir, { recursive: true, force: true });
         process.disconnect();

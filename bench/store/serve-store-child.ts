@@ -6,11 +6,8 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createAnalyzer } from '../../server/analyze/pipeline.ts';
 import { loadServeConfig } from '../../server/config/serve-config.ts';
-import { startCoordinator } from '../../server/coordinator.ts';
 import { loadHistoryConfig } from '../../server/history/history-options.ts';
-import { startHistory } from '../../server/history/history-service.ts';
-import { sqliteMapSource } from '../../server/http/map-source.ts';
-import { parseTraces } from '../../server/parse/index.ts';
+import { startServeStack } from '../../server/serve-stack.ts';
 import { openSqliteStore } from '../../server/store/sqlite-store.ts';
 import { type ChildMessage, childJob, reply, runChildMain } from '../child.ts';
 
@@ -31,31 +28,20 @@ runChildMain(async () => {
   const log = () => {};
   const analyzer = createAnalyzer({ cityDb: config.cityDb, asnDb: config.asnDb });
   const store = openSqliteStore({ dataDir: config.dataDir, create: false });
-  const mapSource = sqliteMapSource(store.database, { log });
   const began = Date.now();
-  const now = () => job.asOf + (Date.now() - began);
-  const history = startHistory({ store, ...loadHistoryConfig([], {}).config, log, now });
-  const coordinator = await startCoordinator({
+  const { coordinator, close } = await startServeStack({
+    config,
+    historyConfig: loadHistoryConfig([], {}).config,
+    analyzer,
     store,
-    analyze: analyzer.annotateAndJudge,
-    parseTraces,
-    host: config.host,
-    port: config.port,
-    targetsFile: config.targetsFile,
-    watchTargets: false,
-    schedule: config.schedule,
-    intervalMs: config.intervalMs,
-    heartbeatMs: config.heartbeatMs,
     log,
-    history: history.routes,
-    map: { source: mapSource, config: { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution } },
+    watchTargets: false,
+    now: () => job.asOf + (Date.now() - began),
   });
   process.on('message', (m: ChildMessage) => {
     if (m.type !== 'stop') return;
     (async () => {
-      await coordinator.close();
-      mapSource.close();
-      await history.close();
+      await close();
       await store.close();
       process.disconnect();
     })();
