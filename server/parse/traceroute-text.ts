@@ -285,7 +285,8 @@ function hopTokens(b: TraceBuilder, ttl: number, tokens: string[], current: Host
       }
       continue;
     }
-    if (token.startsWith('<') && token.endsWith('>')) {
+    // Only `-e`'s MPLS extension: any other `<...>` is a (hostile or odd) reverse name, which names a host.
+    if (token.startsWith('<MPLS:') && token.endsWith('>')) {
       const mpls = mplsExtension(token);
       if (host !== null && mpls !== undefined) host.mpls = mpls;
       continue;

@@ -215,6 +215,14 @@ describe('traceroute text', () => {
     ]);
   });
 
+  it('keeps a reverse name wrapped in angle brackets as a name, with its address', () => {
+    const trace = one(' 1  <img> (192.0.2.193)  1.2 ms  1.1 ms');
+    expect(trace.hops[0]?.replies.map((r) => [r.address, r.name])).toEqual([
+      ['192.0.2.193', '<img>'],
+      ['192.0.2.193', '<img>'],
+    ]);
+  });
+
   it('reads output without a header (destination unknown)', () => {
     const trace = one(' 1  192.0.2.1  0.4 ms\n 2  * *');
     expect(trace.destination.address).toBeNull();
