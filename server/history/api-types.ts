@@ -1,11 +1,6 @@
-/**
- * The JSON the history API answers, the CLI prints and the exports write. Times are ISO 8601 UTC strings.
- * Text that came from outside (host names, organisation names, agent names) is untrusted.
- */
-import type { ProbeMethod, TraceTool } from '../../protocol/trace.ts';
-import type { Confidence, ForeignHop, HopStatus, Verdict, VerdictKind } from '../../protocol/verdict.ts';
+import type { Confidence, ForeignHop, Verdict, VerdictKind } from '../../protocol/verdict.ts';
 import type { IncidentState } from '../incidents/types.ts';
-import type { TraceOrigin } from '../store/store.ts';
+import type { StoredHop, TraceSummary } from '../store/store.ts';
 
 /** One page of a list. The API names the list after what it holds: `{"traces": [...], "nextCursor": ...}`. */
 export interface Page<T> {
@@ -22,38 +17,16 @@ export function pageJson<T>(name: ListName, page: Page<T>): Record<string, unkno
   return { [name]: page.items, nextCursor: page.nextCursor };
 }
 
-export interface TraceItem {
-  id: number;
-  origin: TraceOrigin;
-  agentId: string | null;
-  /** The agent's result this trace came from; null for imports. */
-  resultId: string | null;
-  sourceIp: string | null;
-  destinationIp: string | null;
-  destinationName: string | null;
-  tool: TraceTool;
-  method: ProbeMethod;
+/** The store's trace summary, plus what the history adds: the IP version, the detour's cost and its incident. */
+export interface TraceItem extends TraceSummary {
   ipVersion: 4 | 6;
-  startedAt: string;
-  verdict: VerdictKind;
-  confidence: Confidence | null;
-  countries: string[];
-  foreignCountries: string[];
-  foreignAsns: number[];
   extraKm: number | null;
   /** The incident this trace is evidence of, if any. */
   incidentId: number | null;
 }
 
-export interface HopItem {
-  ttl: number;
-  ip: string | null;
-  rttMs: number | null;
-  replies: number;
-  status: HopStatus | null;
-  country: string | null;
-  asn: number | null;
-}
+/** One responding address at one TTL, as stored. */
+export type HopItem = StoredHop;
 
 export interface TraceDetail extends TraceItem {
   /** True when retention deleted the raw hop rows; the verdict (with its evidence) is kept. */

@@ -194,6 +194,20 @@ function header(
   return { method, src, dst, version, startedAt, meta };
 }
 
+/** A trace with the header's facts and no hops yet. */
+function hopless(h: ReturnType<typeof header>, meta: TraceMeta): Trace {
+  return {
+    tool: 'scamper',
+    method: h.method,
+    ipVersion: h.version,
+    source: { address: h.src?.address ?? null },
+    destination: { address: h.dst?.address ?? null },
+    startedAt: h.startedAt,
+    hops: [],
+    meta,
+  };
+}
+
 /** scamper's icmpext: [{ie_cn, ie_ct, mpls_labels:[{mpls_ttl, mpls_s, mpls_exp, mpls_label}]}]. */
 function mplsLabels(value: unknown, where: string, path: string): MplsLabel[] | undefined {
   if (!Array.isArray(value)) throw fieldError(where, path, 'an array of ICMP extension objects', value);
@@ -264,16 +278,7 @@ function scamperTrace(o: Record<string, unknown>, where: string, limits: ParseLi
   copyMetaInt(meta, 'stop_data', o.stop_data, where, '"stop_data"');
   copyMetaInt(meta, 'hop_count', o.hop_count, where, '"hop_count"');
   copyMetaInt(meta, 'icmp_sum', o.icmp_sum, where, '"icmp_sum"');
-  const trace: Trace = {
-    tool: 'scamper',
-    method: h.method,
-    ipVersion: h.version,
-    source: { address: h.src?.address ?? null },
-    destination: { address: h.dst?.address ?? null },
-    startedAt: h.startedAt,
-    hops: [],
-    meta,
-  };
+  const trace = hopless(h, meta);
   // The flow identifier scamper held constant: the UDP/TCP source port, or the ICMP checksum.
   const flow = h.method === 'icmp-paris' ? o.icmp_sum : h.method.endsWith('-paris') ? o.sport : undefined;
   if (typeof flow === 'number') trace.flowId = flow;
@@ -328,16 +333,7 @@ function scamperTracelb(o: Record<string, unknown>, where: string, limits: Parse
   copyMetaInt(meta, 'probec', o.probec, where, '"probec"');
   copyMetaInt(meta, 'nodec', o.nodec, where, '"nodec"');
   copyMetaInt(meta, 'linkc', o.linkc, where, '"linkc"');
-  const trace: Trace = {
-    tool: 'scamper',
-    method: h.method,
-    ipVersion: h.version,
-    source: { address: h.src?.address ?? null },
-    destination: { address: h.dst?.address ?? null },
-    startedAt: h.startedAt,
-    hops: [],
-    meta: { ...meta, mda: true },
-  };
+  const trace = hopless(h, { ...meta, mda: true });
   if (o.nodes === undefined) return trace;
   if (!Array.isArray(o.nodes)) throw fieldError(where, '"nodes"', 'an array', o.nodes);
   const firsthop = isInt(o.firsthop, 1, MAX_TTL) ? o.firsthop : 1;
