@@ -158,6 +158,23 @@ function openDatabase(file: string, create: boolean): Database.Database {
 }
 
 /**
+ * Switching a fresh file to WAL needs an exclusive lock, and SQLite answers SQLITE_BUSY at once, without its
+ * busy handler, when another process (`serve` and `token create` started together) holds the file: retry.
+ */
+function setJournalToWal(db: Database.Database): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'SQLITE_BUSY' || attempt >= 100) throw err;
+      Atomics.wait(pause, 0, 0, 50);
+    }
+  }
+}
+
+/**
  * The embedded store: one SQLite file in WAL mode with synchronous=NORMAL. A committed transaction survives
  * a crash of this process; after an OS crash or power loss the last few commits may roll back although they
  * were acknowledged. That is NORMAL's documented trade-off against FULL, taken for ingest speed.
@@ -191,7 +208,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     // database not yet written takes it, hence before WAL), a 64 MiB page cache so the indexes' inner pages
     // stay in memory as the tables grow, and a checkpoint every 4,000 pages (~64 MB of WAL) rather than 1,000.
     db.pragma('page_size = 16384');
-    db.pragma('journal_mode = WAL');
+    setJournalToWal(db);
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('cache_size = -65536');
