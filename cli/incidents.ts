@@ -1,5 +1,5 @@
 import { DetourwatchError } from '../protocol/errors.ts';
-import type { IncidentDetail, TraceItem } from '../server/history/api-types.ts';
+import type { IncidentDetail, TraceItem } from '../protocol/history-api.ts';
 import { asUsageError, openCliSource } from '../server/history/cli-source.ts';
 import { parseIntIn } from '../server/history/param-parsers.ts';
 import { cellText, incidentTable, renderTable, via } from '../server/history/text-table.ts';

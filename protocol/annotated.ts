@@ -20,7 +20,8 @@ export type AddressClass =
  * How precise a placement is. `country` marks a database's country-centroid answer (GeoLite2 puts many US
  * routers at 37.751,-97.822): it names a country, not a place, and must never be drawn as a precise point.
  */
-export type LocationPrecision = 'city' | 'country';
+export const LOCATION_PRECISIONS = ['city', 'country'] as const;
+export type LocationPrecision = (typeof LOCATION_PRECISIONS)[number];
 
 /** Where a placement came from. */
 export type LocationSource =

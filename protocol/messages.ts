@@ -4,20 +4,10 @@
  * everything after is validated on receipt by both sides with the functions below.
  */
 import { DetourwatchError } from './errors.ts';
-import type { ProbeMethod } from './trace.ts';
+import { PROBE_METHODS, type ProbeMethod } from './trace.ts';
 
-const PROBE_METHODS: readonly ProbeMethod[] = [
-  'icmp-paris',
-  'udp-paris',
-  'tcp-paris',
-  'icmp',
-  'udp',
-  'tcp',
-  'unknown',
-];
-
-export type EngineName = 'scamper' | 'mtr' | 'traceroute';
-export const ENGINE_NAMES: readonly EngineName[] = ['scamper', 'mtr', 'traceroute'];
+export const ENGINE_NAMES = ['scamper', 'mtr', 'traceroute'] as const;
+export type EngineName = (typeof ENGINE_NAMES)[number];
 
 /** Close codes the coordinator uses, so an agent can tell the volunteer what to do. */
 export const CloseCode = {

@@ -5,10 +5,20 @@
  */
 
 /** The tool whose output a trace came from. */
-export type TraceTool = 'scamper' | 'mtr' | 'traceroute' | 'atlas';
+export const TRACE_TOOLS = ['scamper', 'mtr', 'traceroute', 'atlas'] as const;
+export type TraceTool = (typeof TRACE_TOOLS)[number];
 
 /** How probes were sent. `-paris` methods keep the flow identifier constant, so every probe follows one path. */
-export type ProbeMethod = 'icmp-paris' | 'udp-paris' | 'tcp-paris' | 'icmp' | 'udp' | 'tcp' | 'unknown';
+export const PROBE_METHODS = [
+  'icmp-paris',
+  'udp-paris',
+  'tcp-paris',
+  'icmp',
+  'udp',
+  'tcp',
+  'unknown',
+] as const;
+export type ProbeMethod = (typeof PROBE_METHODS)[number];
 
 export type IpVersion = 4 | 6;
 

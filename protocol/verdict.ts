@@ -1,8 +1,10 @@
 import type { LocationPrecision } from './annotated.ts';
 
-export type VerdictKind = 'domestic' | 'detour' | 'foreign-endpoint' | 'inconclusive';
+export const VERDICT_KINDS = ['domestic', 'detour', 'foreign-endpoint', 'inconclusive'] as const;
+export type VerdictKind = (typeof VERDICT_KINDS)[number];
 
-export type Confidence = 'confirmed' | 'probable';
+export const CONFIDENCES = ['confirmed', 'probable'] as const;
+export type Confidence = (typeof CONFIDENCES)[number];
 
 /** A hop whose database location abroad survived the physics. */
 export interface ForeignHop {
@@ -55,14 +57,16 @@ export interface RefutedHop {
 }
 
 /** Each TTL's reading, for the hop table. */
-export type HopStatus =
-  | 'home'
-  | 'foreign-confirmed'
-  | 'foreign-probable'
-  | 'refuted'
-  | 'special'
-  | 'unlocated'
-  | 'no-reply';
+export const HOP_STATUSES = [
+  'home',
+  'foreign-confirmed',
+  'foreign-probable',
+  'refuted',
+  'special',
+  'unlocated',
+  'no-reply',
+] as const;
+export type HopStatus = (typeof HOP_STATUSES)[number];
 
 export interface HopReading {
   ttl: number;

@@ -1,7 +1,8 @@
 import type Database from 'better-sqlite3';
+import type { DeliveryStatus } from '../../protocol/history-api.ts';
 import type { IncidentEventKind } from '../incidents/types.ts';
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'failed' | 'dropped';
+export type { DeliveryStatus };
 
 export interface DeliveryUpdate {
   status: DeliveryStatus;

@@ -1,4 +1,4 @@
-import type { IncidentItem } from '../history/api-types.ts';
+import type { IncidentItem } from '../../protocol/history-api.ts';
 import { incidentJson } from '../history/rows.ts';
 import type { IncidentEvent, IncidentEventKind } from '../incidents/types.ts';
 

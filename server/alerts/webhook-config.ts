@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DetourwatchError } from '../../protocol/errors.ts';
-import type { IncidentEventKind } from '../incidents/types.ts';
-
-export const EVENT_KINDS: readonly IncidentEventKind[] = ['incident.opened', 'incident.closed'];
+import { INCIDENT_EVENT_KINDS, type IncidentEventKind } from '../../protocol/history-api.ts';
 
 export interface WebhookTarget {
   url: string;
@@ -26,7 +24,7 @@ export function webhookLabel(url: URL): string {
 export function webhookTarget(
   text: string,
   secret: string | null,
-  events: readonly IncidentEventKind[] = EVENT_KINDS,
+  events: readonly IncidentEventKind[] = INCIDENT_EVENT_KINDS,
   where = '--webhook',
 ): WebhookTarget {
   let url: URL;
@@ -81,10 +79,14 @@ export function parseWebhookConfig(
     if (typeof url !== 'string') throw bad(`webhooks[${i}].url must be a string`);
     if (secret !== undefined && typeof secret !== 'string')
       throw bad(`webhooks[${i}].secret must be a string`);
-    let kinds: readonly IncidentEventKind[] = EVENT_KINDS;
+    let kinds: readonly IncidentEventKind[] = INCIDENT_EVENT_KINDS;
     if (events !== undefined) {
-      if (!Array.isArray(events) || events.length === 0 || !events.every((e) => EVENT_KINDS.includes(e))) {
-        throw bad(`webhooks[${i}].events must list some of ${EVENT_KINDS.join(', ')}`);
+      if (
+        !Array.isArray(events) ||
+        events.length === 0 ||
+        !events.every((e) => (INCIDENT_EVENT_KINDS as readonly unknown[]).includes(e))
+      ) {
+        throw bad(`webhooks[${i}].events must list some of ${INCIDENT_EVENT_KINDS.join(', ')}`);
       }
       kinds = events as IncidentEventKind[];
     }

@@ -1,4 +1,4 @@
-import type { DetourItem } from '../history/api-types.ts';
+import type { DetourItem } from '../../protocol/history-api.ts';
 import type { CsvValue } from './csv.ts';
 
 /** The flat columns of a detour, shared by the CSV export and the command line's table. Lists join with `;`. */

@@ -1,4 +1,4 @@
-import type { DetourItem } from '../history/api-types.ts';
+import type { DetourItem } from '../../protocol/history-api.ts';
 import { csvLine } from './csv.ts';
 import { DETOUR_COLUMNS } from './detour-columns.ts';
 import { detourFeature } from './geojson.ts';

@@ -1,4 +1,4 @@
-import type { DetourItem } from '../history/api-types.ts';
+import type { DetourItem } from '../../protocol/history-api.ts';
 
 /**
  * A detour as a GeoJSON Feature (RFC 7946): the path from the prober through the foreign hops the verdict

@@ -1,10 +1,9 @@
-import type { Confidence, VerdictKind } from '../../protocol/verdict.ts';
+import { CONFIDENCES, type Confidence, VERDICT_KINDS, type VerdictKind } from '../../protocol/verdict.ts';
 import type { IncidentState } from '../incidents/types.ts';
 import { parseIp } from '../parse/ip-address.ts';
 import type { TraceOrigin } from '../store/store.ts';
 import { type CursorState, decodeCursor, filterFingerprint } from './cursor.ts';
 import {
-  CONFIDENCES,
   parseAgentId,
   parseAsn,
   parseChoice,
@@ -12,7 +11,6 @@ import {
   parseInstant,
   parseIntIn,
   parseTarget,
-  VERDICTS,
 } from './param-parsers.ts';
 import { DEFAULT_PAGE, MAX_PAGE, type ParamSpec } from './param-specs.ts';
 import { ParameterError } from './parameter-error.ts';
@@ -124,7 +122,7 @@ export function readDetourFilter(q: Record<string, string>, now: number): Detour
 export function readTraceFilter(q: Record<string, string>, now: number): TraceFilter {
   return {
     ...readTimeRange(q, now),
-    verdict: opt(q, 'verdict', (n, t) => parseChoice(n, t, VERDICTS)),
+    verdict: opt(q, 'verdict', (n, t) => parseChoice(n, t, VERDICT_KINDS)),
     agent: opt(q, 'agent', parseAgentId),
     target: opt(q, 'target', parseTarget),
     origin: opt(q, 'origin', (n, t) => parseChoice<TraceOrigin>(n, t, ['agent', 'import'])),

@@ -1,6 +1,12 @@
 import type { Writable } from 'node:stream';
+import type {
+  DetourItem,
+  IncidentDetail,
+  IncidentItem,
+  Page,
+  TraceItem,
+} from '../../protocol/history-api.ts';
 import type { ExportFormat } from '../export/formats.ts';
-import type { DetourItem, IncidentDetail, IncidentItem, Page, TraceItem } from './api-types.ts';
 
 /**
  * What the operators' command line reads history from: the store on this machine (--data) or a coordinator's

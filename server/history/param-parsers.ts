@@ -96,9 +96,6 @@ export function parseIntIn(name: string, text: string, min: number, max: number)
   return n;
 }
 
-export const VERDICTS: readonly VerdictKind[] = ['domestic', 'detour', 'foreign-endpoint', 'inconclusive'];
-export const CONFIDENCES: readonly Confidence[] = ['confirmed', 'probable'];
-
 /** Untrusted text echoed in an error message: short, and without control characters. */
 function clip(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point

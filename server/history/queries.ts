@@ -1,6 +1,4 @@
 import type Database from 'better-sqlite3';
-import { INCIDENT_COLUMNS, type IncidentRow } from '../incidents/incident-rows.ts';
-import { destinationPrefix } from '../incidents/prefix.ts';
 import type {
   BaselineItem,
   DeliveryItem,
@@ -12,7 +10,9 @@ import type {
   StatsReport,
   TraceDetail,
   TraceItem,
-} from './api-types.ts';
+} from '../../protocol/history-api.ts';
+import { INCIDENT_COLUMNS, type IncidentRow } from '../incidents/incident-rows.ts';
+import { destinationPrefix } from '../incidents/prefix.ts';
 import { encodeCursor } from './cursor.ts';
 import type { DetourFilter, IncidentFilter, PageRequest, TimeRange, TraceFilter } from './filters.ts';
 import {

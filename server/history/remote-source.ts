@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DetourwatchError, describeError } from '../../protocol/errors.ts';
-import type { ApiErrorBody, ListName, Page } from './api-types.ts';
+import type { ApiErrorBody, ListName, Page } from '../../protocol/history-api.ts';
 import type { HistorySource } from './history-source.ts';
 import { ParameterError } from './parameter-error.ts';
 

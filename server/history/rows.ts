@@ -1,8 +1,3 @@
-import type { ProbeMethod, TraceTool } from '../../protocol/trace.ts';
-import type { Confidence, Verdict, VerdictKind } from '../../protocol/verdict.ts';
-import { type IncidentRow, incidentFromRow } from '../incidents/incident-rows.ts';
-import type { BaselinePath, Incident } from '../incidents/types.ts';
-import type { TraceOrigin } from '../store/store.ts';
 import type {
   BaselineItem,
   BaselinePathItem,
@@ -10,7 +5,12 @@ import type {
   DetourItem,
   IncidentItem,
   TraceItem,
-} from './api-types.ts';
+} from '../../protocol/history-api.ts';
+import type { ProbeMethod, TraceTool } from '../../protocol/trace.ts';
+import type { Confidence, Verdict, VerdictKind } from '../../protocol/verdict.ts';
+import { type IncidentRow, incidentFromRow } from '../incidents/incident-rows.ts';
+import type { BaselinePath, Incident } from '../incidents/types.ts';
+import type { TraceOrigin } from '../store/store.ts';
 
 /** Rows as SQLite returns them, and their API shapes. */
 

@@ -1,4 +1,4 @@
-import type { DetourItem, IncidentItem } from './api-types.ts';
+import type { DetourItem, IncidentItem } from '../../protocol/history-api.ts';
 
 /** Untrusted text (names, organisations) without terminal control characters, bounded for a table cell. */
 export function cellText(text: string | null, max = 40): string {

@@ -1,6 +1,6 @@
+import type { DetourDetail, MapEndpoint, MapHop } from '../../protocol/map-api.ts';
+import { pathOf } from '../../protocol/map-path.ts';
 import type { Confidence, HopReading, Verdict } from '../../protocol/verdict.ts';
-import type { DetourDetail, MapEndpoint, MapHop } from '../../web/src/api-types.ts';
-import { pathOf } from '../../web/src/detour-summary.ts';
 
 /** What the store holds about one detour, as the map needs it. */
 export interface StoredDetour {

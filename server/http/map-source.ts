@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { describeError } from '../../protocol/errors.ts';
+import type { DetourDetail, DetourQuery, DetourSummary } from '../../protocol/map-api.ts';
+import { summarise } from '../../protocol/map-path.ts';
 import type { Confidence, Verdict } from '../../protocol/verdict.ts';
-import type { DetourDetail, DetourQuery, DetourSummary } from '../../web/src/api-types.ts';
-import { summarise } from '../../web/src/detour-summary.ts';
 import { DETOUR_FROM, DETOUR_SELECT, type DetourRowDb, iso } from '../history/rows.ts';
 import { detourWhere } from '../history/sql-filters.ts';
 import { detourDetail } from './map-detour.ts';

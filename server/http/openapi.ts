@@ -1,7 +1,16 @@
 import { Hono } from 'hono';
+import { LOCATION_PRECISIONS } from '../../protocol/annotated.ts';
+import {
+  DELIVERY_STATUSES,
+  INCIDENT_EVENT_KINDS,
+  INCIDENT_STATES,
+  TRACE_ORIGINS,
+} from '../../protocol/history-api.ts';
+import { DRAWN_STATUSES, MAP_API } from '../../protocol/map-api.ts';
+import type { FILTER_KEYS } from '../../protocol/map-filter.ts';
+import { PROBE_METHODS, TRACE_TOOLS } from '../../protocol/trace.ts';
+import { CONFIDENCES, HOP_STATUSES, VERDICT_KINDS } from '../../protocol/verdict.ts';
 import { AGENT_VERSION } from '../../protocol/version.ts';
-import { CONFIDENCES, DRAWN_STATUSES, MAP_API, MAP_HOP_STATUSES } from '../../web/src/api-types.ts';
-import type { FILTER_KEYS } from '../../web/src/filters.ts';
 import { EXPORT_FORMATS } from '../export/formats.ts';
 import { type ParamSpec, ROUTE_PARAMS } from '../history/param-specs.ts';
 import { HISTORY_PATHS } from './routes-history.ts';
@@ -40,18 +49,18 @@ const page = (list: string, item: string): Schema =>
 
 const traceItem = {
   id: int,
-  origin: { type: 'string', enum: ['agent', 'import'] },
+  origin: { type: 'string', enum: TRACE_ORIGINS },
   agentId: strOrNull,
   resultId: strOrNull,
   sourceIp: strOrNull,
   destinationIp: strOrNull,
   destinationName: strOrNull,
-  tool: { type: 'string', enum: ['scamper', 'mtr', 'traceroute', 'atlas'] },
-  method: str,
+  tool: { type: 'string', enum: TRACE_TOOLS },
+  method: { type: 'string', enum: PROBE_METHODS },
   ipVersion: { type: 'integer', enum: [4, 6] },
   startedAt: time,
-  verdict: { type: 'string', enum: ['domestic', 'detour', 'foreign-endpoint', 'inconclusive'] },
-  confidence: { type: ['string', 'null'], enum: ['confirmed', 'probable', null] },
+  verdict: { type: 'string', enum: VERDICT_KINDS },
+  confidence: { type: ['string', 'null'], enum: [...CONFIDENCES, null] },
   countries: strings,
   foreignCountries: strings,
   foreignAsns: ints,
@@ -68,7 +77,7 @@ const foreignHop = obj({
   city: strOrNull,
   lat: { type: 'number' },
   lon: { type: 'number' },
-  precision: { type: 'string', enum: ['city', 'country'] },
+  precision: { type: 'string', enum: LOCATION_PRECISIONS },
   rttMs: numOrNull,
   minRttMs: numOrNull,
   confirmed: { type: 'boolean' },
@@ -76,7 +85,7 @@ const foreignHop = obj({
 
 const incidentItem = {
   id: int,
-  state: { type: 'string', enum: ['open', 'closed'] },
+  state: { type: 'string', enum: INCIDENT_STATES },
   subject: { ...str, description: 'agent:<id>, region:<lat>,<lon> (imports) or source:<prefix>' },
   agentId: strOrNull,
   destinationPrefix: str,
@@ -171,10 +180,10 @@ const SCHEMAS: Record<string, Schema> = {
   }),
   DeliveryItem: obj({
     id: int,
-    event: { type: 'string', enum: ['incident.opened', 'incident.closed'] },
+    event: { type: 'string', enum: INCIDENT_EVENT_KINDS },
     incidentId: intOrNull,
     url: { ...str, description: 'scheme, host and a hash: the path may hold a credential' },
-    status: { type: 'string', enum: ['pending', 'delivered', 'failed', 'dropped'] },
+    status: { type: 'string', enum: DELIVERY_STATUSES },
     attempts: int,
     httpStatus: intOrNull,
     lastError: strOrNull,
@@ -185,7 +194,7 @@ const SCHEMAS: Record<string, Schema> = {
 };
 
 /** The map's shapes (web/src/api-types.ts), prefixed Map: its detours are not the history's DetourItem. */
-const precision: Schema = { type: 'string', enum: ['city', 'country'] };
+const precision: Schema = { type: 'string', enum: LOCATION_PRECISIONS };
 const mapEndpoint = obj({ ip: strOrNull, country: strOrNull, lat: numOrNull, lon: numOrNull });
 const mapSummary = {
   id: int,
@@ -209,11 +218,11 @@ const mapHop = {
   city: strOrNull,
   lat: numOrNull,
   lon: numOrNull,
-  precision: { type: ['string', 'null'], enum: ['city', 'country', null] },
+  precision: { type: ['string', 'null'], enum: [...LOCATION_PRECISIONS, null] },
   locationSource: strOrNull,
   rttMs: numOrNull,
   minRttMs: numOrNull,
-  status: { type: 'string', enum: MAP_HOP_STATUSES },
+  status: { type: 'string', enum: HOP_STATUSES },
 };
 
 const MAP_SCHEMAS: Record<string, Schema> = {

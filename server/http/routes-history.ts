@@ -1,7 +1,7 @@
 import { type Context, Hono } from 'hono';
+import { type ApiErrorBody, pageJson } from '../../protocol/history-api.ts';
 import { CONTENT_TYPES, EXPORT_FORMATS, type ExportFormat, exportChunks } from '../export/formats.ts';
 import { chunkStream } from '../export/web-stream.ts';
-import { type ApiErrorBody, pageJson } from '../history/api-types.ts';
 import {
   readDetourFilter,
   readId,

@@ -9,8 +9,8 @@ import {
   type DetourSummary,
   MAP_API,
   type MapConfig,
-} from '../../web/src/api-types.ts';
-import { readFilter } from '../../web/src/filters.ts';
+} from '../../protocol/map-api.ts';
+import { readFilter } from '../../protocol/map-filter.ts';
 import { apiError, positiveInt } from './api-error.ts';
 import { staticWebRoutes } from './static-web.ts';
 

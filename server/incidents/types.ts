@@ -23,7 +23,9 @@ export interface TraceObservation {
   pathAsns: number[] | null;
 }
 
-export type IncidentState = 'open' | 'closed';
+export type { IncidentState } from '../../protocol/history-api.ts';
+
+import type { IncidentState } from '../../protocol/history-api.ts';
 
 /**
  * Consecutive detours that share a cause: the same vantage point (agent, or source region for imports), the
@@ -63,7 +65,9 @@ export interface IncidentKey {
   asns: number[];
 }
 
-export type IncidentEventKind = 'incident.opened' | 'incident.closed';
+export type { IncidentEventKind } from '../../protocol/history-api.ts';
+
+import type { IncidentEventKind } from '../../protocol/history-api.ts';
 
 /** What alerts are sent for. Incidents that were over before they were recorded (old imports) raise none. */
 export interface IncidentEvent {

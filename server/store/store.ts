@@ -3,9 +3,13 @@
  * (several coordinators sharing one database). Every method is async for that reason, even though the
  * embedded SQLite implementation answers synchronously. Times cross this interface as ISO 8601 strings.
  */
+
+import type { StoredHop, TraceOrigin, TraceSummary } from '../../protocol/history-api.ts';
 import type { AgentLimits, EngineName, Position } from '../../protocol/messages.ts';
-import type { ProbeMethod, Trace, TraceTool } from '../../protocol/trace.ts';
-import type { Confidence, HopStatus, Verdict, VerdictKind } from '../../protocol/verdict.ts';
+import type { Trace } from '../../protocol/trace.ts';
+import type { Verdict } from '../../protocol/verdict.ts';
+
+export type { StoredHop, TraceOrigin, TraceSummary };
 
 /** An agent credential. The token itself is never stored, only its SHA-256. */
 export interface TokenRecord {
@@ -45,9 +49,6 @@ export interface AgentHello {
   address: string | null;
   at: string;
 }
-
-/** Where a trace came from: an agent of this network, or imported (RIPE Atlas results: tool `atlas`). */
-export type TraceOrigin = 'agent' | 'import';
 
 /** One parsed trace and its verdict, ready to store. */
 export interface TraceRecord {
@@ -98,37 +99,6 @@ export interface ResultRecord {
 
 /** `duplicate`: a result with this resultId was already stored; nothing was written. */
 export type WriteOutcome = 'stored' | 'duplicate';
-
-export interface TraceSummary {
-  id: number;
-  origin: TraceOrigin;
-  agentId: string | null;
-  resultId: string | null;
-  sourceIp: string | null;
-  destinationIp: string | null;
-  destinationName: string | null;
-  tool: TraceTool;
-  method: ProbeMethod;
-  startedAt: string;
-  verdict: VerdictKind;
-  confidence: Confidence | null;
-  countries: string[];
-  foreignCountries: string[];
-  foreignAsns: number[];
-}
-
-/** One responding address at one TTL (or a TTL where nothing answered: ip null). */
-export interface StoredHop {
-  ttl: number;
-  ip: string | null;
-  /** Lowest RTT among this address's replies at this TTL. */
-  rttMs: number | null;
-  /** How many probes this address answered at this TTL. */
-  replies: number;
-  status: HopStatus | null;
-  country: string | null;
-  asn: number | null;
-}
 
 export interface StoredTrace extends TraceSummary {
   verdictDetail: Verdict;

@@ -10,7 +10,7 @@ import type {
   IncidentItem,
   StatsReport,
   TraceItem,
-} from '../../server/history/api-types.ts';
+} from '../../protocol/history-api.ts';
 import { createApp } from '../../server/http/app.ts';
 import { sqliteMapSource } from '../../server/http/map-source.ts';
 import { openApiDocument, openApiPath } from '../../server/http/openapi.ts';

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DetourPage } from '../../web/src/api-types.ts';
+import type { DetourPage } from '../../protocol/map-api.ts';
 import type {} from '../../web/src/page-handle.ts';
 import { HAVE_CHROMIUM, launchChromium } from './helpers/chromium.ts';
 import { type MapAgent, type MapCoordinator, startMapCoordinator } from './helpers/map-coordinator.ts';

@@ -1,4 +1,4 @@
-import type { DetourItem } from '../../server/history/api-types.ts';
+import type { DetourItem } from '../../protocol/history-api.ts';
 
 /** A detour item as the API answers it, with hostile text in every field that comes from outside. */
 export function detourItem(over: Partial<DetourItem> = {}): DetourItem {

@@ -1,12 +1,12 @@
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import type { DetourItem } from '../../protocol/history-api.ts';
 import { csvCell } from '../../server/export/csv.ts';
 import { DETOUR_COLUMNS } from '../../server/export/detour-columns.ts';
 import { exportChunks } from '../../server/export/formats.ts';
 import { pathGeometry, splitAtAntimeridian } from '../../server/export/geojson.ts';
 import { chunkStream } from '../../server/export/web-stream.ts';
 import { writeChunks } from '../../server/export/write-stream.ts';
-import type { DetourItem } from '../../server/history/api-types.ts';
 import { detourItem } from './detour-fixture.ts';
 import { readCsv } from './rfc4180.ts';
 

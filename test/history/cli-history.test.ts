@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DetourItem, IncidentItem } from '../../server/history/api-types.ts';
+import type { DetourItem, IncidentItem } from '../../protocol/history-api.ts';
 import { type HistoryCoordinator, startHistoryCoordinator } from '../api/history-coordinator.ts';
 import { readCsv } from '../export/rfc4180.ts';
 import { runCli } from '../helpers/run-cli.ts';

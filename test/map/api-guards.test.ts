@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { summarise } from '../../protocol/map-path.ts';
 import { detailProblem, detourProblem, readDetourPage, readMapConfig } from '../../web/src/api-guards.ts';
-import { summarise } from '../../web/src/detour-summary.ts';
 import { laHangzhouDc, nyFrankfurtChicago } from './map-fixtures.ts';
 
 const detail = nyFrankfurtChicago(2, '2026-03-01T11:00:00.000Z');

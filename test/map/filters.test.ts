@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { DetourSummary } from '../../web/src/api-types.ts';
-import { summarise } from '../../web/src/detour-summary.ts';
-import { compareNewestFirst, type DetourFilter, matchesFilter, readFilter } from '../../web/src/filters.ts';
+import type { DetourSummary } from '../../protocol/map-api.ts';
+import {
+  compareNewestFirst,
+  type DetourFilter,
+  matchesFilter,
+  readFilter,
+} from '../../protocol/map-filter.ts';
+import { summarise } from '../../protocol/map-path.ts';
 import { laHangzhouDc, nyFrankfurtChicago } from './map-fixtures.ts';
 
 const la = summarise(laHangzhouDc(1, '2026-03-01T10:00:00.000Z'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MapHop } from '../../web/src/api-types.ts';
+import type { MapHop } from '../../protocol/map-api.ts';
 import {
   formatHopLocation,
   formatRtt,

@@ -1,5 +1,5 @@
-import type { DetourDetail, MapHop } from '../../web/src/api-types.ts';
-import { pathOf } from '../../web/src/detour-summary.ts';
+import type { DetourDetail, MapHop } from '../../protocol/map-api.ts';
+import { pathOf } from '../../protocol/map-path.ts';
 
 /**
  * Detours as the map API returns them, written by hand for the unit tests of the page's pure modules and

@@ -3,9 +3,9 @@
  * (parse -> geolocate over test databases -> verdict -> store).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DetourSummary } from '../../protocol/map-api.ts';
 import { sqliteMapSource } from '../../server/http/map-source.ts';
 import type { SqliteStore } from '../../server/store/sqlite-store.ts';
-import type { DetourSummary } from '../../web/src/api-types.ts';
 import { type MapCoordinator, startMapCoordinator } from '../browser/helpers/map-coordinator.ts';
 import {
   NEW_YORK,

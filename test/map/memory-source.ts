@@ -1,7 +1,7 @@
+import type { DetourDetail, DetourSummary } from '../../protocol/map-api.ts';
+import { compareNewestFirst, matchesFilter } from '../../protocol/map-filter.ts';
+import { summarise } from '../../protocol/map-path.ts';
 import type { MapDataSource } from '../../server/http/routes-map.ts';
-import type { DetourDetail, DetourSummary } from '../../web/src/api-types.ts';
-import { summarise } from '../../web/src/detour-summary.ts';
-import { compareNewestFirst, matchesFilter } from '../../web/src/filters.ts';
 
 /** The map's data source over detours held in memory, for testing the routes on their own. */
 export function memorySource(

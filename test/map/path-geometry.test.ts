@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { DetourDetail, MapHop } from '../../web/src/api-types.ts';
-import { pathOf, summarise } from '../../web/src/detour-summary.ts';
+import type { DetourDetail, MapHop } from '../../protocol/map-api.ts';
+import { pathOf, summarise } from '../../protocol/map-path.ts';
 import { distanceToSegment, nearLon, pathGeometry, worldShifts } from '../../web/src/path-geometry.ts';
 import { hostileCountryLevel, laHangzhouDc, nyFrankfurtChicago } from './map-fixtures.ts';
 

@@ -2,9 +2,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DetourPage } from '../../protocol/map-api.ts';
+import { summarise } from '../../protocol/map-path.ts';
 import { MAX_PAGE_LIMIT, mapRoutes, parseDetourQuery } from '../../server/http/routes-map.ts';
-import type { DetourPage } from '../../web/src/api-types.ts';
-import { summarise } from '../../web/src/detour-summary.ts';
 import { hostileCountryLevel, laHangzhouDc, nyFrankfurtChicago } from './map-fixtures.ts';
 import { memorySource } from './memory-source.ts';
 

@@ -1,6 +1,6 @@
+import { type DetourDetail, type DetourPage, MAP_API, type MapConfig } from '../../protocol/map-api.ts';
+import { type DetourFilter, writeFilter } from '../../protocol/map-filter.ts';
 import { detailProblem, readDetourPage, readMapConfig } from './api-guards.ts';
-import { type DetourDetail, type DetourPage, MAP_API, type MapConfig } from './api-types.ts';
-import { type DetourFilter, writeFilter } from './filters.ts';
 
 /** The most detours the page asks for at once; the total still says how many match. */
 export const PAGE_LIMIT = 5000;

@@ -1,13 +1,12 @@
 import {
-  CONFIDENCES,
   type DetourPage,
   type DetourSummary,
   DRAWN_STATUSES,
   type DrawnStatus,
-  MAP_HOP_STATUSES,
   type MapConfig,
   type MapHop,
-} from './api-types.ts';
+} from '../../protocol/map-api.ts';
+import { CONFIDENCES, HOP_STATUSES } from '../../protocol/verdict.ts';
 
 /**
  * Shape checks for what the page receives. The coordinator is ours, but a record it relays may be damaged or
@@ -48,7 +47,7 @@ function hopProblem(v: unknown, field: string): string | null {
   if (!isLonOrNull(v.lon)) return `${field}.lon`;
   if (v.precision !== null && v.precision !== 'city' && v.precision !== 'country')
     return `${field}.precision`;
-  if (!MAP_HOP_STATUSES.includes(v.status as MapHop['status'])) return `${field}.status`;
+  if (!(HOP_STATUSES as readonly string[]).includes(v.status as string)) return `${field}.status`;
   if (v.claimed !== undefined) {
     const c = v.claimed;
     if (!isObject(c) || !isStrOrNull(c.country) || !isLat(c.lat) || !isLon(c.lon)) return `${field}.claimed`;
@@ -92,7 +91,7 @@ export function detourProblem(v: unknown): string | null {
   if (typeof v.target !== 'string') return 'target';
   const endpoint = endpointProblem(v.source, 'source') ?? endpointProblem(v.destination, 'destination');
   if (endpoint) return endpoint;
-  if (!CONFIDENCES.includes(v.confidence as DetourSummary['confidence'])) return 'confidence';
+  if (!(CONFIDENCES as readonly string[]).includes(v.confidence as string)) return 'confidence';
   if (!Array.isArray(v.countries) || !v.countries.every((c) => typeof c === 'string')) return 'countries';
   if (!Array.isArray(v.foreignAsns) || !v.foreignAsns.every(isNum)) return 'foreignAsns';
   return listProblem(v.path, 'path', pathHopProblem);

@@ -4,8 +4,8 @@ import { feature } from 'topojson-client';
 import type { Topology } from 'topojson-specification';
 import states from 'us-atlas/states-10m.json';
 import countries from 'world-atlas/countries-110m.json';
+import type { MapConfig } from '../../protocol/map-api.ts';
 import { fixAntimeridian, shiftGeometry } from './antimeridian.ts';
-import type { MapConfig } from './api-types.ts';
 import { escapeHtml } from './safe-dom.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { DetourDetail, MapHop } from './api-types.ts';
+import type { DetourDetail, MapHop } from '../../protocol/map-api.ts';
 import {
   foreignCountries,
   formatAsn,

@@ -1,4 +1,4 @@
-import type { DetourSummary } from './api-types.ts';
+import type { DetourSummary } from '../../protocol/map-api.ts';
 import { foreignCountries, formatAsn, formatTime } from './format.ts';
 import { h, replaceChildren } from './safe-dom.ts';
 

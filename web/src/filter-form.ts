@@ -1,5 +1,5 @@
-import type { DetourSummary } from './api-types.ts';
-import { type DetourFilter, FILTER_KEYS, readFilter } from './filters.ts';
+import type { DetourSummary } from '../../protocol/map-api.ts';
+import { type DetourFilter, FILTER_KEYS, readFilter } from '../../protocol/map-filter.ts';
 import { inputFromIso, isoFromInput } from './format.ts';
 import { h } from './safe-dom.ts';
 

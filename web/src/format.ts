@@ -1,4 +1,4 @@
-import type { DetourSummary, MapHop, MapHopStatus } from './api-types.ts';
+import type { DetourSummary, MapHop, MapHopStatus } from '../../protocol/map-api.ts';
 
 /** Words for each hop reading, as the hop table shows them. */
 export const STATUS_LABEL: Record<MapHopStatus, string> = {

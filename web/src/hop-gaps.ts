@@ -1,4 +1,4 @@
-import type { MapHop } from './api-types.ts';
+import type { MapHop } from '../../protocol/map-api.ts';
 
 /**
  * The hop table with every TTL from the first to the last: tools leave out TTLs where nothing answered

@@ -1,5 +1,5 @@
+import { DETOUR_EVENT, type DetourSummary, MAP_API } from '../../protocol/map-api.ts';
 import { detourProblem } from './api-guards.ts';
-import { DETOUR_EVENT, type DetourSummary, MAP_API } from './api-types.ts';
 
 export type FeedStatus = 'connecting' | 'live' | 'reconnecting';
 

@@ -1,13 +1,13 @@
 import 'leaflet/dist/leaflet.css';
 import './styles.css';
 import L from 'leaflet';
+import type { DetourDetail, DetourSummary, MapConfig } from '../../protocol/map-api.ts';
+import { compareNewestFirst, type DetourFilter, matchesFilter } from '../../protocol/map-filter.ts';
 import { fetchDetour, fetchDetours, fetchMapConfig } from './api-client.ts';
-import type { DetourDetail, DetourSummary, MapConfig } from './api-types.ts';
 import { addOfflineMap, addTiles, WEST_EDGE } from './base-map.ts';
 import { renderDetail } from './detail-view.ts';
 import { DetourList } from './detour-list.ts';
 import { FilterForm } from './filter-form.ts';
-import { compareNewestFirst, type DetourFilter, matchesFilter } from './filters.ts';
 import { formatCount } from './format.ts';
 import { addLegend } from './legend.ts';
 import { type FeedStatus, followDetours } from './live-feed.ts';

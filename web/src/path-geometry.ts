@@ -1,4 +1,4 @@
-import type { DetourSummary, MapEndpoint } from './api-types.ts';
+import type { DetourSummary, MapEndpoint } from '../../protocol/map-api.ts';
 
 /** What a drawn point or leg rests on: the colour of the map. */
 export type Evidence = 'domestic' | 'foreign-confirmed' | 'foreign-probable';

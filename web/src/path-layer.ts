@@ -1,5 +1,5 @@
 import L from 'leaflet';
-import type { DetourDetail, DetourSummary, MapHop } from './api-types.ts';
+import type { DetourDetail, DetourSummary, MapHop } from '../../protocol/map-api.ts';
 import { type BulkLines, bulkLines } from './bulk-lines.ts';
 import { formatAsn, formatHopLocation, formatRtt, STATUS_LABEL } from './format.ts';
 import {

@@ -1,4 +1,4 @@
-import { type DetourFilter, readFilter, writeFilter } from './filters.ts';
+import { type DetourFilter, readFilter, writeFilter } from '../../protocol/map-filter.ts';
 
 /** Everything an analyst can send as a link: the filters, the open path, whether refuted claims show. */
 export interface ViewState {

@@ -1,4 +1,5 @@
-import { CONFIDENCES, type Confidence, type DetourQuery, type DetourSummary } from './api-types.ts';
+import type { DetourQuery, DetourSummary } from './map-api.ts';
+import { CONFIDENCES, type Confidence } from './verdict.ts';
 
 /** The analyst's filters: the query without its page size. */
 export type DetourFilter = Omit<DetourQuery, 'limit'>;

@@ -12,6 +12,8 @@
  *
  * Errors answer `{ error: { code, message } }` with status 400 (bad query) or 404.
  */
+import type { LocationPrecision } from './annotated.ts';
+import type { Confidence, HopStatus } from './verdict.ts';
 
 export const MAP_API = {
   config: '/api/v1/map/config',
@@ -22,29 +24,9 @@ export const MAP_API = {
 /** The SSE event name that carries one new detour. */
 export const DETOUR_EVENT = 'detour';
 
-export type Confidence = 'confirmed' | 'probable';
-export const CONFIDENCES: readonly Confidence[] = ['confirmed', 'probable'];
-
-/** A hop's reading, the same literals as protocol/verdict.ts HopStatus. */
-export type MapHopStatus =
-  | 'home'
-  | 'foreign-confirmed'
-  | 'foreign-probable'
-  | 'refuted'
-  | 'special'
-  | 'unlocated'
-  | 'no-reply';
-export const MAP_HOP_STATUSES: readonly MapHopStatus[] = [
-  'home',
-  'foreign-confirmed',
-  'foreign-probable',
-  'refuted',
-  'special',
-  'unlocated',
-  'no-reply',
-];
-
-export type MapPrecision = 'city' | 'country';
+/** A hop's reading and a location's precision: the verdict's own literals. */
+export type MapHopStatus = HopStatus;
+export type MapPrecision = LocationPrecision;
 
 /** What a refuted hop's database claimed ("the database says CN, the RTT says no"). */
 export interface ClaimedLocation {
@@ -96,13 +78,13 @@ export interface MapAgent {
 }
 
 /** The readings the map draws a point for. */
-export type DrawnStatus = 'home' | 'foreign-confirmed' | 'foreign-probable' | 'refuted';
-export const DRAWN_STATUSES: readonly DrawnStatus[] = [
+export const DRAWN_STATUSES = [
   'home',
   'foreign-confirmed',
   'foreign-probable',
   'refuted',
-];
+] as const satisfies readonly HopStatus[];
+export type DrawnStatus = (typeof DRAWN_STATUSES)[number];
 
 /** One placed hop of a path: where the verdict put it or, for `refuted`, where the database claimed it was. */
 export interface PathHop {

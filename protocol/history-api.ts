@@ -1,6 +1,54 @@
-import type { Confidence, ForeignHop, Verdict, VerdictKind } from '../../protocol/verdict.ts';
-import type { IncidentState } from '../incidents/types.ts';
-import type { StoredHop, TraceSummary } from '../store/store.ts';
+/**
+ * The operators' history API (/api/v1/traces, detours, incidents, baselines, stats, deliveries): the shapes the
+ * coordinator answers and the CLI's remote source reads.
+ */
+import type { ProbeMethod, TraceTool } from './trace.ts';
+import type { Confidence, ForeignHop, HopStatus, Verdict, VerdictKind } from './verdict.ts';
+
+export const INCIDENT_STATES = ['open', 'closed'] as const;
+export type IncidentState = (typeof INCIDENT_STATES)[number];
+
+/** What an alert is about: an incident opening or closing. */
+export const INCIDENT_EVENT_KINDS = ['incident.opened', 'incident.closed'] as const;
+export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
+
+export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'dropped'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export const TRACE_ORIGINS = ['agent', 'import'] as const;
+/** Where a trace came from: an agent of this network, or imported (RIPE Atlas results: tool `atlas`). */
+export type TraceOrigin = (typeof TRACE_ORIGINS)[number];
+
+export interface TraceSummary {
+  id: number;
+  origin: TraceOrigin;
+  agentId: string | null;
+  resultId: string | null;
+  sourceIp: string | null;
+  destinationIp: string | null;
+  destinationName: string | null;
+  tool: TraceTool;
+  method: ProbeMethod;
+  startedAt: string;
+  verdict: VerdictKind;
+  confidence: Confidence | null;
+  countries: string[];
+  foreignCountries: string[];
+  foreignAsns: number[];
+}
+
+/** One responding address at one TTL (or a TTL where nothing answered: ip null). */
+export interface StoredHop {
+  ttl: number;
+  ip: string | null;
+  /** Lowest RTT among this address's replies at this TTL. */
+  rttMs: number | null;
+  /** How many probes this address answered at this TTL. */
+  replies: number;
+  status: HopStatus | null;
+  country: string | null;
+  asn: number | null;
+}
 
 /** One page of a list. The API names the list after what it holds: `{"traces": [...], "nextCursor": ...}`. */
 export interface Page<T> {
@@ -114,7 +162,7 @@ export interface DeliveryItem {
   event: string;
   incidentId: number | null;
   url: string;
-  status: 'pending' | 'delivered' | 'failed' | 'dropped';
+  status: DeliveryStatus;
   attempts: number;
   httpStatus: number | null;
   lastError: string | null;

@@ -1,4 +1,4 @@
-import type { DetourDetail, DetourSummary, MapHop, PathHop } from './api-types.ts';
+import type { DetourDetail, DetourSummary, MapHop, PathHop } from './map-api.ts';
 
 /**
  * The placed hops of a hop table, as the map draws them: accepted locations of home and foreign hops, and
