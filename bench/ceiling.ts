@@ -5,13 +5,16 @@
  * one row per hop. No validation, no verdict, no raw output kept: what the product does on top of this is
  * what the ratio to the ceiling measures.
  */
-import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { open, type Reader } from 'maxmind';
 import { openEmbeddedAsnRanges } from '../server/geo/asn-ranges.ts';
 import type { AsnSource } from '../server/geo/sources.ts';
+import {
+  type CeilingHop,
+  type CeilingTrace,
+  openCeilingWriter,
+} from '../server/store/sqlite/ceiling-writer.ts';
 
 const TRACES_PER_TRANSACTION = 1000;
 
@@ -54,14 +57,6 @@ function isPublic(address: string, v6: boolean): boolean {
   return true;
 }
 
-interface Hop {
-  ttl: number;
-  ip: string | null;
-  rtt: number | null;
-  country: string | null;
-  asn: number | null;
-}
-
 interface Reply {
   from?: string;
   rtt?: number;
@@ -70,8 +65,8 @@ interface Reply {
 }
 
 /** Hops of an Atlas result (`result[].result[]`) or a scamper trace record (`hops[]`), first responder per TTL. */
-function hopsOf(record: Record<string, unknown>, geo: CeilingGeo): Hop[] {
-  const hops = new Map<number, Hop>();
+function hopsOf(record: Record<string, unknown>, geo: CeilingGeo): CeilingHop[] {
+  const hops = new Map<number, CeilingHop>();
   const seen = new Set<string>();
   const v6 = record.af === 6 || (typeof record.dst === 'string' && record.dst.includes(':'));
   const add = (ttl: number, address: string | undefined, rtt: number | undefined) => {
@@ -108,46 +103,25 @@ function hopsOf(record: Record<string, unknown>, geo: CeilingGeo): Hop[] {
 
 /** Runs `count` traces (cycling through `lines`) into a new database in `dir`; returns traces per second. */
 export function runCeiling(lines: readonly string[], count: number, dir: string, geo: CeilingGeo): number {
-  const file = path.join(dir, 'ceiling.sqlite');
-  rmSync(file, { force: true });
-  rmSync(`${file}-wal`, { force: true });
-  rmSync(`${file}-shm`, { force: true });
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.exec(`
-    CREATE TABLE traces (id INTEGER PRIMARY KEY, source TEXT, destination TEXT, started_at INTEGER, hop_count INTEGER);
-    CREATE TABLE hops (trace_id INTEGER NOT NULL, ttl INTEGER NOT NULL, ip TEXT, rtt_ms REAL, country TEXT,
-      asn INTEGER, PRIMARY KEY (trace_id, ttl)) WITHOUT ROWID;`);
-  const insertTrace = db.prepare(
-    'INSERT INTO traces (source, destination, started_at, hop_count) VALUES (?, ?, ?, ?)',
-  );
-  const insertHop = db.prepare(
-    'INSERT INTO hops (trace_id, ttl, ip, rtt_ms, country, asn) VALUES (?, ?, ?, ?, ?, ?)',
-  );
-  const writeBatch = db.transaction((batch: { record: Record<string, unknown>; hops: Hop[] }[]) => {
-    for (const { record, hops } of batch) {
-      const source = (record.src_addr ?? record.src ?? null) as string | null;
-      const destination = (record.dst_addr ?? record.dst ?? null) as string | null;
-      const started = (record.timestamp ??
-        (record.start as { sec?: number } | undefined)?.sec ??
-        0) as number;
-      const { lastInsertRowid } = insertTrace.run(source, destination, started * 1000, hops.length);
-      for (const h of hops) insertHop.run(lastInsertRowid, h.ttl, h.ip, h.rtt, h.country, h.asn);
-    }
-  });
+  const writer = openCeilingWriter(path.join(dir, 'ceiling.sqlite'));
   const began = performance.now();
-  let batch: { record: Record<string, unknown>; hops: Hop[] }[] = [];
+  let batch: CeilingTrace[] = [];
   for (let i = 0; i < count; i++) {
     const record = JSON.parse(lines[i % lines.length] ?? '{}') as Record<string, unknown>;
-    batch.push({ record, hops: hopsOf(record, geo) });
+    const started = (record.timestamp ?? (record.start as { sec?: number } | undefined)?.sec ?? 0) as number;
+    batch.push({
+      source: (record.src_addr ?? record.src ?? null) as string | null,
+      destination: (record.dst_addr ?? record.dst ?? null) as string | null,
+      startedAt: started * 1000,
+      hops: hopsOf(record, geo),
+    });
     if (batch.length === TRACES_PER_TRANSACTION) {
-      writeBatch(batch);
+      writer.write(batch);
       batch = [];
     }
   }
-  if (batch.length > 0) writeBatch(batch);
+  if (batch.length > 0) writer.write(batch);
   const seconds = (performance.now() - began) / 1000;
-  db.close();
+  writer.close();
   return count / seconds;
 }

@@ -12,9 +12,9 @@ import { loadHistoryConfig } from '../server/history/history-options.ts';
 import { startHistory } from '../server/history/history-service.ts';
 import { buildResultRecord } from '../server/ingest/build-record.ts';
 import { parseTraces } from '../server/parse/index.ts';
-import { openSqliteStore } from '../server/store/sqlite-store.ts';
-import type { ResultRecord } from '../server/store/store.ts';
+import { openSqliteStore } from '../server/store/sqlite/open.ts';
 import { generateToken, hashToken } from '../server/store/tokens.ts';
+import type { ResultRecord } from '../server/store/trace-store.ts';
 import { loadReplayCorpus, variedTexts } from './fixtures.ts';
 import { median } from './stats.ts';
 
@@ -76,7 +76,7 @@ export async function measureStages(count: number, variants: number): Promise<St
   try {
     const store = openSqliteStore({ dataDir: dir, create: true });
     // The write stage includes what `serve` adds to every write: incidents and baselines in the transaction.
-    const history = startHistory({ store, ...loadHistoryConfig([], {}).config });
+    const history = await startHistory({ store, ...loadHistoryConfig([], {}) });
     const token = await store.createToken('stages', hashToken(generateToken()), startedAt);
     const agent = await store.recordHello({
       tokenId: token.id,

@@ -1,10 +1,14 @@
-import { DetourwatchError } from '../protocol/errors.ts';
+import { type OptionSpecs, readOptions } from '../protocol/options.ts';
+import { parseChoice } from '../protocol/values/choice.ts';
+import { parseInstant } from '../protocol/values/instant.ts';
+import { parseIntIn } from '../protocol/values/number.ts';
+import { parseVia, type Via } from '../protocol/values/via.ts';
+import { CONFIDENCES } from '../protocol/verdict.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../server/export/formats.ts';
 import { asUsageError, openCliSource } from '../server/history/cli-source.ts';
-import { parseVia } from '../server/history/param-parsers.ts';
-import { detourTable } from '../server/history/text-table.ts';
-import { parseCommandLine } from './args.ts';
+import { agentId, targetFilter } from '../server/history/param-parsers.ts';
 import type { CliIo, Command } from './io.ts';
+import { detourTable } from './text-table.ts';
 
 const USAGE = `Usage: detourwatch detours [options]
 
@@ -25,27 +29,53 @@ Detour verdicts, newest first as a table, or every match exported (csv, json, nd
 type Format = 'table' | ExportFormat;
 const FORMATS: readonly Format[] = ['table', ...EXPORT_FORMATS];
 
-/** The API query the flags stand for: the same parameters whether the store or a coordinator answers. */
-export function detourQuery(values: {
+/** A time is checked here and passed on as typed: a relative `7d` is resolved by whoever answers. */
+const time = (text: string): string => {
+  parseInstant(text, Date.now());
+  return text.trim();
+};
+
+/**
+ * The filter flags `detours` and `incidents` share, checked with the parsers the API uses, so that every bad
+ * flag is named at once before a store is opened or a coordinator asked. --data and --server take no
+ * variable here: the history source reads DETOURWATCH_DATA and DETOURWATCH_SERVER itself, with their order.
+ */
+export const FILTER_OPTIONS = {
+  since: { type: 'string', parse: time },
+  until: { type: 'string', parse: time },
+  via: { type: 'string', multiple: true, parse: parseVia },
+  agent: { type: 'string', parse: agentId },
+  target: { type: 'string', parse: targetFilter },
+  limit: { type: 'string', parse: (t: string) => String(parseIntIn(t, 1, 1000)) },
+  format: { type: 'string' },
+  data: { type: 'string' },
+  server: { type: 'string' },
+} as const satisfies OptionSpecs;
+
+const DETOUR_OPTIONS = {
+  ...FILTER_OPTIONS,
+  confidence: { type: 'string', parse: (t: string) => parseChoice(t, CONFIDENCES) },
+} as const satisfies OptionSpecs;
+
+/** The API query the filter flags stand for: the same parameters whether the store or a coordinator answers. */
+export function filterQuery(values: {
   since?: string | undefined;
   until?: string | undefined;
-  via?: string[] | undefined;
+  via: readonly Via[];
   agent?: string | undefined;
   target?: string | undefined;
-  confidence?: string | undefined;
-}): Record<string, string> {
+}): { query: Record<string, string>; problem: string | null } {
   const query: Record<string, string> = {};
-  for (const key of ['since', 'until', 'agent', 'target', 'confidence'] as const) {
+  for (const key of ['since', 'until', 'agent', 'target'] as const) {
     const v = values[key];
     if (v !== undefined) query[key] = v;
   }
-  for (const text of values.via ?? []) {
-    const via = parseVia('via', text);
+  for (const via of values.via) {
     const [key, value] = 'country' in via ? ['country', via.country] : ['asn', String(via.asn)];
-    if (key in query) throw new DetourwatchError('USAGE', '--via: give at most one country and one AS');
+    if (key in query) return { query, problem: '--via: give at most one country and one AS' };
     query[key] = value;
   }
-  return query;
+  return { query, problem: null };
 }
 
 export const detoursCommand: Command = {
@@ -53,25 +83,20 @@ export const detoursCommand: Command = {
   summary: 'list or export detour verdicts (from the store or a coordinator)',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { values } = parse(args);
+    const { values, problems } = readOptions(DETOUR_OPTIONS, args, process.env);
     const format = (values.format ?? 'table') as Format;
-    if (!FORMATS.includes(format)) {
-      throw new DetourwatchError(
-        'USAGE',
-        `--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`,
-      );
-    }
-    let query: Record<string, string>;
-    try {
-      query = detourQuery(values);
-    } catch (err) {
-      throw asUsageError(err);
-    }
-    const source = openCliSource(values, process.env);
+    // The wording scripts match; the other flags say `--flag: "value" is not ...`.
+    if (!FORMATS.includes(format))
+      problems.add(`--format must be one of ${FORMATS.join(', ')}, not "${values.format}"`);
+    if (format !== 'table' && values.limit !== undefined)
+      problems.add('--limit applies to the table; exports hold every match');
+    const { query, problem } = filterQuery(values);
+    if (problem !== null) problems.add(problem);
+    if (values.confidence !== undefined) query.confidence = values.confidence;
+    problems.throwIfAny('detours');
+    const source = await openCliSource(values, process.env);
     try {
       if (format !== 'table') {
-        if (values.limit !== undefined)
-          throw new DetourwatchError('USAGE', '--limit applies to the table; exports hold every match');
         await source.exportDetours(query, format, io.stdout);
         return 0;
       }
@@ -94,26 +119,3 @@ export const detoursCommand: Command = {
     }
   },
 };
-
-function parse(args: string[]) {
-  return parseCommandLine(
-    {
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        since: { type: 'string' },
-        until: { type: 'string' },
-        via: { type: 'string', multiple: true },
-        agent: { type: 'string' },
-        target: { type: 'string' },
-        confidence: { type: 'string' },
-        limit: { type: 'string' },
-        format: { type: 'string' },
-        data: { type: 'string' },
-        server: { type: 'string' },
-      },
-    },
-    USAGE,
-  );
-}

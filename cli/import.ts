@@ -1,20 +1,23 @@
 import { createReadStream, statSync } from 'node:fs';
 import { DetourwatchError, describeError } from '../protocol/errors.ts';
+import type { Position } from '../protocol/messages.ts';
+import { type OptionSpecs, readOptions } from '../protocol/options.ts';
+import { parseCountryCode } from '../protocol/values/country.ts';
+import { parsePositiveNumber } from '../protocol/values/number.ts';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
 import { dataDirFrom } from '../server/config/serve-config.ts';
+import { parseIncidentQuiet } from '../server/history/history-options.ts';
 import { startHistory } from '../server/history/history-service.ts';
-import { parseDuration } from '../server/history/param-parsers.ts';
 import { type AtlasImportReport, importAtlas, storeImportSink } from '../server/import/atlas-import.ts';
 import {
   type ProbeLocations,
   parseProbeLocation,
   readProbeArchive,
 } from '../server/import/probe-locations.ts';
-import { progressLine } from '../server/import/progress-line.ts';
 import { DEFAULT_QUIET_MS } from '../server/incidents/tracker.ts';
-import { openSqliteStore } from '../server/store/sqlite-store.ts';
-import { parseCommandLine } from './args.ts';
+import { openStore } from '../server/store/open-store.ts';
 import type { CliIo, Command } from './io.ts';
+import { progressLine } from './progress-line.ts';
 
 const USAGE = `Usage: detourwatch import atlas FILE|- [options]
 
@@ -32,33 +35,25 @@ so importing a file twice adds nothing.
   --asn-db PATH             an ASN database (default: the embedded one)
   --home-country CC         the country whose domestic paths are watched (default US)
   --km-per-ms N             distance bound per millisecond of RTT (default 100)
-  --incident-quiet DUR      an incident closes after this long without a detour (default 2h)
+  --incident-quiet DUR      an incident closes after this long without a detour, at least 1m:
+                            30m, 2h, 1d (default 2h)
   --look-up-documentation   test networks only: look documentation addresses up in the databases
 
 Without a probe's location its results are measured from where the databases place its source address;
 a probe behind NAT (a private source address) then has no position and its results are inconclusive.`;
 
-function parse(args: string[]) {
-  return parseCommandLine(
-    {
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        data: { type: 'string' },
-        'probe-archive': { type: 'string' },
-        'probe-location': { type: 'string', multiple: true },
-        'city-db': { type: 'string' },
-        'asn-db': { type: 'string' },
-        'home-country': { type: 'string' },
-        'km-per-ms': { type: 'string' },
-        'incident-quiet': { type: 'string' },
-        'look-up-documentation': { type: 'boolean' },
-      },
-    },
-    USAGE,
-  );
-}
+const IMPORT_OPTIONS = {
+  data: { type: 'string', env: 'DETOURWATCH_DATA' },
+  'probe-archive': { type: 'string' },
+  // Parsed by the command: its message names the flag already.
+  'probe-location': { type: 'string', multiple: true },
+  'city-db': { type: 'string' },
+  'asn-db': { type: 'string' },
+  'home-country': { type: 'string', parse: parseCountryCode },
+  'km-per-ms': { type: 'string', parse: parsePositiveNumber },
+  'incident-quiet': { type: 'string', parse: parseIncidentQuiet, default: DEFAULT_QUIET_MS },
+  'look-up-documentation': { type: 'boolean' },
+} as const satisfies OptionSpecs;
 
 /** A file's bytes, or stdin; the size when known (for the progress bar). */
 function openInput(
@@ -79,7 +74,7 @@ function openInput(
 
 async function probeLocations(
   archive: string | undefined,
-  options: string[],
+  given: readonly [number, Position][],
   io: CliIo,
 ): Promise<ProbeLocations> {
   const locations: ProbeLocations = new Map();
@@ -91,10 +86,7 @@ async function probeLocations(
       `probe archive ${name}: ${report.probes} probes, ${report.locations.size} located, ${report.withoutLocation} without a location\n`,
     );
   }
-  for (const text of options) {
-    const [id, pos] = parseProbeLocation(text);
-    locations.set(id, pos);
-  }
+  for (const [id, pos] of given) locations.set(id, pos);
   return locations;
 }
 
@@ -103,7 +95,7 @@ function summary(report: AtlasImportReport, seconds: number): string {
   const lines = [
     `read ${report.values} results (${report.traces} traces) in ${seconds.toFixed(1)} s`,
     `imported ${report.imported} new, ${report.duplicates} already stored, ${report.failed} failed`,
-    `verdicts of the new: ${v.detour} detour, ${v.domestic} domestic, ${v['foreign-endpoint']} foreign-endpoint, ${v.inconclusive} inconclusive`,
+    `verdicts of the new: ${v.detour} detour, ${v.domestic} domestic, ${v['foreign-endpoint']} foreign-endpoint, ${v.inconclusive} inconclusive, ${v.implausible} implausible`,
   ];
   if (report.withoutLocation > 0) {
     lines.push(
@@ -122,52 +114,36 @@ export const importCommand: Command = {
   summary: 'import RIPE Atlas traceroute results into the store',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parse(args);
+    const { values, positionals, problems } = readOptions(IMPORT_OPTIONS, args, process.env, {
+      allowPositionals: true,
+    });
     const [kind, file, ...extra] = positionals;
-    if (kind !== 'atlas' || file === undefined || extra.length > 0) {
-      throw new DetourwatchError(
-        'USAGE',
-        `import needs the kind and one input: import atlas FILE|-\n\n${USAGE}`,
-      );
+    if (kind !== 'atlas' || file === undefined || extra.length > 0)
+      problems.add('import needs the kind and one input: import atlas FILE|-');
+    const given: [number, Position][] = [];
+    for (const text of values['probe-location']) {
+      const location = problems.check(null, () => parseProbeLocation(text));
+      if (location) given.push(location);
     }
-    const quiet = values['incident-quiet'];
-    const quietMs = quiet === undefined ? DEFAULT_QUIET_MS : parseDuration(quiet);
-    if (quietMs === null || quietMs < 60_000) {
-      throw new DetourwatchError(
-        'USAGE',
-        `--incident-quiet must be a duration of at least 1m (30m, 2h, 1d), not "${quiet}"`,
-      );
-    }
-    const kmPerMs = values['km-per-ms'] === undefined ? undefined : Number(values['km-per-ms']);
-    if (kmPerMs !== undefined && !(kmPerMs > 0)) {
-      throw new DetourwatchError(
-        'USAGE',
-        `--km-per-ms must be a positive number, not "${values['km-per-ms']}"`,
-      );
-    }
-    const homeCountry = values['home-country'];
-    if (homeCountry !== undefined && !/^[A-Za-z]{2}$/.test(homeCountry)) {
-      throw new DetourwatchError(
-        'USAGE',
-        `--home-country must be a two-letter code such as US, not "${homeCountry}"`,
-      );
-    }
+    problems.throwIfAny('import');
 
-    const probes = await probeLocations(values['probe-archive'], values['probe-location'] ?? [], io);
-    const input = openInput(file, io);
+    const probes = await probeLocations(values['probe-archive'], given, io);
+    const input = openInput(file as string, io);
     const analyzer = createAnalyzer({
       cityDb: values['city-db'],
       asnDb: values['asn-db'],
-      homeCountry,
-      kmPerMs,
-      lookUpDocumentation: values['look-up-documentation'] === true,
+      homeCountry: values['home-country'],
+      kmPerMs: values['km-per-ms'],
+      lookUpDocumentation: values['look-up-documentation'],
     });
-    const store = openSqliteStore({
-      dataDir: dataDirFrom(values.data ?? process.env.DETOURWATCH_DATA),
-      create: true,
-    });
+    const store = await openStore({ dataDir: dataDirFrom(values.data), create: true });
     // Incidents and baselines follow the imported traces; an import sends no alerts.
-    const history = startHistory({ store, quietMs, webhooks: [], retainHopsDays: null });
+    const history = await startHistory({
+      store,
+      quietMs: values['incident-quiet'],
+      webhooks: [],
+      retainHopsDays: null,
+    });
     const started = performance.now();
     let lastDraw = 0;
     try {

@@ -1,11 +1,14 @@
 import { DetourwatchError } from '../protocol/errors.ts';
 import type { IncidentDetail, TraceItem } from '../protocol/history-api.ts';
+import { type OptionSpecs, readOptions } from '../protocol/options.ts';
+import { parseChoice } from '../protocol/values/choice.ts';
+import { parseIntIn } from '../protocol/values/number.ts';
+import { quote } from '../protocol/values/quote.ts';
 import { asUsageError, openCliSource } from '../server/history/cli-source.ts';
-import { parseIntIn } from '../server/history/param-parsers.ts';
-import { cellText, incidentTable, renderTable, via } from '../server/history/text-table.ts';
-import { parseCommandLine } from './args.ts';
-import { detourQuery } from './detours.ts';
+import { incidentTarget } from '../server/history/param-parsers.ts';
+import { FILTER_OPTIONS, filterQuery } from './detours.ts';
 import type { CliIo, Command } from './io.ts';
+import { cellText, incidentTable, renderTable, via } from './text-table.ts';
 
 const USAGE = `Usage: detourwatch incidents [options]
        detourwatch incidents show ID [--traces N] [--format table|json] [--data DIR | --server URL]
@@ -24,29 +27,12 @@ countries and ASNs), newest first; \`show\` prints one with its baselines and it
   --data DIR          read the store in DIR (default ./data)                    DETOURWATCH_DATA
   --server URL        read a coordinator's API instead                          DETOURWATCH_SERVER`;
 
-function parse(args: string[]) {
-  return parseCommandLine(
-    {
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        state: { type: 'string' },
-        since: { type: 'string' },
-        until: { type: 'string' },
-        via: { type: 'string', multiple: true },
-        agent: { type: 'string' },
-        target: { type: 'string' },
-        limit: { type: 'string' },
-        traces: { type: 'string' },
-        format: { type: 'string' },
-        data: { type: 'string' },
-        server: { type: 'string' },
-      },
-    },
-    USAGE,
-  );
-}
+const INCIDENT_OPTIONS = {
+  ...FILTER_OPTIONS,
+  target: { type: 'string', parse: incidentTarget },
+  state: { type: 'string', parse: (t: string) => parseChoice(t, ['open', 'closed'] as const) },
+  traces: { type: 'string', parse: (t: string) => String(parseIntIn(t, 1, 1000)) },
+} as const satisfies OptionSpecs;
 
 function detailText(d: IncidentDetail, traces: TraceItem[], more: boolean): string {
   const lines = [
@@ -88,30 +74,26 @@ export const incidentsCommand: Command = {
   summary: 'list detour incidents, or show one with its evidence',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parse(args);
+    const { values, positionals, problems } = readOptions(INCIDENT_OPTIONS, args, process.env, {
+      allowPositionals: true,
+    });
     const format = values.format ?? 'table';
-    if (format !== 'table' && format !== 'json') {
-      throw new DetourwatchError('USAGE', `--format must be table or json, not "${format}"`);
-    }
+    // The wording scripts match; the other flags say `--flag: "value" is not ...`.
+    if (format !== 'table' && format !== 'json')
+      problems.add(`--format must be table or json, not "${format}"`);
     const [sub, idText, ...extra] = positionals;
-    if (
-      (sub !== undefined && sub !== 'show') ||
-      extra.length > 0 ||
-      (sub === 'show' && idText === undefined)
-    ) {
-      throw new DetourwatchError('USAGE', USAGE);
-    }
-    let query: Record<string, string>;
     let id: number | null = null;
-    try {
-      query = detourQuery({ ...values, confidence: undefined });
-      if (values.state !== undefined) query.state = values.state;
-      if (sub === 'show') id = parseIntIn('id', idText ?? '', 1, Number.MAX_SAFE_INTEGER);
-      if (values.traces !== undefined) parseIntIn('traces', values.traces, 1, 1000);
-    } catch (err) {
-      throw asUsageError(err);
-    }
-    const source = openCliSource(values, process.env);
+    if (sub !== undefined && sub !== 'show')
+      problems.add(`unknown subcommand ${quote(sub)} (there is only show ID)`);
+    else if (sub === 'show' && idText === undefined) problems.add('show needs the incident ID');
+    else if (sub === 'show')
+      id = problems.check('ID', () => parseIntIn(idText ?? '', 1, Number.MAX_SAFE_INTEGER)) ?? null;
+    if (extra.length > 0) problems.add(`unexpected argument ${quote(extra[0] as string)}`);
+    const { query, problem } = filterQuery(values);
+    if (problem !== null) problems.add(problem);
+    if (values.state !== undefined) query.state = values.state;
+    problems.throwIfAny('incidents');
+    const source = await openCliSource(values, process.env);
     try {
       if (id !== null) {
         const detail = await source.incident(id);

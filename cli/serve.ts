@@ -1,24 +1,55 @@
 import path from 'node:path';
-import { DetourwatchError } from '../protocol/errors.ts';
+import { formatDuration } from '../protocol/values/duration.ts';
 import { AGENT_VERSION, PROTOCOL_VERSION } from '../protocol/version.ts';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
-import { formatDuration } from '../server/config/duration.ts';
-import {
-  DEFAULT_DATA_DIR,
-  loadServeConfig,
-  SERVE_USAGE,
-  type ServeConfig,
-} from '../server/config/serve-config.ts';
+import { DEFAULT_DATA_DIR, loadServeOptions, type ServeConfig } from '../server/config/serve-config.ts';
 import type { Coordinator } from '../server/coordinator.ts';
-import {
-  HISTORY_USAGE,
-  type HistoryConfig,
-  loadHistoryConfig,
-  splitHistoryArgs,
-} from '../server/history/history-options.ts';
 import { type ServeStack, startServeStack } from '../server/serve-stack.ts';
-import { openSqliteStore } from '../server/store/sqlite-store.ts';
+import { COORDINATOR_BUSY_TIMEOUT_MS, openStore } from '../server/store/open-store.ts';
 import type { CliIo, Command } from './io.ts';
+
+const USAGE = `Usage: detourwatch serve [options]
+
+Runs the coordinator: the HTTP API and the agents' WebSocket endpoint (/api/v1/agent) on one port,
+the ingest pipeline and the SQLite store. Every option can also come from the environment variable shown.
+A duration (DUR) is a whole number and a unit: ms, s, m, h, d or w (500ms, 90s, 15m, 2h, 1d).
+
+  --host HOST          address to listen on (default 127.0.0.1, this machine only; use 0.0.0.0 so
+                       agents on other machines can connect)                     DETOURWATCH_HOST
+  --port N             port, 0 for any free one (default 8080)                   DETOURWATCH_PORT
+  --data DIR           where the database lives (default ${DEFAULT_DATA_DIR})                DETOURWATCH_DATA
+  --city-db PATH       a GeoIP2/GeoLite2 City .mmdb (default: the embedded GeoLite2 City)
+                                                                                 DETOURWATCH_CITY_DB
+  --asn-db PATH        an ASN database (default: the embedded one)               DETOURWATCH_ASN_DB
+  --home-country CC    the country whose domestic paths are watched (default US) DETOURWATCH_HOME_COUNTRY
+  --km-per-ms N        distance bound per millisecond of RTT (default 100)       DETOURWATCH_KM_PER_MS
+  --targets FILE       target list, one IP or hostname per line, # comments; re-read when it changes
+                       or on SIGHUP (default: the shipped catalogue of US hosts) DETOURWATCH_TARGETS
+  --interval DUR       how often each agent traces each target, 1s to 7d: 90s, 15m, 1h (default 15m)
+                                                                                 DETOURWATCH_INTERVAL
+  --no-schedule        send no recurring measurements, only those asked for with
+                       POST /api/v1/measurements                                 DETOURWATCH_NO_SCHEDULE=1
+  --heartbeat DUR      how often agents are pinged, 100ms to 1h (default 15s)    DETOURWATCH_HEARTBEAT
+  --look-up-documentation
+                       test networks only: look documentation addresses (192.0.2.0/24, 2001:db8::/32...)
+                       up in the databases, as the namespace lab's test database expects
+                                                                   DETOURWATCH_LOOK_UP_DOCUMENTATION=1
+  --tile-url URL       an online tile layer for the map, e.g. https://tile.example/{z}/{x}/{y}.png
+                       (default: none, the offline base map of countries and US states)
+                                                                                 DETOURWATCH_TILE_URL
+  --tile-attribution TEXT  the attribution the tile provider requires          DETOURWATCH_TILE_ATTRIBUTION
+
+Incidents, alerts and retention:
+  --incident-quiet DUR an incident closes after this long without a detour of its cause, at least 1m:
+                       30m, 2h, 1d (default 2h)                                  DETOURWATCH_INCIDENT_QUIET
+  --webhook URL        POST a signed JSON alert to URL when an incident opens or closes; repeat for
+                       several receivers (variable: space-separated URLs)        DETOURWATCH_WEBHOOKS
+  --webhook-secret S   shared secret for the X-Detourwatch-Signature HMAC (prefer the variable: a flag
+                       shows in the process list)                                DETOURWATCH_WEBHOOK_SECRET
+  --webhook-config F   JSON file: {"webhooks":[{"url":"...","secret":"...","events":["incident.opened"]}]}
+                                                                                 DETOURWATCH_WEBHOOK_CONFIG
+  --retain-hops-days N delete raw hop rows and raw agent outputs older than N days, keeping verdicts and
+                       incidents (default: keep everything)                      DETOURWATCH_RETAIN_HOPS_DAYS`;
 
 function howToConnect(config: ServeConfig, coordinator: Coordinator): string[] {
   const dataFlag = config.dataDir === path.resolve(DEFAULT_DATA_DIR) ? '' : ` --data ${config.dataDir}`;
@@ -89,42 +120,12 @@ function untilStopped(coordinator: Coordinator, say: (line: string) => void): Pr
   });
 }
 
-/** Both option sets are read before either complains, so the operator sees every problem at once. */
-function loadConfig(args: string[]): { historyConfig: HistoryConfig; config: ServeConfig } {
-  const problems: string[] = [];
-  const usageProblems = (err: unknown): string => {
-    if (!(err instanceof DetourwatchError) || err.code !== 'USAGE') throw err;
-    return err.message.replace(/\nRun `detourwatch serve --help` for the options\.$/, '');
-  };
-  let history: { config: HistoryConfig; rest: string[] } | null = null;
-  try {
-    history = loadHistoryConfig(args, process.env);
-  } catch (err) {
-    problems.push(usageProblems(err));
-  }
-  let config: ServeConfig | null = null;
-  try {
-    // Without the history flags taken out, serve's own loader would call them unknown.
-    config = loadServeConfig(history?.rest ?? splitHistoryArgs(args).rest, process.env);
-  } catch (err) {
-    problems.push(usageProblems(err));
-  }
-  if (history === null || config === null) {
-    throw new DetourwatchError(
-      'USAGE',
-      `${problems.join('')}\nRun \`detourwatch serve --help\` for the options.`,
-    );
-  }
-  return { historyConfig: history.config, config };
-}
-
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'run the coordinator: HTTP API, agent endpoint, ingest and store',
-  usage: `${SERVE_USAGE}
-${HISTORY_USAGE}`,
+  usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { historyConfig, config } = loadConfig(args);
+    const { config, history: historyConfig } = loadServeOptions(args, process.env);
     const say = (line: string) => io.stdout.write(`${line}\n`);
     const log = (line: string) => say(`${new Date().toISOString()} ${line}`);
     const analyzer = createAnalyzer({
@@ -135,7 +136,11 @@ ${HISTORY_USAGE}`,
       lookUpDocumentation: config.lookUpDocumentation,
     });
     analyzer.preload();
-    const store = openSqliteStore({ dataDir: config.dataDir, create: true });
+    const store = await openStore({
+      dataDir: config.dataDir,
+      create: true,
+      busyTimeoutMs: COORDINATOR_BUSY_TIMEOUT_MS,
+    });
     let stack: ServeStack;
     try {
       stack = await startServeStack({

@@ -1,10 +1,12 @@
 import { DetourwatchError } from '../protocol/errors.ts';
-import { readOptions } from '../server/config/read-options.ts';
+import { type OptionSpecs, readOptions } from '../protocol/options.ts';
+import { parseIntIn } from '../protocol/values/number.ts';
+import { badValue, quote } from '../protocol/values/quote.ts';
 import { dataDirFrom } from '../server/config/serve-config.ts';
-import { openSqliteStore } from '../server/store/sqlite-store.ts';
-import type { Store, TokenRecord } from '../server/store/store.ts';
+import { openStore } from '../server/store/open-store.ts';
 import { generateToken, hashToken } from '../server/store/tokens.ts';
 import type { CliIo, Command } from './io.ts';
+import { tableLines } from './text-table.ts';
 
 const USAGE = `Usage:
   detourwatch token create --name NAME [--data DIR]   a new agent token (printed once, on the last line)
@@ -14,40 +16,40 @@ const USAGE = `Usage:
 --data is the coordinator's data directory (the same as \`serve --data\`; default ./data, or DETOURWATCH_DATA).
 The coordinator stores only a hash of each token: a lost token cannot be shown again, create another.`;
 
-const OPTIONS = {
-  name: { type: 'string' },
-  data: { type: 'string', env: 'DETOURWATCH_DATA' },
-} as const;
-
-function usage(problem: string): DetourwatchError {
-  return new DetourwatchError('USAGE', `${problem}\n\n${USAGE}`);
-}
-
 /** A name an operator will read in lists and logs: printable, one line. */
-function checkName(raw: string | true | undefined): string {
-  if (typeof raw !== 'string') throw usage('token create needs --name NAME (who or where the agent is)');
-  const name = raw.trim();
+function parseName(text: string): string {
+  const name = text.trim();
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point.
   if (name === '' || name.length > 100 || /[\x00-\x1f\x7f]/.test(name)) {
-    throw usage('--name must be 1 to 100 printable characters on one line');
+    throw badValue(`${quote(text)} is not a name: use 1 to 100 printable characters on one line`);
   }
   return name;
 }
 
-function table(tokens: TokenRecord[]): string[] {
-  const rows = tokens.map((t) => [String(t.id), t.name, t.createdAt, t.revokedAt ?? '-']);
-  const all = [['ID', 'NAME', 'CREATED', 'REVOKED'], ...rows];
-  const widths = all[0]?.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length))) ?? [];
-  return all.map((r) =>
-    r
-      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-      .join('  ')
-      .trimEnd(),
+const TOKEN_OPTIONS = {
+  name: { type: 'string', parse: parseName },
+  data: { type: 'string', env: 'DETOURWATCH_DATA' },
+} as const satisfies OptionSpecs;
+
+const SUBCOMMANDS = ['create', 'list', 'revoke'];
+
+function table(
+  tokens: readonly { id: number; name: string; createdAt: string; revokedAt: string | null }[],
+): string[] {
+  return tableLines(
+    ['ID', 'NAME', 'CREATED', 'REVOKED'],
+    tokens.map((t) => [String(t.id), t.name, t.createdAt, t.revokedAt ?? '-']),
   );
 }
 
-async function withStore<T>(dataDir: string, create: boolean, use: (store: Store) => Promise<T>): Promise<T> {
-  const store = openSqliteStore({ dataDir, create });
+type TokenStore = Awaited<ReturnType<typeof openStore>>;
+
+async function withStore<T>(
+  dataDir: string,
+  create: boolean,
+  use: (store: TokenStore) => Promise<T>,
+): Promise<T> {
+  const store = await openStore({ dataDir, create });
   try {
     return await use(store);
   } finally {
@@ -60,16 +62,30 @@ export const tokenCommand: Command = {
   summary: 'create, list or revoke agent tokens',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
-    const [sub, ...rest] = args;
+    const { values, positionals, problems, source } = readOptions(TOKEN_OPTIONS, args, process.env, {
+      allowPositionals: true,
+    });
+    const [sub, idText, ...extra] = positionals;
     const say = (line: string) => io.stdout.write(`${line}\n`);
-    const idArg =
-      sub === 'revoke' && rest[0] !== undefined && !rest[0].startsWith('-') ? rest.shift() : undefined;
-    const { values, problems } = readOptions(OPTIONS, rest, process.env);
-    if (problems.length > 0) throw usage(problems.join('\n'));
+    if (sub === undefined) problems.add('token needs a subcommand: create, list or revoke');
+    else if (!SUBCOMMANDS.includes(sub))
+      problems.add(`unknown subcommand ${quote(sub)} (create, list or revoke)`);
+    if (sub === 'create' && source('name') === null)
+      problems.add('token create needs --name NAME (who or where the agent is)');
+    if ((sub === 'list' || sub === 'revoke') && source('name') !== null)
+      problems.add(`token ${sub} takes no --name`);
+    let id: number | undefined;
+    if (sub === 'revoke') {
+      if (idText === undefined) problems.add('token revoke needs the token ID from `token list`');
+      else id = problems.check('ID', () => parseIntIn(idText, 1, Number.MAX_SAFE_INTEGER));
+    }
+    const stray = sub === 'revoke' ? extra : [idText, ...extra].filter((a) => a !== undefined);
+    for (const arg of stray) problems.add(`unexpected argument ${quote(arg)}`);
+    problems.throwIfAny('token');
     const dataDir = dataDirFrom(values.data);
     switch (sub) {
       case 'create': {
-        const name = checkName(values.name);
+        const name = values.name as string;
         const token = generateToken();
         const record = await withStore(dataDir, true, (store) =>
           store.createToken(name, hashToken(token), new Date().toISOString()),
@@ -82,19 +98,14 @@ export const tokenCommand: Command = {
         return 0;
       }
       case 'list': {
-        if (values.name !== undefined) throw usage('token list takes no --name');
         const tokens = await withStore(dataDir, false, (store) => store.listTokens());
         if (tokens.length === 0) say('no tokens yet: detourwatch token create --name NAME');
         else for (const line of table(tokens)) say(line);
         return 0;
       }
       case 'revoke': {
-        if (values.name !== undefined) throw usage('token revoke takes no --name');
-        if (idArg === undefined || !/^\d{1,15}$/.test(idArg))
-          throw usage('token revoke needs the token ID from `token list`');
-        const id = Number(idArg);
         const outcome = await withStore(dataDir, false, (store) =>
-          store.revokeToken(id, new Date().toISOString()),
+          store.revokeToken(id as number, new Date().toISOString()),
         );
         if (outcome === 'not-found')
           throw new DetourwatchError('NOT_FOUND', `no token #${id} (see \`detourwatch token list\`)`);
@@ -106,7 +117,8 @@ export const tokenCommand: Command = {
         return 0;
       }
       default:
-        throw usage(sub === undefined ? 'token needs a subcommand' : `unknown subcommand "${sub}"`);
+        // Refused above; here only so that every path returns.
+        throw new DetourwatchError('USAGE', `unknown subcommand ${quote(String(sub))}`);
     }
   },
 };

@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { DetourwatchError, describeError } from '../protocol/errors.ts';
+import type { HistoryReads } from './history/history-service.ts';
 import { createApp } from './http/app.ts';
-import type { HistoryRouteDeps } from './http/routes-history.ts';
 import type { MapWebOptions } from './http/routes-map.ts';
 import { AGENT_PATH, createHub, type Hub } from './hub/hub.ts';
 import type { SessionLimits } from './hub/session.ts';
@@ -32,7 +32,7 @@ export interface CoordinatorOptions extends Partial<SessionLimits> {
   batchMax?: number;
   log?: (line: string) => void;
   /** The operators' history API (server/history/history-service.ts); without it, only the plain trace list. */
-  history?: HistoryRouteDeps;
+  history?: HistoryReads;
   /** The analysts' map (server/http/routes-map.ts); without it, no page at `/`. */
   map?: MapWebOptions;
 }
@@ -112,6 +112,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     maxErrors: options.maxErrors,
     maxPendingResults: options.maxPendingResults,
     maxBufferedBytes: options.maxBufferedBytes,
+    livenessProbeMs: options.livenessProbeMs,
     log,
   });
   hubRef = hub;

@@ -8,9 +8,9 @@ import type { ServeConfig } from './config/serve-config.ts';
 import { type Coordinator, startCoordinator } from './coordinator.ts';
 import type { HistoryConfig } from './history/history-options.ts';
 import { type HistoryService, startHistory } from './history/history-service.ts';
-import { sqliteMapSource } from './http/map-source.ts';
+import { storeMapSource } from './http/map-source.ts';
 import { parseTraces } from './parse/index.ts';
-import type { SqliteStore } from './store/sqlite-store.ts';
+import type { Store } from './store/store.ts';
 
 export interface ServeStack {
   coordinator: Coordinator;
@@ -23,7 +23,7 @@ export async function startServeStack(options: {
   config: ServeConfig;
   historyConfig: HistoryConfig;
   analyzer: Analyzer;
-  store: SqliteStore;
+  store: Store;
   log: (line: string) => void;
   /** Watch the target file for changes (serve does for an operator's file, not the shipped one). */
   watchTargets: boolean;
@@ -31,10 +31,10 @@ export async function startServeStack(options: {
   now?: () => number;
 }): Promise<ServeStack> {
   const { config, store, log } = options;
-  const mapSource = sqliteMapSource(store.database, { log });
+  const mapSource = storeMapSource(store, { log });
   let history: HistoryService | null = null;
   try {
-    history = startHistory({
+    history = await startHistory({
       store,
       ...options.historyConfig,
       log,

@@ -12,7 +12,7 @@ import { createAnalyzer } from '../../server/analyze/pipeline.ts';
 import { loadServeConfig } from '../../server/config/serve-config.ts';
 import { loadHistoryConfig } from '../../server/history/history-options.ts';
 import { startServeStack } from '../../server/serve-stack.ts';
-import { openSqliteStore } from '../../server/store/sqlite-store.ts';
+import { openSqliteStore } from '../../server/store/sqlite/open.ts';
 import { generateToken, hashToken } from '../../server/store/tokens.ts';
 import { type ChildMessage, childJob, reply, runChildMain } from '../child.ts';
 
@@ -30,7 +30,7 @@ runChildMain(async () => {
     ['--data', dir, '--host', '127.0.0.1', '--port', '0', '--targets', targetsFile, '--no-schedule'],
     {},
   );
-  const historyConfig = loadHistoryConfig([], {}).config;
+  const historyConfig = loadHistoryConfig([], {});
   const log = () => {};
   const analyzer = createAnalyzer({
     cityDb: config.cityDb,

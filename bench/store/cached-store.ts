@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { MIGRATIONS } from '../../server/store/sqlite-schema.ts';
+import { MIGRATIONS } from '../../server/store/sqlite/schema.ts';
 import { runInChild } from '../child.ts';
 import { REPO_ROOT } from '../fixtures.ts';
 import type { GeneratedStore, GenerateOptions } from './generate-store.ts';

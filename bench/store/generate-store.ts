@@ -1,7 +1,7 @@
 /**
  * Fills a detourwatch store quickly with realistic rows, through the product's own batched write path:
- * `store.writeResults` in transactions of BATCH results, with the history service's hook folding every trace
- * into incidents and baselines as `serve` does. The rows come from recorded real tool output (the replay
+ * `store.writeResults` in transactions of BATCH results, with the history service's fold taking every trace
+ * into incidents and baselines inside the transaction, as `serve` does. The rows come from recorded real tool output (the replay
  * corpus, addresses varied), parsed and judged by the real analysis once per agent, then repeated with fresh
  * result ids: each agent traces all its targets once per round (15 minutes, as the default schedule), the
  * rounds ending now. Repeated rounds are what a real network stores, and what keeps incidents open.
@@ -11,9 +11,9 @@ import { loadHistoryConfig } from '../../server/history/history-options.ts';
 import { startHistory } from '../../server/history/history-service.ts';
 import { buildResultRecord } from '../../server/ingest/build-record.ts';
 import { parseTraces } from '../../server/parse/index.ts';
-import { openSqliteStore } from '../../server/store/sqlite-store.ts';
-import type { ResultRecord } from '../../server/store/store.ts';
+import { openSqliteStore } from '../../server/store/sqlite/open.ts';
 import { generateToken, hashToken } from '../../server/store/tokens.ts';
+import type { ResultRecord } from '../../server/store/trace-store.ts';
 import { loadReplayCorpus, variedTexts } from '../fixtures.ts';
 
 const BATCH = 2000;
@@ -118,7 +118,7 @@ function instance(template: ResultRecord, n: number, startedAt: string): ResultR
 
 export async function generateStore(options: GenerateOptions): Promise<GeneratedStore> {
   const store = openSqliteStore({ dataDir: options.dataDir, create: true });
-  const history = startHistory({ store, ...loadHistoryConfig([], {}).config });
+  const history = await startHistory({ store, ...loadHistoryConfig([], {}) });
   try {
     const agents: { id: string; position: { lat: number; lon: number; source: 'declared' } }[] = [];
     const at = new Date().toISOString();
@@ -178,13 +178,11 @@ export async function generateStore(options: GenerateOptions): Promise<Generated
     }
     if (batch.length > 0) await store.writeResults(batch);
     const seconds = (performance.now() - began) / 1000;
-    const db = store.database;
-    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
-    const traces = count('SELECT COUNT(*) AS n FROM traces');
+    const { traces, detours, incidents } = await store.historyCounts();
     return {
       traces,
-      detours: count(`SELECT COUNT(*) AS n FROM traces WHERE verdict = 'detour'`),
-      incidents: count('SELECT COUNT(*) AS n FROM incidents'),
+      detours,
+      incidents,
       seconds,
       tracesPerSecond: traces / seconds,
       spanHours: (slots * step) / 3_600_000,

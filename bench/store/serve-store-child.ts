@@ -8,7 +8,7 @@ import { createAnalyzer } from '../../server/analyze/pipeline.ts';
 import { loadServeConfig } from '../../server/config/serve-config.ts';
 import { loadHistoryConfig } from '../../server/history/history-options.ts';
 import { startServeStack } from '../../server/serve-stack.ts';
-import { openSqliteStore } from '../../server/store/sqlite-store.ts';
+import { openSqliteStore } from '../../server/store/sqlite/open.ts';
 import { type ChildMessage, childJob, reply, runChildMain } from '../child.ts';
 
 export interface ServeStoreJob {
@@ -31,7 +31,7 @@ runChildMain(async () => {
   const began = Date.now();
   const { coordinator, close } = await startServeStack({
     config,
-    historyConfig: loadHistoryConfig([], {}).config,
+    historyConfig: loadHistoryConfig([], {}),
     analyzer,
     store,
     log,

@@ -1,14 +1,15 @@
 import { describeError } from '../../protocol/errors.ts';
 import type { IncidentEvent } from '../incidents/types.ts';
+import type { DeliveryStore, DeliveryUpdate } from '../store/delivery-store.ts';
 import { DEFAULT_RETRY, type RetryPolicy, retryableStatus, retryDelayMs } from './backoff.ts';
-import type { DeliveryLog, DeliveryUpdate } from './delivery-log.ts';
 import { alertBody } from './payload.ts';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './signature.ts';
 import type { WebhookTarget } from './webhook-config.ts';
 
 export interface AlertQueueOptions {
   webhooks: readonly WebhookTarget[];
-  deliveries: DeliveryLog;
+  /** Where each delivery and its attempts are recorded. */
+  deliveries: DeliveryStore;
   retry?: RetryPolicy;
   /** Deliveries waiting per webhook; beyond this new ones are dropped (and recorded as dropped). */
   maxQueued?: number;
@@ -31,7 +32,7 @@ export interface AlertQueueStats {
 export interface AlertQueue {
   /** Never blocks and never throws: the caller is the ingest path. */
   enqueue(events: readonly IncidentEvent[]): void;
-  /** Resolves once nothing waits or is in flight. */
+  /** Resolves once nothing waits, is in flight or is still being recorded. */
   idle(): Promise<void>;
   /** Stops: in-flight attempts are aborted, waiting deliveries recorded as dropped. */
   close(): Promise<void>;
@@ -39,7 +40,8 @@ export interface AlertQueue {
 }
 
 interface Job {
-  id: number;
+  /** The delivery's record; null when it could not be created (logged; nothing is sent unrecorded). */
+  id: Promise<number | null>;
   event: IncidentEvent;
 }
 
@@ -65,12 +67,32 @@ export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
     running: null as Promise<void> | null,
   }));
 
-  function record(id: number, update: Omit<DeliveryUpdate, 'at'>): void {
+  /** Bookkeeping writes not tied to a lane's loop (deliveries dropped at enqueue): idle() waits for them. */
+  const recording = new Set<Promise<void>>();
+
+  async function record(id: number, update: Omit<DeliveryUpdate, 'at'>): Promise<void> {
     try {
-      options.deliveries.updated(id, { ...update, at: now() });
+      await options.deliveries.updateDelivery(id, { ...update, at: now() });
     } catch (err) {
       log(`alerts: cannot record delivery ${id}: ${describeError(err)}`);
     }
+  }
+
+  function create(event: IncidentEvent, label: string): Promise<number | null> {
+    const refused = (err: unknown) => {
+      log(`alerts: cannot record a delivery, not sending it: ${describeError(err)}`);
+      return null;
+    };
+    try {
+      return options.deliveries.createDelivery(event.kind, event.incident.id, label, now()).catch(refused);
+    } catch (err) {
+      return Promise.resolve(refused(err));
+    }
+  }
+
+  function track(work: Promise<void>): void {
+    recording.add(work);
+    void work.finally(() => recording.delete(work));
   }
 
   function sleep(ms: number): Promise<void> {
@@ -86,14 +108,14 @@ export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
   }
 
   /** One POST; returns the HTTP status, or throws on network errors and timeouts. */
-  async function attempt(target: WebhookTarget, job: Job): Promise<number> {
+  async function attempt(target: WebhookTarget, job: Job, id: number): Promise<number> {
     const timestamp = Math.floor(now() / 1000);
-    const body = alertBody(job.event, job.id, timestamp);
+    const body = alertBody(job.event, id, timestamp);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       'user-agent': userAgent,
       [EVENT_HEADER]: job.event.kind,
-      [DELIVERY_HEADER]: String(job.id),
+      [DELIVERY_HEADER]: String(id),
       [TIMESTAMP_HEADER]: String(timestamp),
     };
     if (target.secret !== null) headers[SIGNATURE_HEADER] = signBody(target.secret, body);
@@ -104,14 +126,14 @@ export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
     return res.status;
   }
 
-  async function deliver(target: WebhookTarget, job: Job): Promise<void> {
+  async function deliver(target: WebhookTarget, job: Job, id: number): Promise<void> {
     for (let n = 1; ; n++) {
       let status: number | null = null;
       let error: string;
       try {
-        status = await attempt(target, job);
+        status = await attempt(target, job, id);
         if (status >= 200 && status < 300) {
-          record(job.id, { status: 'delivered', attempts: n, httpStatus: status, lastError: null });
+          await record(id, { status: 'delivered', attempts: n, httpStatus: status, lastError: null });
           stats.delivered += 1;
           return;
         }
@@ -124,14 +146,14 @@ export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
           ? null
           : retryDelayMs(n, retry, options.random);
       if (wait === null) {
-        record(job.id, { status: 'failed', attempts: n, httpStatus: status, lastError: error });
+        await record(id, { status: 'failed', attempts: n, httpStatus: status, lastError: error });
         stats.failed += 1;
         log(
           `alerts: ${job.event.kind} #${job.event.incident.id} to ${target.label} failed after ${n} attempt(s): ${error}`,
         );
         return;
       }
-      record(job.id, { status: 'pending', attempts: n, httpStatus: status, lastError: error });
+      await record(id, { status: 'pending', attempts: n, httpStatus: status, lastError: error });
       await sleep(wait);
     }
   }
@@ -139,8 +161,10 @@ export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
   async function work(lane: (typeof lanes)[number]): Promise<void> {
     for (let job = lane.jobs.shift(); job; job = lane.jobs.shift()) {
       stats.queued -= 1;
+      const id = await job.id;
+      if (id === null) continue;
       if (stopping.signal.aborted) {
-        record(job.id, {
+        await record(id, {
           status: 'dropped',
           attempts: 0,
           httpStatus: null,
@@ -149,7 +173,7 @@ export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
         stats.dropped += 1;
         continue;
       }
-      await deliver(lane.target, job);
+      await deliver(lane.target, job, id);
     }
   }
 
@@ -167,21 +191,21 @@ export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
       for (const event of events) {
         for (const lane of lanes) {
           if (!lane.target.events.includes(event.kind) || stopping.signal.aborted) continue;
-          let id: number;
-          try {
-            id = options.deliveries.created(event.kind, event.incident.id, lane.target.label, now());
-          } catch (err) {
-            log(`alerts: cannot record a delivery, not sending it: ${describeError(err)}`);
-            continue;
-          }
+          const id = create(event, lane.target.label);
           if (lane.jobs.length >= maxQueued) {
-            record(id, {
-              status: 'dropped',
-              attempts: 0,
-              httpStatus: null,
-              lastError: `more than ${maxQueued} alerts waiting`,
-            });
             stats.dropped += 1;
+            track(
+              id.then((created) =>
+                created === null
+                  ? undefined
+                  : record(created, {
+                      status: 'dropped',
+                      attempts: 0,
+                      httpStatus: null,
+                      lastError: `more than ${maxQueued} alerts waiting`,
+                    }),
+              ),
+            );
             continue;
           }
           lane.jobs.push({ id, event });
@@ -191,8 +215,8 @@ export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
       }
     },
     async idle() {
-      while (lanes.some((l) => l.running !== null)) {
-        await Promise.all(lanes.map((l) => l.running));
+      while (lanes.some((l) => l.running !== null) || recording.size > 0) {
+        await Promise.all([...lanes.map((l) => l.running), ...recording]);
       }
     },
     async close() {

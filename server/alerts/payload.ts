@@ -1,5 +1,5 @@
 import type { IncidentItem } from '../../protocol/history-api.ts';
-import { incidentJson } from '../history/rows.ts';
+import { incidentJson } from '../incidents/incident-json.ts';
 import type { IncidentEvent, IncidentEventKind } from '../incidents/types.ts';
 
 /** The JSON body of a webhook call. */

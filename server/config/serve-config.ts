@@ -1,10 +1,18 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DetourwatchError, describeError } from '../../protocol/errors.ts';
-import { tileOrigin } from '../http/static-web.ts';
-import { formatDuration, parseDuration } from './duration.ts';
-import { type OptionSpec, readOptions } from './read-options.ts';
+import { type OptionReading, type OptionSpecs, readOptions } from '../../protocol/options.ts';
+import { parseCountryCode } from '../../protocol/values/country.ts';
+import { parseDurationIn } from '../../protocol/values/duration.ts';
+import { parseIntIn, parsePositiveNumber } from '../../protocol/values/number.ts';
+import { badValue, quote } from '../../protocol/values/quote.ts';
+import {
+  HISTORY_OPTIONS,
+  type HistoryConfig,
+  historyConfigFrom,
+  type ReadFile,
+} from '../history/history-options.ts';
+import { tileOrigin } from './tile-url.ts';
 
 /** The catalogue shipped with detourwatch, used when the operator gives no --targets. */
 export const DEFAULT_TARGETS_FILE = fileURLToPath(
@@ -35,160 +43,109 @@ export interface ServeConfig {
   tileAttribution: string | null;
 }
 
-const SERVE_OPTIONS = {
-  host: { type: 'string', env: 'DETOURWATCH_HOST' },
-  port: { type: 'string', env: 'DETOURWATCH_PORT' },
-  data: { type: 'string', env: 'DETOURWATCH_DATA' },
-  'city-db': { type: 'string', env: 'DETOURWATCH_CITY_DB' },
-  'asn-db': { type: 'string', env: 'DETOURWATCH_ASN_DB' },
-  'home-country': { type: 'string', env: 'DETOURWATCH_HOME_COUNTRY' },
-  'km-per-ms': { type: 'string', env: 'DETOURWATCH_KM_PER_MS' },
-  targets: { type: 'string', env: 'DETOURWATCH_TARGETS' },
-  interval: { type: 'string', env: 'DETOURWATCH_INTERVAL' },
-  'no-schedule': { type: 'boolean', env: 'DETOURWATCH_NO_SCHEDULE' },
-  heartbeat: { type: 'string', env: 'DETOURWATCH_HEARTBEAT' },
-  'look-up-documentation': { type: 'boolean', env: 'DETOURWATCH_LOOK_UP_DOCUMENTATION' },
-  'tile-url': { type: 'string', env: 'DETOURWATCH_TILE_URL' },
-  'tile-attribution': { type: 'string', env: 'DETOURWATCH_TILE_ATTRIBUTION' },
-} as const satisfies Record<string, OptionSpec>;
+function parseHost(text: string): string {
+  const host = text.trim();
+  if (host === '' || /\s/.test(host)) throw badValue(`${quote(text)} is not an address or host name`);
+  return host;
+}
 
-export const SERVE_USAGE = `Usage: detourwatch serve [options]
-
-Runs the coordinator: the HTTP API and the agents' WebSocket endpoint (/api/v1/agent) on one port,
-the ingest pipeline and the SQLite store. Every option can also come from the environment variable shown.
-
-  --host HOST          address to listen on (default 127.0.0.1, this machine only; use 0.0.0.0 so
-                       agents on other machines can connect)                     DETOURWATCH_HOST
-  --port N             port, 0 for any free one (default 8080)                   DETOURWATCH_PORT
-  --data DIR           where the database lives (default ${DEFAULT_DATA_DIR})                DETOURWATCH_DATA
-  --city-db PATH       a GeoIP2/GeoLite2 City .mmdb (default: the embedded GeoLite2 City)
-                                                                                 DETOURWATCH_CITY_DB
-  --asn-db PATH        an ASN database (default: the embedded one)               DETOURWATCH_ASN_DB
-  --home-country CC    the country whose domestic paths are watched (default US) DETOURWATCH_HOME_COUNTRY
-  --km-per-ms N        distance bound per millisecond of RTT (default 100)       DETOURWATCH_KM_PER_MS
-  --targets FILE       target list, one IP or hostname per line, # comments; re-read when it changes
-                       or on SIGHUP (default: the shipped catalogue of US hosts) DETOURWATCH_TARGETS
-  --interval DUR       how often each agent traces each target: 90s, 15m, 1h (default 15m)
-                                                                                 DETOURWATCH_INTERVAL
-  --no-schedule        send no recurring measurements, only those asked for with
-                       POST /api/v1/measurements                                 DETOURWATCH_NO_SCHEDULE=1
-  --heartbeat DUR      how often agents are pinged (default 15s)                 DETOURWATCH_HEARTBEAT
-  --look-up-documentation
-                       test networks only: look documentation addresses (192.0.2.0/24, 2001:db8::/32...)
-                       up in the databases, as the namespace lab's test database expects
-                                                                   DETOURWATCH_LOOK_UP_DOCUMENTATION=1
-  --tile-url URL       an online tile layer for the map, e.g. https://tile.example/{z}/{x}/{y}.png
-                       (default: none, the offline base map of countries and US states)
-                                                                                 DETOURWATCH_TILE_URL
-  --tile-attribution TEXT  the attribution the tile provider requires          DETOURWATCH_TILE_ATTRIBUTION`;
-
-function isFile(file: string): boolean {
+/** Files named at startup must exist now: a typo should stop `serve`, not surface at the first lookup. */
+function existingFile(text: string): string {
+  const resolved = path.resolve(text);
+  let isFile = false;
   try {
-    return statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function duration(
-  value: string | true | undefined,
-  flag: string,
-  fallbackMs: number,
-  range: [number, number],
-  problems: string[],
-): number {
-  if (typeof value !== 'string') return fallbackMs;
-  const ms = parseDuration(value);
-  if (ms === null || ms < range[0] || ms > range[1]) {
-    problems.push(
-      `${flag} must be a duration between ${formatDuration(range[0])} and ${formatDuration(range[1])} (like 90s, 15m, 1h), not "${value}"`,
-    );
-    return fallbackMs;
-  }
-  return ms;
-}
-
-function file(value: string | true | undefined, flag: string, problems: string[]): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  const resolved = path.resolve(value);
-  if (!isFile(resolved)) problems.push(`${flag} ${value}: no such file`);
+    isFile = statSync(resolved).isFile();
+  } catch {}
+  if (!isFile) throw badValue(`${quote(text)}: no such file`);
   return resolved;
 }
 
-/**
- * The one loader of serve's configuration: flags, then DETOURWATCH_* variables, then defaults. Reports every
- * problem in one USAGE error rather than stopping at the first.
- */
-export function loadServeConfig(args: string[], env: Record<string, string | undefined>): ServeConfig {
-  const { values, problems } = readOptions(SERVE_OPTIONS, args, env);
+function tileUrl(text: string): string {
+  tileOrigin(text);
+  return text;
+}
 
-  const host = typeof values.host === 'string' ? values.host.trim() : '127.0.0.1';
-  if (host === '' || /\s/.test(host))
-    problems.push(`--host must be an address or host name, not "${values.host}"`);
+const DAY = 86_400_000;
 
-  let port = 8080;
-  if (typeof values.port === 'string') {
-    port = Number(values.port);
-    if (!/^\d+$/.test(values.port) || port > 65535) {
-      problems.push(`--port must be a whole number from 0 to 65535, not "${values.port}"`);
-    }
-  }
+export const SERVE_OPTIONS = {
+  host: { type: 'string', env: 'DETOURWATCH_HOST', parse: parseHost, default: '127.0.0.1' },
+  port: {
+    type: 'string',
+    env: 'DETOURWATCH_PORT',
+    parse: (t: string) => parseIntIn(t, 0, 65535),
+    default: 8080,
+  },
+  data: { type: 'string', env: 'DETOURWATCH_DATA' },
+  'city-db': { type: 'string', env: 'DETOURWATCH_CITY_DB', parse: existingFile },
+  'asn-db': { type: 'string', env: 'DETOURWATCH_ASN_DB', parse: existingFile },
+  'home-country': { type: 'string', env: 'DETOURWATCH_HOME_COUNTRY', parse: parseCountryCode },
+  'km-per-ms': { type: 'string', env: 'DETOURWATCH_KM_PER_MS', parse: parsePositiveNumber },
+  targets: { type: 'string', env: 'DETOURWATCH_TARGETS', parse: existingFile },
+  interval: {
+    type: 'string',
+    env: 'DETOURWATCH_INTERVAL',
+    parse: (t: string) => parseDurationIn(t, { min: 1000, max: 7 * DAY }),
+    default: 15 * 60_000,
+  },
+  'no-schedule': { type: 'boolean', env: 'DETOURWATCH_NO_SCHEDULE' },
+  heartbeat: {
+    type: 'string',
+    env: 'DETOURWATCH_HEARTBEAT',
+    parse: (t: string) => parseDurationIn(t, { min: 100, max: 3_600_000 }),
+    default: 15_000,
+  },
+  'look-up-documentation': { type: 'boolean', env: 'DETOURWATCH_LOOK_UP_DOCUMENTATION' },
+  'tile-url': { type: 'string', env: 'DETOURWATCH_TILE_URL', parse: tileUrl, default: null },
+  'tile-attribution': { type: 'string', env: 'DETOURWATCH_TILE_ATTRIBUTION', default: null },
+} as const satisfies OptionSpecs;
 
-  const dataDir = dataDirFrom(values.data);
-
-  let homeCountry: string | undefined;
-  if (typeof values['home-country'] === 'string') {
-    homeCountry = values['home-country'].toUpperCase();
-    if (!/^[A-Z]{2}$/.test(homeCountry)) {
-      problems.push(
-        `--home-country must be a two-letter ISO 3166 code like US, not "${values['home-country']}"`,
-      );
-    }
-  }
-
-  let kmPerMs: number | undefined;
-  if (typeof values['km-per-ms'] === 'string') {
-    kmPerMs = Number(values['km-per-ms']);
-    if (values['km-per-ms'].trim() === '' || !Number.isFinite(kmPerMs) || kmPerMs <= 0) {
-      problems.push(
-        `--km-per-ms must be a positive number of km per millisecond of RTT, not "${values['km-per-ms']}"`,
-      );
-    }
-  }
-
-  const targets = file(values.targets, '--targets', problems);
-  const config: ServeConfig = {
-    host,
-    port,
-    dataDir,
-    cityDb: file(values['city-db'], '--city-db', problems),
-    asnDb: file(values['asn-db'], '--asn-db', problems),
-    homeCountry,
-    kmPerMs,
+/** serve's own configuration from options already read. */
+export function serveConfigFrom(values: OptionReading<typeof SERVE_OPTIONS>['values']): ServeConfig {
+  const targets = values.targets;
+  return {
+    host: values.host,
+    port: values.port,
+    dataDir: dataDirFrom(values.data),
+    cityDb: values['city-db'],
+    asnDb: values['asn-db'],
+    homeCountry: values['home-country'],
+    kmPerMs: values['km-per-ms'],
     targetsFile: targets ?? DEFAULT_TARGETS_FILE,
     targetsAreDefault: targets === undefined,
-    intervalMs: duration(values.interval, '--interval', 15 * 60_000, [1000, 7 * 24 * 3_600_000], problems),
-    schedule: values['no-schedule'] !== true,
-    heartbeatMs: duration(values.heartbeat, '--heartbeat', 15_000, [100, 3_600_000], problems),
-    lookUpDocumentation: values['look-up-documentation'] === true,
-    tileUrl: typeof values['tile-url'] === 'string' ? values['tile-url'] : null,
-    tileAttribution: typeof values['tile-attribution'] === 'string' ? values['tile-attribution'] : null,
+    intervalMs: values.interval,
+    schedule: !values['no-schedule'],
+    heartbeatMs: values.heartbeat,
+    lookUpDocumentation: values['look-up-documentation'],
+    tileUrl: values['tile-url'],
+    tileAttribution: values['tile-attribution'],
   };
-  if (config.tileUrl !== null) {
-    try {
-      tileOrigin(config.tileUrl);
-    } catch (err) {
-      problems.push(describeError(err).replace(/^CONFIG_INVALID: /, ''));
-    }
-  }
-  if (problems.length > 0) {
-    const list = problems.map((p) => `\n  - ${p}`).join('');
-    throw new DetourwatchError('USAGE', `${list}\nRun \`detourwatch serve --help\` for the options.`);
-  }
-  return config;
+}
+
+/**
+ * The one loader of serve's configuration: its own options and the history's (incidents, alerts,
+ * retention), from flags, then DETOURWATCH_* variables, then defaults; every problem in one USAGE error.
+ */
+export function loadServeOptions(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  readFile?: ReadFile,
+): { config: ServeConfig; history: HistoryConfig } {
+  const reading = readOptions({ ...SERVE_OPTIONS, ...HISTORY_OPTIONS }, args, env);
+  const history = historyConfigFrom(reading, readFile);
+  const config = serveConfigFrom(reading.values);
+  reading.problems.throwIfAny('serve');
+  return { config, history };
+}
+
+/** serve's own part of the configuration (the benchmarks start the serve stack from it). */
+export function loadServeConfig(
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): ServeConfig {
+  return loadServeOptions(args, env).config;
 }
 
 /** The data directory for commands that share serve's store (`token`): --data, DETOURWATCH_DATA, ./data. */
-export function dataDirFrom(value: string | true | undefined): string {
-  return path.resolve(typeof value === 'string' && value !== '' ? value : DEFAULT_DATA_DIR);
+export function dataDirFrom(value: string | undefined): string {
+  return path.resolve(value !== undefined && value !== '' ? value : DEFAULT_DATA_DIR);
 }

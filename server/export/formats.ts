@@ -16,14 +16,17 @@ export const CONTENT_TYPES: Record<ExportFormat, string> = {
 /** Chunks of about this many characters: few enough writes, small enough to keep memory flat. */
 const CHUNK_CHARS = 64 * 1024;
 
-function* pieces(format: ExportFormat, items: Iterable<DetourItem>): Generator<string> {
+async function* pieces(
+  format: ExportFormat,
+  items: Iterable<DetourItem> | AsyncIterable<DetourItem>,
+): AsyncGenerator<string> {
   if (format === 'csv') {
     yield csvLine(DETOUR_COLUMNS.map((c) => c.name));
-    for (const d of items) yield csvLine(DETOUR_COLUMNS.map((c) => c.value(d)));
+    for await (const d of items) yield csvLine(DETOUR_COLUMNS.map((c) => c.value(d)));
     return;
   }
   if (format === 'ndjson') {
-    for (const d of items) yield `${JSON.stringify(d)}\n`;
+    for await (const d of items) yield `${JSON.stringify(d)}\n`;
     return;
   }
   const [head, tail, item] =
@@ -36,7 +39,7 @@ function* pieces(format: ExportFormat, items: Iterable<DetourItem>): Generator<s
         ];
   yield head;
   let first = true;
-  for (const d of items) {
+  for await (const d of items) {
     yield `${first ? '' : ',\n'}${item(d)}`;
     first = false;
   }
@@ -45,11 +48,14 @@ function* pieces(format: ExportFormat, items: Iterable<DetourItem>): Generator<s
 
 /**
  * The export as a lazy sequence of text chunks: it reads a row only when the consumer asks for the next
- * chunk, so a slow client holds back the database cursor instead of filling memory.
+ * chunk, so a slow client holds back the store's reads instead of filling memory.
  */
-export function* exportChunks(format: ExportFormat, items: Iterable<DetourItem>): Generator<string> {
+export async function* exportChunks(
+  format: ExportFormat,
+  items: Iterable<DetourItem> | AsyncIterable<DetourItem>,
+): AsyncGenerator<string> {
   let chunk = '';
-  for (const piece of pieces(format, items)) {
+  for await (const piece of pieces(format, items)) {
     chunk += piece;
     if (chunk.length >= CHUNK_CHARS) {
       yield chunk;

@@ -3,20 +3,20 @@
  * only when the HTTP layer asks (the Node adapter waits for `drain` before reading again), and releases the
  * source when the stream ends, fails or the client goes away.
  */
-export function chunkStream(chunks: Iterator<string>, release: () => void): ReadableStream<Uint8Array> {
+export function chunkStream(chunks: AsyncIterator<string>, release: () => void): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   let released = false;
   const done = () => {
     if (released) return;
     released = true;
-    chunks.return?.();
+    void chunks.return?.()?.catch(() => {});
     release();
   };
   return new ReadableStream<Uint8Array>(
     {
-      pull(controller) {
+      async pull(controller) {
         try {
-          const next = chunks.next();
+          const next = await chunks.next();
           if (next.done) {
             done();
             controller.close();

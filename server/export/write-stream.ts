@@ -6,14 +6,17 @@ import type { Writable } from 'node:stream';
  * Rejects when the stream fails or closes first (a reader that went away, `| head`), so the caller stops
  * reading rows nobody will see.
  */
-export async function writeChunks(chunks: Iterable<string>, out: Writable): Promise<void> {
+export async function writeChunks(
+  chunks: Iterable<string> | AsyncIterable<string>,
+  out: Writable,
+): Promise<void> {
   let failure: Error | null = null;
   const onError = (err: Error) => {
     failure = err;
   };
   out.on('error', onError);
   try {
-    for (const chunk of chunks) {
+    for await (const chunk of chunks) {
       if (failure) throw failure;
       if (out.write(chunk)) continue;
       const stop = new AbortController();

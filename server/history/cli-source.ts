@@ -1,6 +1,6 @@
 import { DetourwatchError } from '../../protocol/errors.ts';
 import { dataDirFrom } from '../config/serve-config.ts';
-import { openSqliteStore } from '../store/sqlite-store.ts';
+import { openStore } from '../store/open-store.ts';
 import type { HistorySource } from './history-source.ts';
 import { localHistorySource } from './local-source.ts';
 import { ParameterError } from './parameter-error.ts';
@@ -10,20 +10,20 @@ import { remoteHistorySource } from './remote-source.ts';
  * The history a command reads: a coordinator's API with --server (or DETOURWATCH_SERVER), otherwise the
  * store under --data (or DETOURWATCH_DATA, or ./data), the same directory `serve` writes.
  */
-export function openCliSource(
+export async function openCliSource(
   options: { data?: string | undefined; server?: string | undefined },
   env: Record<string, string | undefined>,
-): HistorySource {
+): Promise<HistorySource> {
   if (options.data !== undefined && options.server !== undefined) {
     throw new DetourwatchError('USAGE', 'give --data or --server, not both');
   }
   const server = options.server ?? (options.data === undefined ? env.DETOURWATCH_SERVER : undefined);
   if (server !== undefined && server !== '') return remoteHistorySource(server);
-  const store = openSqliteStore({
+  const store = await openStore({
     dataDir: dataDirFrom(options.data ?? env.DETOURWATCH_DATA),
     create: false,
   });
-  return localHistorySource(store.database, () => store.close());
+  return localHistorySource(store, () => store.close());
 }
 
 /** The command-line flag an API parameter comes from, for error messages. */

@@ -1,9 +1,10 @@
 import { CONFIDENCES, type Confidence, VERDICT_KINDS, type VerdictKind } from '../../protocol/verdict.ts';
 import type { IncidentState } from '../incidents/types.ts';
-import { parseIp } from '../parse/ip-address.ts';
 import type { TraceOrigin } from '../store/store.ts';
 import { type CursorState, decodeCursor, filterFingerprint } from './cursor.ts';
 import {
+  asParameter,
+  incidentTarget,
   parseAgentId,
   parseAsn,
   parseChoice,
@@ -136,12 +137,7 @@ export function readIncidentFilter(q: Record<string, string>, now: number): Inci
     agent: opt(q, 'agent', parseAgentId),
     country: opt(q, 'country', parseCountry),
     asn: opt(q, 'asn', parseAsn),
-    target: opt(q, 'target', (n, t) => {
-      const ip = parseIp(t);
-      if (ip === null)
-        throw new ParameterError(n, 'incidents are grouped by destination prefix: give an IP address');
-      return ip.address;
-    }),
+    target: opt(q, 'target', (n, t) => asParameter(n, () => incidentTarget(t))),
   };
 }
 

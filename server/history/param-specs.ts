@@ -1,3 +1,6 @@
+import { ASN_PATTERN } from '../../protocol/values/asn.ts';
+import { COUNTRY_PATTERN } from '../../protocol/values/country.ts';
+
 /**
  * Every query parameter of the history API, described once: the routes validate against these lists and the
  * OpenAPI document is generated from them, so the two cannot drift apart.
@@ -21,7 +24,8 @@ export interface ParamSpec {
 export const MAX_PAGE = 1000;
 export const DEFAULT_PAGE = 100;
 
-const TIME = 'ISO 8601 (2024-05-01, 2024-05-01T12:00:00Z) or a duration ago (30m, 12h, 7d, 2w)';
+const TIME =
+  'ISO 8601 (2024-05-01, 2024-05-01T12:00:00Z) or a duration ago: a whole number and a unit (ms, s, m, h, d, w), such as 30m, 12h, 7d, 2w';
 
 export const P = {
   since: { name: 'since', description: `Start time, inclusive: ${TIME}.`, schema: { type: 'string' } },
@@ -29,12 +33,12 @@ export const P = {
   country: {
     name: 'country',
     description: 'A foreign country the path went through (ISO 3166-1 alpha-2).',
-    schema: { type: 'string', pattern: '^[A-Za-z]{2}$' },
+    schema: { type: 'string', pattern: COUNTRY_PATTERN },
   },
   asn: {
     name: 'asn',
     description: 'An AS number a foreign hop belongs to (4134 or AS4134).',
-    schema: { type: 'string', pattern: '^(AS|as)?[0-9]{1,10}$' },
+    schema: { type: 'string', pattern: ASN_PATTERN },
   },
   agent: { name: 'agent', description: 'The id of the agent that measured.', schema: { type: 'string' } },
   target: {
@@ -50,7 +54,10 @@ export const P = {
   verdict: {
     name: 'verdict',
     description: 'Only traces with this verdict.',
-    schema: { type: 'string', enum: ['domestic', 'detour', 'foreign-endpoint', 'inconclusive'] },
+    schema: {
+      type: 'string',
+      enum: ['domestic', 'detour', 'foreign-endpoint', 'inconclusive', 'implausible'],
+    },
   },
   origin: {
     name: 'origin',

@@ -1,10 +1,8 @@
-import type Database from 'better-sqlite3';
 import { describeError } from '../../protocol/errors.ts';
-import type { DetourDetail, DetourQuery, DetourSummary } from '../../protocol/map-api.ts';
+import type { DetourQuery, DetourSummary } from '../../protocol/map-api.ts';
 import { summarise } from '../../protocol/map-path.ts';
-import type { Confidence, Verdict } from '../../protocol/verdict.ts';
-import { DETOUR_FROM, DETOUR_SELECT, type DetourRowDb, iso } from '../history/rows.ts';
-import { detourWhere } from '../history/sql-filters.ts';
+import type { DetourFilter } from '../history/filters.ts';
+import type { MapStore } from '../store/map-store.ts';
 import { detourDetail } from './map-detour.ts';
 import type { MapDataSource } from './routes-map.ts';
 
@@ -13,129 +11,114 @@ const DEFAULT_POLL_MS = 1000;
 /** Most detours one poll hands on (a backlog after a pause arrives over a few polls). */
 const POLL_BATCH = 500;
 
-/** The map's rows: the history query's detour columns plus what the agent was asked to trace. */
-const SELECT = `${DETOUR_SELECT}, r.target AS result_target`;
-
-type Row = DetourRowDb & { result_target: string | null };
-
-function detailOf(row: Row): DetourDetail {
-  return detourDetail({
-    id: row.id,
-    startedAt: iso(row.started_at),
-    agentId: row.agent_id,
-    agentName: row.agent_name,
-    target: row.result_target ?? row.destination_name ?? row.destination_ip ?? '',
-    sourcePosition:
-      row.source_lat === null || row.source_lon === null
-        ? null
-        : { lat: row.source_lat, lon: row.source_lon },
-    confidence: (row.confidence ?? 'probable') as Confidence,
-    verdict: JSON.parse(row.verdict_json) as Verdict,
-  });
-}
-
 const ms = (instant: string | undefined): number | null =>
   instant === undefined ? null : Date.parse(instant);
 
-export interface SqliteMapSource extends MapDataSource {
+/** The map's query as the history filters say it (same semantics: `until` exclusive). */
+function filterOf(q: DetourQuery): DetourFilter {
+  return {
+    since: ms(q.since),
+    until: ms(q.until),
+    country: q.country ?? null,
+    asn: q.asn ?? null,
+    agent: q.agent ?? null,
+    target: null,
+    confidence: q.confidence ?? null,
+  };
+}
+
+export interface StoreMapSource extends MapDataSource {
   /** Stops the live feed's polling. */
   close(): void;
 }
 
 /**
- * The map's data from the coordinator's SQLite store, with the operators' history filters (same semantics:
- * `until` exclusive, country and ASN through `foreign_hops`). New detours are found by polling the trace ids
- * while anyone is subscribed: that sees every detour in the store, also those written by another coordinator
- * sharing it, and needs no hook into ingest.
+ * The map's data from the coordinator's store. New detours are found by polling the trace ids while anyone
+ * is subscribed: that sees every detour in the store, also those written by another coordinator sharing it,
+ * and needs no hook into ingest.
  */
-export function sqliteMapSource(
-  db: Database.Database,
+export function storeMapSource(
+  store: MapStore,
   options: { pollMs?: number; log?: (line: string) => void } = {},
-): SqliteMapSource {
+): StoreMapSource {
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   const log = options.log ?? (() => {});
   const listeners = new Set<(d: DetourSummary) => void>();
   let timer: NodeJS.Timeout | null = null;
-  let lastId = 0;
+  /** Where the feed continues; null until the store said where it starts. */
+  let lastId: number | null = null;
+  let polling = false;
 
-  const where = (q: DetourQuery) =>
-    detourWhere(
-      {
-        since: ms(q.since),
-        until: ms(q.until),
-        country: q.country ?? null,
-        asn: q.asn ?? null,
-        agent: q.agent ?? null,
-        target: null,
-        confidence: q.confidence ?? null,
-      },
-      null,
-    );
+  /** Notes where a subscription's feed starts: the newest trace id when it began. */
+  async function begin(subscription: NodeJS.Timeout | null): Promise<void> {
+    const start = await store.lastTraceId();
+    if (timer === subscription && lastId === null) lastId = start;
+  }
 
-  const newer = db.prepare(
-    `SELECT ${SELECT} FROM ${DETOUR_FROM} WHERE t.verdict = 'detour' AND t.id > ? ORDER BY t.id LIMIT ${POLL_BATCH}`,
-  );
-  const byId = db.prepare(`SELECT ${SELECT} FROM ${DETOUR_FROM} WHERE t.verdict = 'detour' AND t.id = ?`);
-  const maxId = db.prepare(`SELECT COALESCE(MAX(id), 0) AS id FROM traces`);
-
-  const poll = () => {
-    let rows: Row[];
+  /** Hands on what was stored since the last poll. */
+  async function poll(): Promise<void> {
+    if (polling) return;
+    polling = true;
+    const subscription = timer;
     try {
-      rows = newer.all(lastId) as Row[];
+      if (lastId === null) {
+        // The start could not be read when the subscription began: try again.
+        await begin(subscription);
+        return;
+      }
+      const detours = await store.detoursAfter(lastId, POLL_BATCH);
+      for (const d of detours) {
+        if (timer !== subscription) return;
+        lastId = Math.max(lastId ?? 0, d.id);
+        let summary: DetourSummary;
+        try {
+          summary = summarise(detourDetail(d));
+        } catch (err) {
+          log(`map: detour #${d.id} cannot be shown: ${describeError(err)}`);
+          continue;
+        }
+        for (const listener of listeners) listener(summary);
+      }
     } catch (err) {
       // A busy or closing database must not take the coordinator down; the next poll tries again.
       log(`map: cannot read new detours: ${describeError(err)}`);
-      return;
+    } finally {
+      polling = false;
     }
-    for (const row of rows) {
-      lastId = Math.max(lastId, row.id);
-      let summary: DetourSummary;
-      try {
-        summary = summarise(detailOf(row));
-      } catch (err) {
-        log(`map: detour #${row.id} cannot be shown: ${describeError(err)}`);
-        continue;
-      }
-      for (const listener of listeners) listener(summary);
-    }
-  };
+  }
+
+  function stop(): void {
+    if (timer) clearInterval(timer);
+    timer = null;
+    lastId = null;
+  }
+
+  function start(): void {
+    timer = setInterval(() => void poll(), pollMs);
+    timer.unref();
+    begin(timer).catch((err) => log(`map: cannot start the live feed: ${describeError(err)}`));
+  }
 
   return {
-    listDetours(query) {
-      const w = where(query);
-      const total = (
-        db.prepare(`SELECT COUNT(*) AS n FROM traces t ${w.sql}`).get(...w.params) as { n: number }
-      ).n;
-      const rows = db
-        .prepare(
-          `SELECT ${SELECT} FROM ${DETOUR_FROM} ${w.sql} ORDER BY t.started_at DESC, t.id DESC LIMIT ?`,
-        )
-        .all(...w.params, query.limit) as Row[];
-      return { items: rows.map((r) => summarise(detailOf(r))), total };
+    async listDetours(query) {
+      const { detours, total } = await store.mapDetours(filterOf(query), query.limit);
+      return { items: detours.map((d) => summarise(detourDetail(d))), total };
     },
-    getDetour(id) {
-      const row = byId.get(id) as Row | undefined;
-      return row ? detailOf(row) : null;
+    async getDetour(id) {
+      const detour = await store.mapDetour(id);
+      return detour ? detourDetail(detour) : null;
     },
     subscribe(listener) {
-      if (listeners.size === 0) {
-        lastId = (maxId.get() as { id: number }).id;
-        timer = setInterval(poll, pollMs);
-        timer.unref();
-      }
+      if (listeners.size === 0) start();
       listeners.add(listener);
       return () => {
         listeners.delete(listener);
-        if (listeners.size === 0 && timer) {
-          clearInterval(timer);
-          timer = null;
-        }
+        if (listeners.size === 0) stop();
       };
     },
     close() {
       listeners.clear();
-      if (timer) clearInterval(timer);
-      timer = null;
+      stop();
     },
   };
 }

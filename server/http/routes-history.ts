@@ -11,23 +11,11 @@ import {
   readTimeRange,
   readTraceFilter,
 } from '../history/filters.ts';
+import type { HistoryReads } from '../history/history-service.ts';
 import { parseAgentId, parseChoice, parseTarget } from '../history/param-parsers.ts';
 import { type ParamSpec, ROUTE_PARAMS } from '../history/param-specs.ts';
 import { ParameterError } from '../history/parameter-error.ts';
-import { type HistoryQueries, MAX_STATS_DAYS, statsWindow } from '../history/queries.ts';
-
-/** What the history routes read. */
-export interface HistoryRouteDeps {
-  /** Queries on the coordinator's connection: pages are small and quick. */
-  queries: HistoryQueries;
-  /**
-   * A connection of its own for one export: an export holds a read cursor open for as long as the client
-   * takes to download, and better-sqlite3 cannot run other statements on a connection while it iterates.
-   * Null when too many exports are running already.
-   */
-  openExportReader(): { queries: HistoryQueries; close(): void } | null;
-  now(): number;
-}
+import { DAY_MS, MAX_STATS_DAYS, statsWindow } from '../history/stats-window.ts';
 
 export const HISTORY_PATHS = {
   traces: '/api/v1/traces',
@@ -41,8 +29,6 @@ export const HISTORY_PATHS = {
   stats: '/api/v1/stats',
   deliveries: '/api/v1/alerts/deliveries',
 } as const;
-
-const DAY_MS = 86_400_000;
 
 function badParameter(c: Context, err: ParameterError): Response {
   const body: ApiErrorBody = {
@@ -76,32 +62,32 @@ function withQuery(
  * baselines, daily statistics and the record of alert deliveries. Every list is ordered by id, newest
  * first, and paged with opaque cursors, so pages stay stable while new traces arrive.
  */
-export function historyRoutes(deps: HistoryRouteDeps): Hono {
+export function historyRoutes(deps: HistoryReads): Hono {
   const app = new Hono();
-  const { queries } = deps;
+  const { store } = deps;
 
   app.get(
     HISTORY_PATHS.traces,
-    withQuery(ROUTE_PARAMS.traces, (c, q) => {
+    withQuery(ROUTE_PARAMS.traces, async (c, q) => {
       const page = readPage(q, deps.now());
-      return c.json(pageJson('traces', queries.traces(readTraceFilter(q, page.now), page)));
+      return c.json(pageJson('traces', await store.tracePage(readTraceFilter(q, page.now), page)));
     }),
   );
 
   app.get(
     HISTORY_PATHS.trace,
-    withQuery([], (c) => {
+    withQuery([], async (c) => {
       const id = readId('id', c.req.param('id') ?? '');
-      const trace = queries.trace(id);
+      const trace = await store.traceDetail(id);
       return trace ? c.json(trace) : notFound(c, `trace with id ${id}`);
     }),
   );
 
   app.get(
     HISTORY_PATHS.detours,
-    withQuery(ROUTE_PARAMS.detours, (c, q) => {
+    withQuery(ROUTE_PARAMS.detours, async (c, q) => {
       const page = readPage(q, deps.now());
-      return c.json(pageJson('detours', queries.detours(readDetourFilter(q, page.now), page)));
+      return c.json(pageJson('detours', await store.detourPage(readDetourFilter(q, page.now), page)));
     }),
   );
 
@@ -114,15 +100,15 @@ export function historyRoutes(deps: HistoryRouteDeps): Hono {
           ? 'ndjson'
           : parseChoice('format', formatText, EXPORT_FORMATS);
       const filter = readDetourFilter(rest, deps.now());
-      const reader = deps.openExportReader();
-      if (reader === null) {
+      const release = deps.exports.take();
+      if (release === null) {
         const body: ApiErrorBody = {
           error: { code: 'UNAVAILABLE', message: 'too many exports are running; try again in a moment' },
         };
         return c.json(body, 503, { 'retry-after': '5' });
       }
-      const chunks = exportChunks(format, reader.queries.iterateDetours(filter));
-      const body = chunkStream(chunks, () => reader.close());
+      const chunks = exportChunks(format, store.detourExport(filter));
+      const body = chunkStream(chunks, release);
       const stamp = new Date(deps.now()).toISOString().replace(/[:.]/g, '-');
       return new Response(body, {
         headers: {
@@ -136,43 +122,43 @@ export function historyRoutes(deps: HistoryRouteDeps): Hono {
 
   app.get(
     HISTORY_PATHS.incidents,
-    withQuery(ROUTE_PARAMS.incidents, (c, q) => {
+    withQuery(ROUTE_PARAMS.incidents, async (c, q) => {
       const page = readPage(q, deps.now());
-      return c.json(pageJson('incidents', queries.incidents(readIncidentFilter(q, page.now), page)));
+      return c.json(pageJson('incidents', await store.incidentPage(readIncidentFilter(q, page.now), page)));
     }),
   );
 
   app.get(
     HISTORY_PATHS.incident,
-    withQuery([], (c) => {
+    withQuery([], async (c) => {
       const id = readId('id', c.req.param('id') ?? '');
-      const incident = queries.incident(id);
+      const incident = await store.incidentDetail(id);
       return incident ? c.json(incident) : notFound(c, `incident with id ${id}`);
     }),
   );
 
   app.get(
     HISTORY_PATHS.incidentTraces,
-    withQuery(ROUTE_PARAMS.incidentTraces, (c, q) => {
+    withQuery(ROUTE_PARAMS.incidentTraces, async (c, q) => {
       const id = readId('id', c.req.param('id') ?? '');
-      if (queries.incident(id) === null) return notFound(c, `incident with id ${id}`);
-      return c.json(pageJson('traces', queries.incidentTraces(id, readPage(q, deps.now()))));
+      if ((await store.incidentDetail(id)) === null) return notFound(c, `incident with id ${id}`);
+      return c.json(pageJson('traces', await store.incidentTracePage(id, readPage(q, deps.now()))));
     }),
   );
 
   app.get(
     HISTORY_PATHS.baselines,
-    withQuery(ROUTE_PARAMS.baselines, (c, q) => {
+    withQuery(ROUTE_PARAMS.baselines, async (c, q) => {
       const page = readPage(q, deps.now());
       const agent = q.agent ? parseAgentId('agent', q.agent) : null;
       const target = q.target ? parseTarget('target', q.target) : null;
-      return c.json(pageJson('baselines', queries.baselines({ agent, target }, page)));
+      return c.json(pageJson('baselines', await store.baselinePage({ agent, target }, page)));
     }),
   );
 
   app.get(
     HISTORY_PATHS.stats,
-    withQuery(ROUTE_PARAMS.stats, (c, q) => {
+    withQuery(ROUTE_PARAMS.stats, async (c, q) => {
       const now = deps.now();
       const range = readTimeRange(q, now);
       const agent = q.agent ? parseAgentId('agent', q.agent) : null;
@@ -183,14 +169,14 @@ export function historyRoutes(deps: HistoryRouteDeps): Hono {
           `the window is longer than ${MAX_STATS_DAYS} days: narrow since/until`,
         );
       }
-      return c.json(queries.stats(range, agent, now));
+      return c.json(await store.dailyStats(range, agent, now));
     }),
   );
 
   app.get(
     HISTORY_PATHS.deliveries,
-    withQuery(ROUTE_PARAMS.deliveries, (c, q) =>
-      c.json(pageJson('deliveries', queries.deliveries(readPage(q, deps.now())))),
+    withQuery(ROUTE_PARAMS.deliveries, async (c, q) =>
+      c.json(pageJson('deliveries', await store.deliveryPage(readPage(q, deps.now())))),
     ),
   );
 

@@ -5,7 +5,7 @@ import type { Verdict, VerdictKind } from '../../protocol/verdict.ts';
 import type { Analyzer } from '../analyze/pipeline.ts';
 import { pathAsns } from '../incidents/observation.ts';
 import { DEFAULT_LIMITS, parseTraceLine } from '../parse/index.ts';
-import type { Store } from '../store/store.ts';
+import type { TraceStore } from '../store/trace-store.ts';
 import { atlasImportKey } from './atlas-key.ts';
 import { jsonValues } from './json-values.ts';
 import type { ProbeLocations } from './probe-locations.ts';
@@ -28,7 +28,7 @@ export interface ImportSink {
 }
 
 /** The sink that writes into the store, marking every trace as imported. */
-export function storeImportSink(store: Pick<Store, 'knownImportKeys' | 'writeImported'>): ImportSink {
+export function storeImportSink(store: Pick<TraceStore, 'knownImportKeys' | 'writeImported'>): ImportSink {
   return {
     known: (keys) => store.knownImportKeys(keys),
     write: (batch) =>
@@ -102,7 +102,7 @@ export async function importAtlas(options: AtlasImportOptions): Promise<AtlasImp
     duplicates: 0,
     failed: 0,
     withoutLocation: 0,
-    verdicts: { domestic: 0, detour: 0, 'foreign-endpoint': 0, inconclusive: 0 },
+    verdicts: { domestic: 0, detour: 0, 'foreign-endpoint': 0, inconclusive: 0, implausible: 0 },
     errors: [],
   };
   const fail = (problem: string) => {

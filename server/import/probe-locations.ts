@@ -1,13 +1,12 @@
 import { DetourwatchError } from '../../protocol/errors.ts';
+import type { Position } from '../../protocol/messages.ts';
+import { latLon, parseLatLon } from '../../protocol/values/lat-lon.ts';
+import { parseIntIn } from '../../protocol/values/number.ts';
+import { quote } from '../../protocol/values/quote.ts';
 import { jsonValues } from './json-values.ts';
 
-export interface ProbePosition {
-  lat: number;
-  lon: number;
-}
-
 /** RIPE Atlas probe id -> where the probe is. */
-export type ProbeLocations = Map<number, ProbePosition>;
+export type ProbeLocations = Map<number, Position>;
 
 const MAX_PROBE_ID = 2 ** 31 - 1;
 /** A probe object is a few kilobytes; anything much larger is not one. */
@@ -16,24 +15,29 @@ const MAX_PROBE_CHARS = 1024 * 1024;
 const isProbeId = (v: unknown): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= MAX_PROBE_ID;
 
-function position(lat: unknown, lon: unknown): ProbePosition | null {
+/** A probe archive's coordinates, or null when they are missing or off the Earth (some probes have none). */
+function position(lat: unknown, lon: unknown): Position | null {
   if (typeof lat !== 'number' || typeof lon !== 'number') return null;
-  if (!(lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180)) return null;
-  return { lat, lon };
+  try {
+    return latLon(lat, lon);
+  } catch {
+    return null;
+  }
 }
 
-/** `--probe-location ID=LAT,LON`. */
-export function parseProbeLocation(text: string): [number, ProbePosition] {
-  const m = /^(\d+)=(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)$/.exec(text.trim());
-  const id = m ? Number(m[1]) : Number.NaN;
-  const pos = m ? position(Number(m[2]), Number(m[3])) : null;
-  if (!isProbeId(id) || pos === null) {
+/** `--probe-location ID=LAT,LON`; the message names the flag, since the form is this flag's own. */
+export function parseProbeLocation(text: string): [number, Position] {
+  const eq = text.indexOf('=');
+  try {
+    if (eq === -1) throw new DetourwatchError('USAGE', 'there is no "="');
+    return [parseIntIn(text.slice(0, eq), 1, MAX_PROBE_ID), parseLatLon(text.slice(eq + 1))];
+  } catch (err) {
+    if (!(err instanceof DetourwatchError)) throw err;
     throw new DetourwatchError(
       'USAGE',
-      `--probe-location must be ID=LAT,LON (a probe id, then decimal degrees on Earth, e.g. 6001=47.61,-122.33), not "${text}"`,
+      `--probe-location must be ID=LAT,LON (a probe id, then decimal degrees on Earth, e.g. 6001=47.61,-122.33), not ${quote(text)}: ${err.message}`,
     );
   }
-  return [id, pos];
 }
 
 /**
@@ -41,7 +45,7 @@ export function parseProbeLocation(text: string): [number, ProbePosition] {
  * (GeoJSON order: longitude first). Null when the probe has no usable location (some have none); an error when
  * the value is not a probe at all.
  */
-export function probeFromArchive(value: unknown, where: string): [number, ProbePosition] | null {
+export function probeFromArchive(value: unknown, where: string): [number, Position] | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new DetourwatchError('PARSE_FAILED', `${where}: a probe must be a JSON object`);
   }

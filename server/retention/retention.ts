@@ -1,11 +1,10 @@
-import type Database from 'better-sqlite3';
 import { describeError } from '../../protocol/errors.ts';
-import { createPurger, type PurgeCounts } from './purge.ts';
+import type { PurgeCounts, RetentionStore } from '../store/retention-store.ts';
 
 const DAY_MS = 86_400_000;
 
 export interface RetentionOptions {
-  db: Database.Database;
+  store: RetentionStore;
   /** Raw hops and outputs older than this many days are deleted. */
   retainDays: number;
   /** How often to look for old data (default hourly). */
@@ -22,13 +21,15 @@ export interface Retention {
   stop(): Promise<void>;
 }
 
-/** Runs the purge at start and then periodically, until stopped. */
+/**
+ * Runs the purge at start and then periodically, until stopped: batch after batch of the store's short
+ * purge transactions, so the work never holds the write lock for long.
+ */
 export function startRetention(options: RetentionOptions): Retention {
   const intervalMs = options.intervalMs ?? 3_600_000;
   const batchSize = options.batchSize ?? 200;
   const now = options.now ?? Date.now;
   const log = options.log ?? (() => {});
-  const purge = createPurger(options.db);
   let stopped = false;
   let running: Promise<PurgeCounts> | null = null;
 
@@ -36,7 +37,7 @@ export function startRetention(options: RetentionOptions): Retention {
     const total: PurgeCounts = { traces: 0, hops: 0, outputs: 0 };
     const cutoff = now() - options.retainDays * DAY_MS;
     while (!stopped) {
-      const done = purge(cutoff, batchSize, now());
+      const done = await options.store.purgeRawData(cutoff, batchSize, now());
       total.traces += done.traces;
       total.hops += done.hops;
       total.outputs += done.outputs;

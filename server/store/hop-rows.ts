@@ -3,9 +3,10 @@
  * store write the same thing). One row per distinct responding address per TTL, so load-balanced TTLs
  * keep every responder; a TTL where nothing answered keeps one row with no address.
  */
+
+import type { StoredHop } from '../../protocol/history-api.ts';
 import type { Trace } from '../../protocol/trace.ts';
 import type { Verdict } from '../../protocol/verdict.ts';
-import type { StoredHop } from './store.ts';
 
 export interface HopRow extends StoredHop {
   /** Order of the responder within its TTL (first seen first). */

@@ -6,7 +6,6 @@ import {
   DEFAULT_LIMITS,
   defaultOutboxDir,
   parseAgentConfig,
-  parseLocation,
 } from '../../agent/config.ts';
 import { DetourwatchError } from '../../protocol/errors.ts';
 
@@ -81,19 +80,25 @@ describe('parseAgentConfig', () => {
       '--frobnicate',
       'stray',
     ]);
-    const lines = msg.split('\n').map((l) => l.trim());
+    const lines = msg.split('\n');
     expect(lines[0]).toBe('8 problems with the options:');
+    expect(lines.at(-1)).toBe('Run `detourwatch agent --help` for the options.');
+    const listed = lines.slice(1, -1);
+    expect(listed.every((l) => l.startsWith('  - '))).toBe(true);
     for (const needle of [
-      '--server',
-      '--location: latitude 91',
-      '--max-concurrent: 0 is outside',
-      '--max-per-minute: "2.5"',
-      '--engine: "ping"',
-      'unknown option "--frobnicate"',
+      '--server: "gopher://x" must start with ws://',
+      '--location: latitude 91 is outside -90..90',
+      '--max-concurrent: "0" is not a whole number from 1 to 1000',
+      '--max-per-minute: "2.5" is not a whole number from 1 to 100000',
+      '--engine: "ping" is not one of auto, scamper, mtr, traceroute',
+      "Unknown option '--frobnicate'",
       'unexpected argument "stray"',
-      'DETOURWATCH_TOKEN',
+      'a token is required: set DETOURWATCH_TOKEN',
     ]) {
-      expect(lines.some((l) => l.startsWith(needle) || l.includes(needle))).toBe(true);
+      expect(
+        listed.some((l) => l.includes(needle)),
+        needle,
+      ).toBe(true);
     }
   });
 
@@ -102,7 +107,7 @@ describe('parseAgentConfig', () => {
       'DETOURWATCH_TOKEN: the token contains spaces',
     );
     expect(problemsOf(['--server', 'ws://c', '--token', 'a', '--token', 'b'])).toContain('more than once');
-    expect(problemsOf(['--token', 'a', '--server'])).toContain('--server needs a value');
+    expect(problemsOf(['--token', 'a', '--server'])).toMatch(/^--server needs a value\nRun/);
     expect(problemsOf(['--server', 'ws://c', '--token', 'a', '--allow-special-targets=yes'])).toContain(
       'takes no value',
     );
@@ -131,12 +136,19 @@ describe('agentEndpointUrl', () => {
   });
 });
 
-describe('parseLocation', () => {
-  it('reads decimal degrees with optional spaces', () => {
-    expect(parseLocation('37.77, -122.42')).toEqual({ lat: 37.77, lon: -122.42 });
+describe('--location', () => {
+  it('reads decimal degrees with optional spaces (the LAT,LON parser of every command)', () => {
+    const c = parseAgentConfig(
+      ['--server', 'ws://c', '--location', '37.77, -122.42'],
+      { DETOURWATCH_TOKEN: 't' },
+      HOME,
+    );
+    expect(c.location).toEqual({ lat: 37.77, lon: -122.42 });
   });
   it.each(['37.77', '37.77,-122.42,5', 'N37,W122', '0,181', '1e1,2'])('refuses %s', (input) => {
-    expect(() => parseLocation(input)).toThrow();
+    expect(problemsOf(['--server', 'ws://c', '--location', input], { DETOURWATCH_TOKEN: 't' })).toMatch(
+      /^--location: /,
+    );
   });
 });
 

@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAlertQueue } from '../../server/alerts/alert-queue.ts';
 import { retryableStatus, retryDelayMs } from '../../server/alerts/backoff.ts';
-import { sqliteDeliveryLog } from '../../server/alerts/delivery-log.ts';
 import type { AlertPayload } from '../../server/alerts/payload.ts';
 import { signBody, verifySignature } from '../../server/alerts/signature.ts';
 import { parseWebhookConfig, webhookTarget } from '../../server/alerts/webhook-config.ts';
-import { createHistoryQueries } from '../../server/history/queries.ts';
 import type { Incident, IncidentEvent } from '../../server/incidents/types.ts';
-import { openTestDb } from '../history/test-db.ts';
+import { openTestStore } from '../history/test-store.ts';
 import { startReceiver } from './webhook-receiver.ts';
 
 const SECRET = 'correct horse battery staple';
@@ -102,11 +100,11 @@ describe('webhook delivery', () => {
   it('retries a receiver on 127.0.0.1 that fails twice, then delivers, signed, and records it', async () => {
     const receiver = await startReceiver(SECRET, [503, 500, 204]);
     cleanups.push(receiver.close);
-    const { db, cleanup } = openTestDb();
+    const { store, cleanup } = openTestStore();
     cleanups.push(cleanup);
     const queue = createAlertQueue({
       webhooks: [webhookTarget(receiver.url, SECRET)],
-      deliveries: sqliteDeliveryLog(db),
+      deliveries: store,
       retry: fast,
     });
     cleanups.push(() => queue.close());
@@ -128,12 +126,7 @@ describe('webhook delivery', () => {
     expect(bodies[0]?.incident).toMatchObject({ id: 41, state: 'open', countries: ['CN'], asns: [4134] });
     expect(bodies[0]?.summary).toContain('AS4134');
 
-    const [delivery] = createHistoryQueries(db).deliveries({
-      limit: 10,
-      after: null,
-      now: T0,
-      fingerprint: '',
-    }).items;
+    const [delivery] = (await store.deliveryPage({ limit: 10, after: null, now: T0, fingerprint: '' })).items;
     expect(delivery).toMatchObject({
       status: 'delivered',
       attempts: 3,
@@ -151,23 +144,18 @@ describe('webhook delivery', () => {
     const down = await startReceiver(SECRET, [500]);
     const refusing = await startReceiver(SECRET, [404]);
     cleanups.push(down.close, refusing.close);
-    const { db, cleanup } = openTestDb();
+    const { store, cleanup } = openTestStore();
     cleanups.push(cleanup);
     const queue = createAlertQueue({
       webhooks: [webhookTarget(down.url, SECRET), webhookTarget(refusing.url, SECRET)],
-      deliveries: sqliteDeliveryLog(db),
+      deliveries: store,
       retry: fast,
     });
     queue.enqueue([event('incident.closed', 5)]);
     await queue.idle();
     expect(down.received).toHaveLength(fast.maxAttempts);
     expect(refusing.received).toHaveLength(1);
-    const items = createHistoryQueries(db).deliveries({
-      limit: 10,
-      after: null,
-      now: T0,
-      fingerprint: '',
-    }).items;
+    const { items } = await store.deliveryPage({ limit: 10, after: null, now: T0, fingerprint: '' });
     expect(items.map((d) => [d.status, d.attempts, d.httpStatus, d.lastError])).toEqual([
       ['failed', 1, 404, 'HTTP 404'],
       ['failed', fast.maxAttempts, 500, 'HTTP 500'],
@@ -177,11 +165,11 @@ describe('webhook delivery', () => {
   it('keeps opened before closed for one receiver, never blocks the caller, and drops beyond its bound', async () => {
     const receiver = await startReceiver(SECRET, [200]);
     cleanups.push(receiver.close);
-    const { db, cleanup } = openTestDb();
+    const { store, cleanup } = openTestStore();
     cleanups.push(cleanup);
     const queue = createAlertQueue({
       webhooks: [webhookTarget(receiver.url, SECRET)],
-      deliveries: sqliteDeliveryLog(db),
+      deliveries: store,
       retry: fast,
       maxQueued: 3,
     });
@@ -200,9 +188,9 @@ describe('webhook delivery', () => {
     const stats = queue.stats();
     expect(stats.delivered + stats.dropped).toBe(6);
     expect(stats.dropped).toBeGreaterThan(0);
-    const dropped = createHistoryQueries(db)
-      .deliveries({ limit: 10, after: null, now: T0, fingerprint: '' })
-      .items.filter((d) => d.status === 'dropped');
+    const dropped = (
+      await store.deliveryPage({ limit: 10, after: null, now: T0, fingerprint: '' })
+    ).items.filter((d) => d.status === 'dropped');
     expect(dropped).toHaveLength(stats.dropped);
     expect(dropped[0]?.lastError).toMatch(/waiting/);
   });
@@ -210,11 +198,11 @@ describe('webhook delivery', () => {
   it('sends no signature header without a secret', async () => {
     const receiver = await startReceiver(SECRET, [200]);
     cleanups.push(receiver.close);
-    const { db, cleanup } = openTestDb();
+    const { store, cleanup } = openTestStore();
     cleanups.push(cleanup);
     const queue = createAlertQueue({
       webhooks: [webhookTarget(receiver.url, null)],
-      deliveries: sqliteDeliveryLog(db),
+      deliveries: store,
     });
     queue.enqueue([event('incident.opened', 9)]);
     await queue.idle();

@@ -1,6 +1,6 @@
 /**
  * A real coordinator for the history API tests: SQLite store in a temp directory, the real analysis over the
- * test world's databases, the history service (incidents, baselines) hooked into the store, HTTP on
+ * test world's databases, the history service (incidents, baselines) folding in the store's writes, HTTP on
  * 127.0.0.1:0. Traces arrive as RIPE Atlas imports through the same store path `detourwatch import` uses.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,13 +13,14 @@ import { type Coordinator, startCoordinator } from '../../server/coordinator.ts'
 import { type HistoryService, startHistory } from '../../server/history/history-service.ts';
 import { type AtlasImportReport, importAtlas, storeImportSink } from '../../server/import/atlas-import.ts';
 import { parseTraces } from '../../server/parse/index.ts';
-import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite-store.ts';
+import { openSqliteStore } from '../../server/store/sqlite/open.ts';
+import type { Store } from '../../server/store/store.ts';
 import { CITIES, writeWorldDatabases } from '../helpers/analyze-world.ts';
 import { ndjson, SAN_JOSE_PROBE } from '../history/world-results.ts';
 
 export interface HistoryCoordinator {
   url: string;
-  store: SqliteStore;
+  store: Store;
   history: HistoryService;
   analyzer: Analyzer;
   dir: string;
@@ -35,7 +36,7 @@ export async function startHistoryCoordinator(
   const dbs = writeWorldDatabases(dir);
   const analyzer = createAnalyzer({ ...dbs, lookUpDocumentation: true });
   const store = openSqliteStore({ dataDir: path.join(dir, 'data'), create: true });
-  const history = startHistory({
+  const history = await startHistory({
     store,
     quietMs: options.quietMs ?? 2 * 3_600_000,
     webhooks: [],

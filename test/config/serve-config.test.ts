@@ -1,13 +1,19 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../server/config/duration.ts';
-import { readOptions } from '../../server/config/read-options.ts';
-import { DEFAULT_TARGETS_FILE, loadServeConfig } from '../../server/config/serve-config.ts';
+import { DetourwatchError } from '../../protocol/errors.ts';
+import { DEFAULT_TARGETS_FILE, loadServeConfig, loadServeOptions } from '../../server/config/serve-config.ts';
+import { DEFAULT_QUIET_MS } from '../../server/incidents/tracker.ts';
+
+const noFile = (file: string): string => {
+  throw new Error(`ENOENT: ${file}`);
+};
 
 function problems(args: string[], env: Record<string, string> = {}): string {
   try {
-    loadServeConfig(args, env);
+    loadServeOptions(args, env, noFile);
   } catch (err) {
+    expect(err).toBeInstanceOf(DetourwatchError);
+    expect((err as DetourwatchError).code).toBe('USAGE');
     return (err as Error).message;
   }
   throw new Error('expected a USAGE error');
@@ -86,34 +92,45 @@ describe('serve configuration', () => {
   });
 });
 
-describe('durations', () => {
-  it.each([
-    ['90', 90_000],
-    ['90s', 90_000],
-    ['15m', 900_000],
-    ['1h', 3_600_000],
-    ['250ms', 250],
-    ['1.5m', 90_000],
-  ])('%s is %i ms', (text, ms) => {
-    expect(parseDuration(text)).toBe(ms);
-  });
-
-  it.each(['', 'soon', '-5s', '5 d', '1e3'])('"%s" is not a duration', (text) => {
-    expect(parseDuration(text)).toBeNull();
-  });
-
-  it('formats for logs', () => {
-    expect([900_000, 3_600_000, 1500, 30_000].map(formatDuration)).toEqual(['15m', '1h', '1500ms', '30s']);
-  });
-});
-
-describe('reading options', () => {
-  it('accepts --flag=value and boolean flags, refuses a value on a boolean', () => {
-    const specs = { name: { type: 'string' }, quiet: { type: 'boolean' } } as const;
-    expect(readOptions(specs, ['--name=x', '--quiet'], {})).toEqual({
-      values: { name: 'x', quiet: true },
-      problems: [],
+describe("serve's options and the history's, read together", () => {
+  it('reads both sets from one argument list, with their variables', () => {
+    const { config, history } = loadServeOptions(
+      ['--port', '0', '--incident-quiet', '1d', '--webhook', 'http://127.0.0.1:9/a', '--interval=90s'],
+      { DETOURWATCH_RETAIN_HOPS_DAYS: '30', DETOURWATCH_WEBHOOK_SECRET: 's3cret' },
+      noFile,
+    );
+    expect(config).toMatchObject({ port: 0, intervalMs: 90_000 });
+    expect(history).toMatchObject({ quietMs: 86_400_000, retainHopsDays: 30 });
+    expect(history.webhooks.map((w) => [w.url, w.secret])).toEqual([['http://127.0.0.1:9/a', 's3cret']]);
+    expect(loadServeOptions([], {}, noFile).history).toEqual({
+      quietMs: DEFAULT_QUIET_MS,
+      webhooks: [],
+      retainHopsDays: null,
     });
-    expect(readOptions(specs, ['--quiet=yes'], {}).problems).toEqual(['--quiet takes no value']);
+  });
+
+  it('reports two bad flags of the two sets in one error, each named', () => {
+    const message = problems(['--interval', '90', '--incident-quiet', '30s']);
+    expect(message.split('\n')).toEqual([
+      '2 problems with the options:',
+      '  - --interval: "90" has no unit: add one, e.g. 90s or 90m (a whole number and a unit: 500ms, 90s, 15m, 2h, 1d, 2w)',
+      '  - --incident-quiet: "30s" is shorter than 1m',
+      'Run `detourwatch serve --help` for the options.',
+    ]);
+  });
+
+  it('names the variable when the bad value came from the environment', () => {
+    expect(problems([], { DETOURWATCH_INTERVAL: '1.5m', DETOURWATCH_PORT: 'http' })).toMatch(
+      /DETOURWATCH_PORT: "http" is not a whole number[\s\S]*DETOURWATCH_INTERVAL: "1.5m" is not a duration/,
+    );
+  });
+
+  it('checks the tile URL at startup', () => {
+    expect(loadServeConfig(['--tile-url', 'https://{s}.tile.example/{z}/{x}/{y}.png'], {}).tileUrl).toBe(
+      'https://{s}.tile.example/{z}/{x}/{y}.png',
+    );
+    expect(problems(['--tile-url', 'https://tile.example/{z}/{x}.png'])).toMatch(
+      /--tile-url: tile URL .* lacks \{y\}/,
+    );
   });
 });

@@ -12,11 +12,17 @@ import { readCsv } from './rfc4180.ts';
 
 const column = (name: string) => DETOUR_COLUMNS.findIndex((c) => c.name === name);
 
+/** The whole export as one text. */
+async function text(chunks: AsyncIterable<string>): Promise<string> {
+  let all = '';
+  for await (const chunk of chunks) all += chunk;
+  return all;
+}
+
 describe('CSV', () => {
-  it('quotes per RFC 4180 and reads back to the same values', () => {
+  it('quotes per RFC 4180 and reads back to the same values', async () => {
     const items = [detourItem(), detourItem({ id: 8, destinationName: 'plain.example', agentName: null })];
-    const text = [...exportChunks('csv', items)].join('');
-    const rows = readCsv(text);
+    const rows = readCsv(await text(exportChunks('csv', items)));
     expect(rows[0]).toEqual(DETOUR_COLUMNS.map((c) => c.name));
     expect(rows).toHaveLength(3);
     expect(rows[1]?.[column('foreign_orgs')]).toBe(`'@SUM(1+1), "China Telecom"\r\nline two`);
@@ -26,8 +32,8 @@ describe('CSV', () => {
     expect(rows[1]?.[column('extra_km')]).toBe('12345.7');
   });
 
-  it('defuses text cells a spreadsheet would run as formulas', () => {
-    const row = readCsv([...exportChunks('csv', [detourItem()])].join(''))[1] ?? [];
+  it('defuses text cells a spreadsheet would run as formulas', async () => {
+    const row = readCsv(await text(exportChunks('csv', [detourItem()])))[1] ?? [];
     for (const name of ['destination_name', 'agent_name', 'foreign_orgs', 'reason']) {
       const cell = row[column(name)] ?? '';
       expect(cell.startsWith("'"), `${name}: ${cell}`).toBe(true);
@@ -40,20 +46,19 @@ describe('CSV', () => {
 });
 
 describe('NDJSON', () => {
-  it('writes one JSON object per line', () => {
+  it('writes one JSON object per line', async () => {
     const items = [detourItem(), detourItem({ id: 8 })];
-    const lines = [...exportChunks('ndjson', items)].join('').split('\n');
+    const lines = (await text(exportChunks('ndjson', items))).split('\n');
     expect(lines.pop()).toBe('');
     expect(lines.map((l) => JSON.parse(l))).toEqual(items);
   });
 });
 
 describe('GeoJSON', () => {
-  it('is one FeatureCollection of paths from the prober through the foreign hops', () => {
-    const text = [
-      ...exportChunks('geojson', [detourItem(), detourItem({ id: 8, sourcePosition: null })]),
-    ].join('');
-    const doc = JSON.parse(text);
+  it('is one FeatureCollection of paths from the prober through the foreign hops', async () => {
+    const doc = JSON.parse(
+      await text(exportChunks('geojson', [detourItem(), detourItem({ id: 8, sourcePosition: null })])),
+    );
     expect(doc.type).toBe('FeatureCollection');
     expect(doc.features.map((f: { id: number }) => f.id)).toEqual([7, 8]);
     const [first, second] = doc.features;
@@ -65,8 +70,8 @@ describe('GeoJSON', () => {
     expect(first.properties.foreignHops[0].org).toContain('China Telecom');
   });
 
-  it('is valid when empty', () => {
-    expect(JSON.parse([...exportChunks('geojson', [])].join(''))).toEqual({
+  it('is valid when empty', async () => {
+    expect(JSON.parse(await text(exportChunks('geojson', [])))).toEqual({
       type: 'FeatureCollection',
       features: [],
     });
@@ -106,10 +111,10 @@ function* counted(n: number, read: { count: number }): Generator<DetourItem> {
 }
 
 describe('streaming', () => {
-  it('reads rows only as fast as the consumer takes chunks', () => {
+  it('reads rows only as fast as the consumer takes chunks', async () => {
     const read = { count: 0 };
     const chunks = exportChunks('ndjson', counted(100_000, read));
-    chunks.next();
+    await chunks.next();
     expect(read.count).toBeGreaterThan(0);
     expect(read.count).toBeLessThan(1000);
   });

@@ -7,24 +7,19 @@ const noFile = (file: string): string => {
 };
 
 describe("serve's history options", () => {
-  it('takes its flags out of the arguments and leaves serve its own', () => {
-    const { config, rest } = loadHistoryConfig(
+  it('reads its flags, a repeated --webhook in order, the secret from the environment', () => {
+    const config = loadHistoryConfig(
       [
-        '--port',
-        '0',
         '--webhook',
         'http://127.0.0.1:9/a',
         '--webhook=https://hooks.example/b',
         '--retain-hops-days',
         '30',
         '--incident-quiet=90m',
-        '--data',
-        'd',
       ],
       { DETOURWATCH_WEBHOOK_SECRET: 's3cret' },
       noFile,
     );
-    expect(rest).toEqual(['--port', '0', '--data', 'd']);
     expect(config.quietMs).toBe(90 * 60_000);
     expect(config.retainHopsDays).toBe(30);
     expect(config.webhooks.map((w) => [w.url, w.secret])).toEqual([
@@ -34,7 +29,7 @@ describe("serve's history options", () => {
   });
 
   it('defaults to no webhook, no retention and the default quiet period', () => {
-    expect(loadHistoryConfig([], {}, noFile).config).toEqual({
+    expect(loadHistoryConfig([], {}, noFile)).toEqual({
       quietMs: DEFAULT_QUIET_MS,
       webhooks: [],
       retainHopsDays: null,
@@ -42,7 +37,7 @@ describe("serve's history options", () => {
   });
 
   it('reads the environment and a configuration file', () => {
-    const { config } = loadHistoryConfig(
+    const config = loadHistoryConfig(
       ['--webhook-config', 'hooks.json'],
       {
         DETOURWATCH_WEBHOOKS: 'http://127.0.0.1:1/x  http://127.0.0.1:2/y',
@@ -77,7 +72,13 @@ describe("serve's history options", () => {
         noFile,
       ),
     ).toThrow(
-      /--webhook needs a value[\s\S]*--incident-quiet[\s\S]*--retain-hops-days must be[\s\S]*http:\/\/ or https:\/\/[\s\S]*--webhook-config h.json: cannot read it/,
+      /--webhook needs a value[\s\S]*--retain-hops-days: "0" is not a whole number[\s\S]*--incident-quiet: "soon" is not a duration[\s\S]*http:\/\/ or https:\/\/[\s\S]*--webhook-config h.json: cannot read it/,
     );
+  });
+
+  it('names the variable a bad webhook came from', () => {
+    expect(() =>
+      loadHistoryConfig([], { DETOURWATCH_WEBHOOKS: 'http://127.0.0.1:1/x ftp://y' }, noFile),
+    ).toThrow(/DETOURWATCH_WEBHOOKS: a webhook URL must start with http:\/\/ or https:\/\//);
   });
 });

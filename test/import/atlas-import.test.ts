@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_FILE } from '../../server/store/sqlite-store.ts';
+import { DATABASE_FILE } from '../../server/store/sqlite/open.ts';
 import { writeWorldDatabases } from '../helpers/analyze-world.ts';
 import { runCli } from '../helpers/run-cli.ts';
 import {

@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { progressLine } from '../../cli/progress-line.ts';
 import {
   parseProbeLocation,
   probeFromArchive,
   readProbeArchive,
 } from '../../server/import/probe-locations.ts';
-import { progressLine } from '../../server/import/progress-line.ts';
 
 const probe = (id: number, lon: number, lat: number) => ({
   id,

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../cli/io.ts';
 import { main } from '../../cli/main.ts';
 import { CloseCode } from '../../protocol/messages.ts';
-import { DATABASE_FILE } from '../../server/store/sqlite-store.ts';
+import { DATABASE_FILE } from '../../server/store/sqlite/open.ts';
 import { ackFor, DOMESTIC_OUTPUT, getJson, resultMessage, TestClient } from './coordinator-harness.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

@@ -19,7 +19,9 @@ import { DEFAULT_TARGETS_FILE } from '../../server/config/serve-config.ts';
 import { type Coordinator, type CoordinatorOptions, startCoordinator } from '../../server/coordinator.ts';
 import { parseTraces } from '../../server/parse/index.ts';
 import { greatCircleKm, type LatLon } from '../../server/physics/great-circle.ts';
-import { openSqliteStore, type SqliteStore } from '../../server/store/sqlite-store.ts';
+import { COORDINATOR_BUSY_TIMEOUT_MS } from '../../server/store/open-store.ts';
+import { openSqliteStore } from '../../server/store/sqlite/open.ts';
+import type { Store } from '../../server/store/store.ts';
 import { generateToken, hashToken } from '../../server/store/tokens.ts';
 import { CITIES, createWorldAnalyzer } from '../helpers/analyze-world.ts';
 
@@ -64,7 +66,7 @@ export const DOMESTIC_OUTPUT = tracerouteOutput('192.0.2.20', [
 
 export interface TestCoordinator {
   coordinator: Coordinator;
-  store: SqliteStore;
+  store: Store;
   dataDir: string;
   logs: string[];
   /** A new valid token (stored as its hash). */
@@ -74,10 +76,10 @@ export interface TestCoordinator {
 
 /** `overrides` may be computed from the store, for options that read it (the map's data source). */
 export async function startTestCoordinator(
-  overrides: Partial<CoordinatorOptions> | ((store: SqliteStore) => Partial<CoordinatorOptions>) = {},
+  overrides: Partial<CoordinatorOptions> | ((store: Store) => Partial<CoordinatorOptions>) = {},
 ): Promise<TestCoordinator> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'detourwatch-coordinator-'));
-  const store = openSqliteStore({ dataDir, create: true });
+  const store = openSqliteStore({ dataDir, create: true, busyTimeoutMs: COORDINATOR_BUSY_TIMEOUT_MS });
   const logs: string[] = [];
   const options = typeof overrides === 'function' ? overrides(store) : overrides;
   const coordinator = await startCoordinator({

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATABASE_FILE } from '../../server/store/sqlite-store.ts';
+import { DATABASE_FILE } from '../../server/store/sqlite/open.ts';
 import {
   ackFor,
   DETOUR_OUTPUT,

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectEngines } from '../../agent/engines/detect.ts';
 import { ENGINE_NAMES, type EngineName } from '../../agent/engines/types.ts';
 import type { Verdict } from '../../protocol/verdict.ts';
-import { DATABASE_FILE } from '../../server/store/sqlite-store.ts';
+import { DATABASE_FILE } from '../../server/store/sqlite/open.ts';
 import { REPO_ROOT } from '../agent/agent-process.ts';
 import { createToken } from '../agent/coordinator-process.ts';
 import { buildTopology, canBuildLab, type Topology } from '../helpers/netns.ts';

@@ -1,11 +1,10 @@
 /**
- * The map's data from the coordinator's SQLite store, filled by an agent through the real ingest path
+ * The map's data from the coordinator's store (SQLite), filled by an agent through the real ingest path
  * (parse -> geolocate over test databases -> verdict -> store).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetourSummary } from '../../protocol/map-api.ts';
-import { sqliteMapSource } from '../../server/http/map-source.ts';
-import type { SqliteStore } from '../../server/store/sqlite-store.ts';
+import { type StoreMapSource, storeMapSource } from '../../server/http/map-source.ts';
 import { type MapCoordinator, startMapCoordinator } from '../browser/helpers/map-coordinator.ts';
 import {
   NEW_YORK,
@@ -19,9 +18,9 @@ import {
 
 const HOUR = 3600;
 
-describe('sqliteMapSource', () => {
+describe('storeMapSource', () => {
   let world: MapCoordinator;
-  let source: ReturnType<typeof sqliteMapSource>;
+  let source: StoreMapSource;
   let nyAgentId: string;
   const t0 = Math.floor(Date.parse('2026-03-01T00:00:00Z') / 1000);
 
@@ -37,7 +36,7 @@ describe('sqliteMapSource', () => {
       { output: SAN_JOSE_VIA_JAPAN, engine: 'traceroute', target: ROUTER.newYork },
     ]);
     await ny.send([{ output: NEW_YORK_VIA_FRANKFURT, engine: 'traceroute', target: 'chicago.example.com' }]);
-    source = sqliteMapSource((world.test.store as SqliteStore).database, { pollMs: 50 });
+    source = storeMapSource(world.test.store, { pollMs: 50 });
   });
 
   afterAll(async () => {
@@ -45,36 +44,37 @@ describe('sqliteMapSource', () => {
     await world?.close();
   });
 
-  const list = (q: Parameters<typeof source.listDetours>[0]) =>
-    source.listDetours(q) as { items: DetourSummary[]; total: number };
+  const list = async (q: Parameters<typeof source.listDetours>[0]) => await source.listDetours(q);
 
-  it('lists the detours only, newest first, with their total', () => {
-    const all = list({ limit: 100 });
+  it('lists the detours only, newest first, with their total', async () => {
+    const all = await list({ limit: 100 });
     expect(all.total).toBe(4);
     const times = all.items.map((d) => Date.parse(d.startedAt));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     expect(all.items.every((d) => d.countries.length > 1)).toBe(true);
   });
 
-  it('applies each filter with the history API semantics', () => {
-    expect(list({ limit: 100, country: 'CN' }).total).toBe(2);
-    expect(list({ limit: 100, asn: 3320 }).items.map((d) => d.countries)).toEqual([['US', 'DE']]);
-    expect(list({ limit: 100, confidence: 'confirmed' }).total).toBe(2);
-    expect(list({ limit: 100, agent: nyAgentId }).items.map((d) => d.agent?.name)).toEqual(['NYC volunteer']);
+  it('applies each filter with the history API semantics', async () => {
+    expect((await list({ limit: 100, country: 'CN' })).total).toBe(2);
+    expect((await list({ limit: 100, asn: 3320 })).items.map((d) => d.countries)).toEqual([['US', 'DE']]);
+    expect((await list({ limit: 100, confidence: 'confirmed' })).total).toBe(2);
+    expect((await list({ limit: 100, agent: nyAgentId })).items.map((d) => d.agent?.name)).toEqual([
+      'NYC volunteer',
+    ]);
     const since = new Date((t0 + HOUR) * 1000).toISOString();
     const until = new Date((t0 + 2 * HOUR) * 1000).toISOString();
-    expect(list({ limit: 100, country: 'CN', since }).total).toBe(1);
-    expect(list({ limit: 100, country: 'CN', until }).total).toBe(1);
-    const one = list({ limit: 1 });
+    expect((await list({ limit: 100, country: 'CN', since })).total).toBe(1);
+    expect((await list({ limit: 100, country: 'CN', until })).total).toBe(1);
+    const one = await list({ limit: 1 });
     expect(one.items).toHaveLength(1);
     expect(one.total).toBe(4);
   });
 
-  it('answers one detour with its hop table, null for anything else', () => {
-    const [first] = list({ limit: 1, country: 'DE' }).items;
-    const detail = source.getDetour(first?.id ?? 0) as { hops: { ip: string | null }[] } | null;
+  it('answers one detour with its hop table, null for anything else', async () => {
+    const [first] = (await list({ limit: 1, country: 'DE' })).items;
+    const detail = await source.getDetour(first?.id ?? 0);
     expect(detail?.hops.map((h) => h.ip)).toContain(ROUTER.frankfurt);
-    expect(source.getDetour(999_999)).toBeNull();
+    expect(await source.getDetour(999_999)).toBeNull();
   });
 
   it('hands new detours to subscribers, and stops when they leave', async () => {

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { contentSecurityPolicy, staticWebRoutes, tileOrigin } from '../../server/http/static-web.ts';
+import { tileOrigin } from '../../server/config/tile-url.ts';
+import { contentSecurityPolicy, staticWebRoutes } from '../../server/http/static-web.ts';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dw-static-'));
 fs.mkdirSync(path.join(root, 'assets'));

@@ -1,26 +1,35 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { VerdictKind } from '../../protocol/verdict.ts';
-import { createHistoryQueries } from '../../server/history/queries.ts';
 import type { TraceObservation } from '../../server/incidents/types.ts';
-import { migrate } from '../../server/store/sqlite-migrate.ts';
-import { MIGRATIONS } from '../../server/store/sqlite-schema.ts';
-import { storeObserved } from '../history/trace-rows.ts';
+import { migrate } from '../../server/store/sqlite/migrate.ts';
+import { DATABASE_FILE, openSqliteStore } from '../../server/store/sqlite/open.ts';
+import { MIGRATIONS } from '../../server/store/sqlite/schema.ts';
+import type { Store } from '../../server/store/store.ts';
+import { recordOf } from '../history/trace-records.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const T0 = Date.UTC(2026, 2, 1);
 
-const open: Database.Database[] = [];
-afterEach(() => {
-  for (const db of open.splice(0)) db.close();
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-function database(version: number): Database.Database {
-  const db = new Database(':memory:');
-  open.push(db);
-  migrate(db, MIGRATIONS.slice(0, version));
-  return db;
+function dataDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'detourwatch-upgrade-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function open(dir: string): Store {
+  const store = openSqliteStore({ dataDir: dir, create: true });
+  cleanups.push(() => store.close());
+  return store;
 }
 
 function observation(verdict: VerdictKind, startedAt: number, countries: string[] = []): TraceObservation {
@@ -40,32 +49,72 @@ function observation(verdict: VerdictKind, startedAt: number, countries: string[
   };
 }
 
+/**
+ * The rows an older release wrote for a trace (its trace row and one foreign hop per foreign country, for
+ * any verdict, as releases before schema version 3 did), straight into a database at that version.
+ */
+function writeOldRows(db: Database.Database, o: TraceObservation): number {
+  const { verdict } = recordOf(o);
+  const { lastInsertRowid } = db
+    .prepare(
+      `INSERT INTO traces (origin, agent_id, source_ip, destination_ip, tool, method, ip_version, started_at, verdict,
+         confidence, home_country, countries, foreign_countries, foreign_asns, extra_km, verdict_json)
+       VALUES ('import', NULL, ?, ?, 'scamper', 'icmp-paris', 4, ?, ?, ?, 'US', ?, ?, ?, ?, ?)`,
+    )
+    .run(
+      o.sourceIp,
+      o.destinationIp,
+      o.startedAt,
+      o.verdict,
+      o.confidence,
+      JSON.stringify(o.pathCountries),
+      JSON.stringify(o.foreignCountries),
+      JSON.stringify(o.foreignAsns),
+      verdict.extraKm,
+      JSON.stringify(verdict),
+    );
+  const id = Number(lastInsertRowid);
+  const insertForeign = db.prepare(
+    'INSERT INTO foreign_hops (trace_id, ttl, ip, country, asn, confirmed) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  for (const h of verdict.foreignHops)
+    insertForeign.run(id, h.ttl, h.ip, h.country, h.asn, h.confirmed ? 1 : 0);
+  return id;
+}
+
 describe('schema upgrade for the operators API', () => {
-  it('an existing database keeps foreign hops of detours only, and "detours via" still finds them', () => {
-    const db = database(2);
-    const detour = storeObserved(db, observation('detour', T0, ['CA']));
-    storeObserved(db, observation('foreign-endpoint', T0 + 1, ['CA', 'DE']));
-    const hopsOf = () =>
-      db.prepare('SELECT trace_id AS traceId, country FROM foreign_hops ORDER BY trace_id, ttl').all();
-    expect(hopsOf()).toHaveLength(3);
+  it('an existing database keeps foreign hops of detours only, and "detours via" still finds them', async () => {
+    const dir = dataDir();
+    const db = new Database(path.join(dir, DATABASE_FILE));
+    migrate(db, MIGRATIONS.slice(0, 2));
+    const detour = writeOldRows(db, observation('detour', T0, ['CA']));
+    writeOldRows(db, observation('foreign-endpoint', T0 + 1, ['CA', 'DE']));
+    const hopsOf = (d: Database.Database) =>
+      d.prepare('SELECT trace_id AS traceId, country FROM foreign_hops ORDER BY trace_id, ttl').all();
+    expect(hopsOf(db)).toHaveLength(3);
+    db.close();
 
-    expect(migrate(db, MIGRATIONS)).toEqual({ from: 2, to: MIGRATIONS.length });
-
-    expect(hopsOf()).toEqual([{ traceId: detour.traceId, country: 'CA' }]);
-    const page = createHistoryQueries(db).detours(
+    // Opening it upgrades it.
+    const store = open(dir);
+    const peek = new Database(path.join(dir, DATABASE_FILE), { readonly: true });
+    expect(peek.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
+    expect(hopsOf(peek)).toEqual([{ traceId: detour, country: 'CA' }]);
+    peek.close();
+    const page = await store.detourPage(
       { since: null, until: null, country: 'CA', asn: null, agent: null, target: null, confidence: null },
       { limit: 10, after: null, now: T0, fingerprint: 'f' },
     );
-    expect(page.items.map((d) => d.id)).toEqual([detour.traceId]);
+    expect(page.items.map((d) => d.id)).toEqual([detour]);
   });
 
-  it('stats count each UTC day of a window that starts and ends mid-day', () => {
-    const db = database(MIGRATIONS.length);
+  it('stats count each UTC day of a window that starts and ends mid-day', async () => {
+    const store = open(dataDir());
     const verdicts: VerdictKind[] = ['domestic', 'detour', 'foreign-endpoint', 'inconclusive'];
     // Every 5 hours for 4 days, cycling the verdicts: days hold different mixes.
     const stored = Array.from({ length: 20 }, (_, i) =>
-      storeObserved(db, observation(verdicts[i % 4] ?? 'domestic', T0 + i * 5 * HOUR, ['CA'])),
+      observation(verdicts[i % 4] ?? 'domestic', T0 + i * 5 * HOUR, ['CA']),
     );
+    expect(await store.writeImported(stored.map(recordOf))).toBe(20);
     const since = T0 + 7 * HOUR;
     const until = T0 + 3 * DAY + 6 * HOUR;
     const expected = new Map<string, { traces: number; judged: number; detours: number }>();
@@ -77,7 +126,7 @@ describe('schema upgrade for the operators API', () => {
       if (o.verdict === 'detour') e.detours += 1;
       expected.set(day, e);
     }
-    const report = createHistoryQueries(db).stats({ since, until }, null, until);
+    const report = await store.dailyStats({ since, until }, null, until);
     expect(report.days).toEqual(
       [...expected].map(([day, e]) => ({ day, ...e, confirmed: e.detours, share: e.detours / e.traces })),
     );

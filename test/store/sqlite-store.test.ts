@@ -5,11 +5,13 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DetourwatchError } from '../../protocol/errors.ts';
 import { parseTraces } from '../../server/parse/index.ts';
-import { migrate } from '../../server/store/sqlite-migrate.ts';
-import { MIGRATIONS } from '../../server/store/sqlite-schema.ts';
-import { DATABASE_FILE, openSqliteStore } from '../../server/store/sqlite-store.ts';
-import type { AgentHello, ResultRecord, Store } from '../../server/store/store.ts';
+import type { AgentHello } from '../../server/store/agent-store.ts';
+import { migrate } from '../../server/store/sqlite/migrate.ts';
+import { DATABASE_FILE, openSqliteStore } from '../../server/store/sqlite/open.ts';
+import { MIGRATIONS } from '../../server/store/sqlite/schema.ts';
+import type { Store } from '../../server/store/store.ts';
 import { hashToken } from '../../server/store/tokens.ts';
+import type { ResultRecord } from '../../server/store/trace-store.ts';
 import { createWorldAnalyzer } from '../helpers/analyze-world.ts';
 import { AGENT_LOCATION, DETOUR_OUTPUT, DOMESTIC_OUTPUT } from '../integration/coordinator-harness.ts';
 

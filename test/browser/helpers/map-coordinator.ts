@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { EngineName } from '../../../protocol/messages.ts';
 import { createAnalyzer } from '../../../server/analyze/pipeline.ts';
-import { type SqliteMapSource, sqliteMapSource } from '../../../server/http/map-source.ts';
+import { type StoreMapSource, storeMapSource } from '../../../server/http/map-source.ts';
 import {
   ackFor,
   startTestCoordinator,
@@ -42,10 +42,10 @@ let sent = 0;
 export async function startMapCoordinator(): Promise<MapCoordinator> {
   const dbDir = mkdtempSync(path.join(tmpdir(), 'dw-map-world-'));
   const analyzer = createAnalyzer({ ...writeMapWorld(dbDir), lookUpDocumentation: true });
-  let source: SqliteMapSource | null = null;
+  let source: StoreMapSource | null = null;
   // The coordinator serves the map at `/`, as `serve` mounts it, over its own store.
   const test = await startTestCoordinator((store) => {
-    source = sqliteMapSource(store.database, { pollMs: POLL_MS });
+    source = storeMapSource(store, { pollMs: POLL_MS });
     return {
       analyze: analyzer.annotateAndJudge,
       map: { source, config: { tileUrl: null, tileAttribution: null }, webRoot: WEB_DIST },

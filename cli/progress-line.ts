@@ -1,4 +1,4 @@
-import type { ImportProgress } from './atlas-import.ts';
+import type { ImportProgress } from '../server/import/atlas-import.ts';
 
 function size(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

@@ -1,7 +1,10 @@
-import { destinationPrefix } from '../incidents/prefix.ts';
-import type { DetourFilter, IncidentFilter, TimeRange, TraceFilter } from './filters.ts';
+import type { DetourFilter, IncidentFilter, TimeRange, TraceFilter } from '../../history/filters.ts';
+import { destinationPrefix } from '../../incidents/prefix.ts';
 
-/** A WHERE clause and its positional parameters. Every value is bound, never spliced into the text. */
+/**
+ * The history filters as SQLite WHERE clauses with positional parameters. Every value is bound, never
+ * spliced into the text.
+ */
 export interface Where {
   sql: string;
   params: (string | number)[];
@@ -42,8 +45,16 @@ export function traceWhere(f: TraceFilter, after: number | null): Where {
   return c.where();
 }
 
-/** Detour traces (alias `t`); foreign country and ASN go through the small indexed `foreign_hops` table. */
-export function detourWhere(f: DetourFilter, after: number | null, order: 'asc' | 'desc' = 'desc'): Where {
+/**
+ * Detour traces (alias `t`); foreign country and ASN go through the small indexed `foreign_hops` table.
+ * `after` continues a page in `order` of id; `upTo` (ascending reads) stops at the id an export began at.
+ */
+export function detourWhere(
+  f: DetourFilter,
+  after: number | null,
+  order: 'asc' | 'desc' = 'desc',
+  upTo: number | null = null,
+): Where {
   const c = new Clauses();
   c.add(`t.verdict = 'detour'`);
   timeRange(c, f);
@@ -53,6 +64,7 @@ export function detourWhere(f: DetourFilter, after: number | null, order: 'asc' 
   if (f.confidence !== null) c.add('t.confidence = ?', f.confidence);
   target(c, f.target);
   if (after !== null) c.add(order === 'desc' ? 't.id < ?' : 't.id > ?', after);
+  if (upTo !== null) c.add('t.id <= ?', upTo);
   return c.where();
 }
 

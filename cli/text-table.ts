@@ -1,22 +1,32 @@
-import type { DetourItem, IncidentItem } from '../../protocol/history-api.ts';
+import type { DetourItem, IncidentItem } from '../protocol/history-api.ts';
 
-/** Untrusted text (names, organisations) without terminal control characters, bounded for a table cell. */
+/** Untrusted text (names, organisations, reasons) without terminal control characters, before printing it. */
+export function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+/** Untrusted text made printable and bounded for a table cell. */
 export function cellText(text: string | null, max = 40): string {
   if (text === null) return '-';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  const clean = printable(text);
   return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
 }
 
-/** Columns padded to their widest cell; the last column is not padded. */
-export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+/** The lines of a table: columns padded to their widest cell, the last column not padded. */
+export function tableLines(headers: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return `${[line(headers), ...rows.map(line)].join('\n')}\n`;
+  return [line(headers), ...rows.map(line)];
+}
+
+/** The table as text, one line each, ending in a newline. */
+export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  return `${tableLines(headers, rows).join('\n')}\n`;
 }
 
 const minute = (iso: string | null): string =>

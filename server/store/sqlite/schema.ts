@@ -189,4 +189,54 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX traces_verdict_started;
   CREATE INDEX traces_verdict_started_confidence ON traces(verdict, started_at, confidence);
 `,
+  // 3: the verdict `implausible` (server/plausibility: a trace no real tool could print, kept, never judged).
+  // SQLite cannot change a CHECK constraint in place, so \`traces\` is rebuilt the way SQLite documents
+  // (https://www.sqlite.org/lang_altertable.html#otheralter): same columns and ids, copied, renamed, indexes
+  // recreated. migrate() runs it with foreign keys off (else dropping the old table would cascade into hops) and
+  // checks them before the commit. It copies every trace once: on a large database the upgrade takes a while.
+  `
+  CREATE TABLE traces_v3 (
+    id INTEGER PRIMARY KEY,
+    result_id INTEGER REFERENCES results(id),
+    origin TEXT NOT NULL CHECK (origin IN ('agent', 'import')),
+    agent_id TEXT,
+    source_ip TEXT,
+    destination_ip TEXT,
+    destination_name TEXT,
+    tool TEXT NOT NULL,
+    method TEXT NOT NULL,
+    ip_version INTEGER NOT NULL CHECK (ip_version IN (4, 6)),
+    started_at INTEGER NOT NULL,
+    verdict TEXT NOT NULL
+      CHECK (verdict IN ('domestic', 'detour', 'foreign-endpoint', 'inconclusive', 'implausible')),
+    confidence TEXT CHECK (confidence IN ('confirmed', 'probable')),
+    home_country TEXT NOT NULL,
+    countries TEXT NOT NULL,
+    foreign_countries TEXT NOT NULL,
+    foreign_asns TEXT NOT NULL,
+    extra_km REAL,
+    verdict_json TEXT NOT NULL,
+    import_key TEXT,
+    hops_purged_at INTEGER,
+    source_lat REAL,
+    source_lon REAL,
+    path_asns TEXT
+  );
+  INSERT INTO traces_v3 (id, result_id, origin, agent_id, source_ip, destination_ip, destination_name, tool,
+    method, ip_version, started_at, verdict, confidence, home_country, countries, foreign_countries, foreign_asns,
+    extra_km, verdict_json, import_key, hops_purged_at, source_lat, source_lon, path_asns)
+  SELECT id, result_id, origin, agent_id, source_ip, destination_ip, destination_name, tool,
+    method, ip_version, started_at, verdict, confidence, home_country, countries, foreign_countries, foreign_asns,
+    extra_km, verdict_json, import_key, hops_purged_at, source_lat, source_lon, path_asns
+  FROM traces;
+  DROP TABLE traces;
+  ALTER TABLE traces_v3 RENAME TO traces;
+  CREATE INDEX traces_started ON traces(started_at);
+  CREATE INDEX traces_agent_started ON traces(agent_id, started_at);
+  CREATE INDEX traces_result ON traces(result_id);
+  CREATE UNIQUE INDEX traces_import_key ON traces(import_key) WHERE import_key IS NOT NULL;
+  CREATE INDEX traces_hops_kept ON traces(started_at) WHERE hops_purged_at IS NULL;
+  CREATE INDEX traces_verdict_id ON traces(verdict);
+  CREATE INDEX traces_verdict_started_confidence ON traces(verdict, started_at, confidence);
+`,
 ];

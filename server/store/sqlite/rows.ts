@@ -1,0 +1,394 @@
+/**
+ * Rows as SQLite returns them, the column lists that select them, and their mapping to records: each row
+ * type and each column list exists here once. Times are INTEGER epoch ms in the database; lists are JSON text.
+ */
+
+import { DetourwatchError } from '../../../protocol/errors.ts';
+import type {
+  BaselineItem,
+  DeliveryItem,
+  DetourItem,
+  HopItem,
+  TraceItem,
+  TraceOrigin,
+  TraceSummary,
+} from '../../../protocol/history-api.ts';
+import type { EngineName } from '../../../protocol/messages.ts';
+import type { ProbeMethod, TraceTool } from '../../../protocol/trace.ts';
+import type { Confidence, HopStatus, Verdict, VerdictKind } from '../../../protocol/verdict.ts';
+import { baselineJson } from '../../incidents/incident-json.ts';
+import type {
+  Baseline,
+  BaselinePath,
+  Incident,
+  IncidentState,
+  TraceObservation,
+} from '../../incidents/types.ts';
+import type { AgentRecord, TokenRecord } from '../agent-store.ts';
+import type { MapDetourRecord } from '../map-store.ts';
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+/** An ISO 8601 time from a caller, as stored. */
+export function epochMs(time: string): number {
+  const t = Date.parse(time);
+  if (Number.isNaN(t)) throw new DetourwatchError('STORE_FAILED', `"${time}" is not a time`);
+  return t;
+}
+
+// tokens and agents
+
+export const TOKEN_COLUMNS = 'id, name, created_at, revoked_at';
+
+export interface TokenRow {
+  id: number;
+  name: string;
+  created_at: number;
+  revoked_at: number | null;
+}
+
+export function tokenRecord(row: TokenRow): TokenRecord {
+  return { id: row.id, name: row.name, createdAt: iso(row.created_at), revokedAt: isoOrNull(row.revoked_at) };
+}
+
+export const AGENT_COLUMNS = `id, token_id, name, lat, lon, engines, max_concurrent, max_per_minute, agent_version,
+  protocol_version, address, connected, first_seen, last_seen`;
+
+export interface AgentRow {
+  id: string;
+  token_id: number;
+  name: string;
+  lat: number | null;
+  lon: number | null;
+  engines: string;
+  max_concurrent: number | null;
+  max_per_minute: number | null;
+  agent_version: string | null;
+  protocol_version: number | null;
+  address: string | null;
+  connected: number;
+  first_seen: number;
+  last_seen: number;
+}
+
+export function agentRecord(row: AgentRow): AgentRecord {
+  return {
+    id: row.id,
+    tokenId: row.token_id,
+    name: row.name,
+    location: row.lat === null || row.lon === null ? null : { lat: row.lat, lon: row.lon },
+    engines: JSON.parse(row.engines) as EngineName[],
+    limits:
+      row.max_concurrent === null || row.max_per_minute === null
+        ? null
+        : { maxConcurrent: row.max_concurrent, maxPerMinute: row.max_per_minute },
+    agentVersion: row.agent_version,
+    protocolVersion: row.protocol_version,
+    address: row.address,
+    connected: row.connected === 1,
+    firstSeen: iso(row.first_seen),
+    lastSeen: iso(row.last_seen),
+  };
+}
+
+// traces and hops
+
+/** A trace with its result's id and its incident: what every trace list and detail reads (alias `t`). */
+export const TRACE_SELECT = `t.id, t.origin, t.agent_id, r.result_id AS result_uid, t.source_ip, t.destination_ip,
+  t.destination_name, t.tool, t.method, t.ip_version, t.started_at, t.verdict, t.confidence, t.countries,
+  t.foreign_countries, t.foreign_asns, t.extra_km, it.incident_id`;
+
+export const TRACE_FROM = `traces t LEFT JOIN incident_traces it ON it.trace_id = t.id
+  LEFT JOIN results r ON r.id = t.result_id`;
+
+/** A detour adds its verdict, agent and where the prober was (the trace's own position, else the agent's). */
+export const DETOUR_SELECT = `${TRACE_SELECT}, t.verdict_json, a.name AS agent_name,
+  COALESCE(t.source_lat, a.lat) AS source_lat, COALESCE(t.source_lon, a.lon) AS source_lon, r.target AS result_target`;
+
+export const DETOUR_FROM = `${TRACE_FROM} LEFT JOIN agents a ON a.id = t.agent_id`;
+
+export interface TraceRow {
+  id: number;
+  origin: TraceOrigin;
+  agent_id: string | null;
+  result_uid: string | null;
+  source_ip: string | null;
+  destination_ip: string | null;
+  destination_name: string | null;
+  tool: TraceTool;
+  method: ProbeMethod;
+  ip_version: 4 | 6;
+  started_at: number;
+  verdict: VerdictKind;
+  confidence: Confidence | null;
+  countries: string;
+  foreign_countries: string;
+  foreign_asns: string;
+  extra_km: number | null;
+  incident_id: number | null;
+}
+
+export interface DetourRow extends TraceRow {
+  verdict_json: string;
+  agent_name: string | null;
+  source_lat: number | null;
+  source_lon: number | null;
+  /** What the agent was asked to trace (null for imports). */
+  result_target: string | null;
+}
+
+/** The plain trace list's shape (`GET /api/v1/traces` without the history service). */
+export function traceSummary(r: TraceRow): TraceSummary {
+  return {
+    id: r.id,
+    origin: r.origin,
+    agentId: r.agent_id,
+    resultId: r.result_uid,
+    sourceIp: r.source_ip,
+    destinationIp: r.destination_ip,
+    destinationName: r.destination_name,
+    tool: r.tool,
+    method: r.method,
+    startedAt: iso(r.started_at),
+    verdict: r.verdict,
+    confidence: r.confidence,
+    countries: JSON.parse(r.countries) as string[],
+    foreignCountries: JSON.parse(r.foreign_countries) as string[],
+    foreignAsns: JSON.parse(r.foreign_asns) as number[],
+  };
+}
+
+export function traceItem(r: TraceRow): TraceItem {
+  return { ...traceSummary(r), ipVersion: r.ip_version, extraKm: r.extra_km, incidentId: r.incident_id };
+}
+
+function sourcePosition(r: DetourRow): { lat: number; lon: number } | null {
+  return r.source_lat === null || r.source_lon === null ? null : { lat: r.source_lat, lon: r.source_lon };
+}
+
+export function detourItem(r: DetourRow): DetourItem {
+  const verdict = JSON.parse(r.verdict_json) as Verdict;
+  return {
+    ...traceItem(r),
+    confidence: r.confidence ?? 'probable',
+    agentName: r.agent_name,
+    sourcePosition: sourcePosition(r),
+    foreignHops: verdict.foreignHops,
+    reason: verdict.reason,
+  };
+}
+
+export function mapDetourRecord(r: DetourRow): MapDetourRecord {
+  return {
+    id: r.id,
+    startedAt: iso(r.started_at),
+    agentId: r.agent_id,
+    agentName: r.agent_name,
+    target: r.result_target ?? r.destination_name ?? r.destination_ip ?? '',
+    sourcePosition: sourcePosition(r),
+    confidence: r.confidence ?? 'probable',
+    verdict: JSON.parse(r.verdict_json) as Verdict,
+  };
+}
+
+export const HOP_COLUMNS = 'ttl, ip, rtt_ms, replies, status, country, asn';
+
+export interface StoredHopRow {
+  ttl: number;
+  ip: string | null;
+  rtt_ms: number | null;
+  replies: number;
+  status: HopStatus | null;
+  country: string | null;
+  asn: number | null;
+}
+
+export function hopItem(h: StoredHopRow): HopItem {
+  return {
+    ttl: h.ttl,
+    ip: h.ip,
+    rttMs: h.rtt_ms,
+    replies: h.replies,
+    status: h.status,
+    country: h.country,
+    asn: h.asn,
+  };
+}
+
+/** What incidents and baselines read of a stored trace (catch-up rebuilds observations from these). */
+export const OBSERVATION_SELECT = `t.id, t.agent_id, t.source_ip, t.destination_ip, t.started_at, t.verdict,
+  t.confidence, t.countries, t.foreign_countries, t.foreign_asns, t.path_asns,
+  COALESCE(t.source_lat, a.lat) AS lat, COALESCE(t.source_lon, a.lon) AS lon`;
+
+export interface ObservationRow {
+  id: number;
+  agent_id: string | null;
+  source_ip: string | null;
+  destination_ip: string | null;
+  started_at: number;
+  verdict: VerdictKind;
+  confidence: Confidence | null;
+  countries: string;
+  foreign_countries: string;
+  foreign_asns: string;
+  path_asns: string | null;
+  lat: number | null;
+  lon: number | null;
+}
+
+export function observationFromRow(r: ObservationRow): TraceObservation {
+  return {
+    traceId: r.id,
+    agentId: r.agent_id,
+    sourcePosition: r.lat === null || r.lon === null ? null : { lat: r.lat, lon: r.lon },
+    sourceIp: r.source_ip,
+    destinationIp: r.destination_ip,
+    startedAt: r.started_at,
+    verdict: r.verdict,
+    confidence: r.confidence,
+    foreignCountries: JSON.parse(r.foreign_countries) as string[],
+    foreignAsns: JSON.parse(r.foreign_asns) as number[],
+    pathCountries: JSON.parse(r.countries) as string[],
+    pathAsns: r.path_asns === null ? null : (JSON.parse(r.path_asns) as number[]),
+  };
+}
+
+// incidents and baselines
+
+export const INCIDENT_COLUMNS = `id, key, subject, agent_id, destination_prefix, countries, asns, first_seen,
+  last_seen, trace_count, confirmed_count, state, closed_at, last_clear_at, first_trace_id, last_trace_id`;
+
+export interface IncidentRow {
+  id: number;
+  key: string;
+  subject: string;
+  agent_id: string | null;
+  destination_prefix: string;
+  countries: string;
+  asns: string;
+  first_seen: number;
+  last_seen: number;
+  trace_count: number;
+  confirmed_count: number;
+  state: IncidentState;
+  closed_at: number | null;
+  last_clear_at: number | null;
+  first_trace_id: number;
+  last_trace_id: number;
+}
+
+export function incidentFromRow(row: IncidentRow): Incident {
+  return {
+    id: row.id,
+    key: row.key,
+    subject: row.subject,
+    agentId: row.agent_id,
+    destinationPrefix: row.destination_prefix,
+    countries: JSON.parse(row.countries) as string[],
+    asns: JSON.parse(row.asns) as number[],
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    traceCount: row.trace_count,
+    confirmedCount: row.confirmed_count,
+    state: row.state,
+    closedAt: row.closed_at,
+    lastClearAt: row.last_clear_at,
+    firstTraceId: row.first_trace_id,
+    lastTraceId: row.last_trace_id,
+  };
+}
+
+/** Named parameters for INSERT / UPDATE of an incident (`@key`, `@firstSeen`, ...). */
+export function incidentParams(i: Incident) {
+  return {
+    id: i.id,
+    key: i.key,
+    subject: i.subject,
+    agentId: i.agentId,
+    destinationPrefix: i.destinationPrefix,
+    countries: JSON.stringify(i.countries),
+    asns: JSON.stringify(i.asns),
+    firstSeen: i.firstSeen,
+    lastSeen: i.lastSeen,
+    traceCount: i.traceCount,
+    confirmedCount: i.confirmedCount,
+    state: i.state,
+    closedAt: i.closedAt,
+    lastClearAt: i.lastClearAt,
+    firstTraceId: i.firstTraceId,
+    lastTraceId: i.lastTraceId,
+  };
+}
+
+export const BASELINE_COLUMNS = 'id, subject, target, agent_id, normal_json, latest_json, changed';
+
+export interface BaselineRow {
+  id: number;
+  subject: string;
+  target: string;
+  agent_id: string | null;
+  normal_json: string | null;
+  latest_json: string;
+  changed: number;
+}
+
+export function baselineFromRow(r: BaselineRow): Baseline {
+  return {
+    subject: r.subject,
+    agentId: r.agent_id,
+    target: r.target,
+    normal: r.normal_json === null ? null : (JSON.parse(r.normal_json) as BaselinePath),
+    latest: JSON.parse(r.latest_json) as Baseline['latest'],
+    changed: r.changed === 1,
+  };
+}
+
+export function baselineItem(r: BaselineRow): BaselineItem & { id: number } {
+  return { id: r.id, ...baselineJson(baselineFromRow(r)) };
+}
+
+/** Named parameters for the baseline upsert. */
+export function baselineParams(b: Baseline) {
+  return {
+    subject: b.subject,
+    target: b.target,
+    agentId: b.agentId,
+    normal: b.normal === null ? null : JSON.stringify(b.normal),
+    latest: JSON.stringify(b.latest),
+    changed: b.changed ? 1 : 0,
+  };
+}
+
+// webhook deliveries
+
+export const DELIVERY_COLUMNS = `id, event, incident_id, url, status, attempts, http_status, last_error, created_at,
+  updated_at`;
+
+export interface DeliveryRow {
+  id: number;
+  event: string;
+  incident_id: number | null;
+  url: string;
+  status: DeliveryItem['status'];
+  attempts: number;
+  http_status: number | null;
+  last_error: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export function deliveryItem(r: DeliveryRow): DeliveryItem {
+  return {
+    id: r.id,
+    event: r.event,
+    incidentId: r.incident_id,
+    url: r.url,
+    status: r.status,
+    attempts: r.attempts,
+    httpStatus: r.http_status,
+    lastError: r.last_error,
+    createdAt: iso(r.created_at),
+    updatedAt: iso(r.updated_at),
+  };
+}
