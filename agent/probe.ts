@@ -1,7 +1,7 @@
 import type { EngineName } from '../protocol/messages.ts';
+import { checkTargetAddress, parseTarget } from '../protocol/target.ts';
 import type { ProbeMethod } from '../protocol/trace.ts';
 import { runTrace } from './engines/run.ts';
-import { checkTargetAddress, parseTarget } from './engines/target.ts';
 
 /** What one finished trace contributes to a result message. */
 export interface TraceOutput {

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { DetourwatchError } from '../../protocol/errors.ts';
+import { checkTargetAddress, type ParsedTarget, parseTarget } from '../../protocol/target.ts';
 import type { IpVersion } from '../../protocol/trace.ts';
-import { checkTargetAddress, parseTarget } from './target.ts';
 import type { ResolvedTarget } from './types.ts';
 
 /** Resolves a hostname to one address of the given family (0: either). */
@@ -31,9 +31,30 @@ function bounded<T>(work: Promise<T>, what: string, options: ResolveOptions): Pr
 }
 
 /**
+ * The lookup's answer as the address to trace. It must be a plain address: a zone (`fe80::1%eth0`) or any
+ * other text is refused, naming the host it came from.
+ */
+function resolvedAddress(name: string, answer: string): ResolvedTarget {
+  let resolved: ParsedTarget | { kind: 'refused'; err: unknown };
+  try {
+    resolved = parseTarget(answer);
+  } catch (err) {
+    resolved = { kind: 'refused', err };
+  }
+  if (resolved.kind === 'address') return { address: resolved.address, version: resolved.version };
+  const shown = answer.length > 80 ? `${answer.slice(0, 80)}...` : answer;
+  throw new DetourwatchError(
+    'TARGET_REFUSED',
+    `target ${JSON.stringify(name)} refused: it resolves to ${JSON.stringify(shown)}, not a plain IP address`,
+    resolved.kind === 'refused' ? { cause: resolved.err } : undefined,
+  );
+}
+
+/**
  * Turns a target string into the one address the tool will be given. Hostnames are resolved here, and the
- * resolved address is range-checked too: a public name that resolves to a private address is refused, and
- * the tool traces exactly the address that was checked.
+ * resolved address goes through the same check as an address target (protocol/target.ts): a public name
+ * that resolves to a private address, or to a 6to4, Teredo, NAT64 or IPv4-mapped form of one, is refused
+ * before any packet leaves, and the tool traces exactly the address that was checked.
  */
 export async function resolveTarget(
   input: string,
@@ -60,10 +81,7 @@ export async function resolveTarget(
       what,
       options,
     );
-    const resolved = parseTarget(address);
-    if (resolved.kind !== 'address')
-      throw new DetourwatchError('TARGET_REFUSED', `${what}: got "${address}"`);
-    target = { address: resolved.address, version: resolved.version };
+    target = resolvedAddress(parsed.name, address);
   }
   if (options.ipVersion !== undefined && target.version !== options.ipVersion) {
     throw new DetourwatchError(

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { parseV4, parseV6 } from '../../protocol/address/parse.ts';
 import type { AsnInfo } from '../../protocol/annotated.ts';
 import { DetourwatchError } from '../../protocol/errors.ts';
 import type { IpVersion } from '../../protocol/trace.ts';
-import { parseV4, parseV6 } from './address-class.ts';
 import { isAsn, orgName } from './asn-record.ts';
 import type { AsnSource } from './sources.ts';
 

@@ -1,6 +1,6 @@
+import { inspectAddress } from '../../protocol/address/classify.ts';
 import type { AddressInfo, AnnotatedTrace, SourcePosition } from '../../protocol/annotated.ts';
 import type { Trace } from '../../protocol/trace.ts';
-import { inspectAddress } from './address-class.ts';
 import { openAsnDb } from './asn-db.ts';
 import { openEmbeddedAsnRanges } from './asn-ranges.ts';
 import { openCityDb, openEmbeddedCityDb } from './city-db.ts';

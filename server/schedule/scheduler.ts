@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { classifyAddress } from '../../protocol/address/classify.ts';
 import type { TaskMessage } from '../../protocol/messages.ts';
-import { classifyAddress } from '../geo/address-class.ts';
 import type { ConnectedAgent, HubEvents } from '../hub/hub.ts';
 import { type Budget, expire, newBudget, recordSent, room, settle } from './budget.ts';
 import { dueTargets } from './rotation.ts';

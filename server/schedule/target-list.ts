@@ -1,5 +1,5 @@
-import { parseTarget } from '../../agent/engines/target.ts';
 import { describeError } from '../../protocol/errors.ts';
+import { parseTarget } from '../../protocol/target.ts';
 
 /** A valid target as the agents will see it: an address or a lower-case hostname. */
 export function normaliseTarget(input: string): string {

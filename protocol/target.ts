@@ -1,7 +1,12 @@
-import { isIP } from 'node:net';
-import { DetourwatchError } from '../../protocol/errors.ts';
-import type { IpVersion } from '../../protocol/trace.ts';
-import { classifyAddress, inspectAddress } from '../../server/geo/address-class.ts';
+import { describeAddress, inspectAddress } from './address/classify.ts';
+import { formatV6, readIp } from './address/parse.ts';
+import { DetourwatchError } from './errors.ts';
+import type { IpVersion } from './trace.ts';
+
+/**
+ * The target grammar, shared by the coordinator (target lists, the measurement API) and the agent (which
+ * checks again before anything reaches a tool's command line).
+ */
 
 /** What a target string turned out to be; nothing else ever reaches a tool's command line. */
 export type ParsedTarget =
@@ -18,18 +23,23 @@ function refuse(input: string, why: string): DetourwatchError {
 }
 
 /**
- * Validates a target: an IPv4/IPv6 address or an RFC 1123 hostname. Refuses everything else, including zone
- * indexes, brackets, whitespace and anything starting with '-', so a target can never be read as an option.
+ * Validates a target: an IPv4/IPv6 address (given back in canonical spelling) or an RFC 1123 hostname.
+ * Refuses everything else, including zone indexes, brackets, whitespace and anything starting with '-', so a
+ * target can never be read as an option.
  */
 export function parseTarget(input: string): ParsedTarget {
   if (input.length === 0) throw refuse(input, 'it is empty');
   if (input.length > MAX_HOSTNAME_LENGTH + 1)
     throw refuse(input, `it is longer than ${MAX_HOSTNAME_LENGTH} characters`);
-  if (isIP(input) !== 0) {
-    if (input.includes('%')) throw refuse(input, 'IPv6 zone indexes are not accepted');
+  const ip = readIp(input);
+  if (ip !== null) {
+    // A zone names an interface of the machine that reads it: the same text means another host elsewhere.
+    if (ip.version === 6 && ip.zone !== null) throw refuse(input, 'IPv6 zone indexes are not accepted');
+    if (ip.version === 4) return { kind: 'address', address: input, version: 4 };
     // An IPv4-mapped IPv6 address (::ffff:a.b.c.d) names an IPv4 host: trace it over IPv4.
-    const { version, lookupAddress } = inspectAddress(input);
-    return { kind: 'address', address: version === 4 ? lookupAddress : input, version };
+    const { embedded, lookupAddress } = inspectAddress(input);
+    if (embedded?.form === 'ipv4-mapped') return { kind: 'address', address: lookupAddress, version: 4 };
+    return { kind: 'address', address: formatV6(ip.groups), version: 6 };
   }
   const name = input.endsWith('.') ? input.slice(0, -1) : input;
   if (name.length === 0 || name.length > MAX_HOSTNAME_LENGTH) {
@@ -49,11 +59,14 @@ export function parseTarget(input: string): ParsedTarget {
 
 /**
  * Refuses addresses outside global unicast (private, loopback, link-local, CGNAT, documentation, multicast...)
- * unless special targets are explicitly allowed, as tests and the namespace lab do.
+ * unless special targets are explicitly allowed, as tests and the namespace lab do. An address that carries
+ * an IPv4 address (6to4, Teredo, NAT64, IPv4-mapped or -compatible) is judged by that IPv4 address, and the
+ * refusal names it. The agent applies this same check to every address a hostname resolves to.
  */
 export function checkTargetAddress(address: string, allowSpecialTargets: boolean, shownAs = address): void {
-  const cls = classifyAddress(address);
-  if (cls !== 'global' && !allowSpecialTargets) {
-    throw refuse(shownAs, `only global unicast addresses are traced, ${address} is ${cls}`);
+  const ip = readIp(address);
+  if (ip?.version === 6 && ip.zone !== null) throw refuse(shownAs, 'IPv6 zone indexes are not accepted');
+  if (inspectAddress(address).class !== 'global' && !allowSpecialTargets) {
+    throw refuse(shownAs, `only global unicast addresses are traced, ${describeAddress(address)}`);
   }
 }
