@@ -39,6 +39,12 @@ export interface AgentDeps {
 /** On shutdown, running traces and undelivered results get this long before they are cut off. */
 export const SHUTDOWN_GRACE_MS = 10_000;
 
+/**
+ * After 4009 (another connection with this token is alive) the next try waits this long plus up to as much
+ * again: the other connection will not go away in seconds, and two agents sharing a token must not spin.
+ */
+export const ALREADY_CONNECTED_RETRY_MS = 30_000;
+
 function failureCode(err: unknown): TaskFailureCode {
   if (err instanceof DetourwatchError) {
     if (err.code === 'TARGET_REFUSED' || err.code === 'ENGINE_MISSING') return err.code;
@@ -135,6 +141,16 @@ export class Agent {
         throw refusalError(end);
       }
       if (end.kind === 'closed') break;
+      if (end.kind === 'already-connected') {
+        const delayMs = ALREADY_CONNECTED_RETRY_MS + Math.floor(Math.random() * ALREADY_CONNECTED_RETRY_MS);
+        log.error('already-connected', {
+          reason: end.reason,
+          advice: 'another agent seems to use this token; each agent needs its own',
+          retryInSeconds: (delayMs / 1000).toFixed(0),
+        });
+        await delay(delayMs, this.stopRequest.signal);
+        continue;
+      }
       if (wasStable(end.connectedForMs)) failures = 0;
       const delayMs = backoffDelayMs(failures);
       failures++;

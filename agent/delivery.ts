@@ -10,13 +10,24 @@ export const DEFAULT_SEND_WINDOW = 32;
 
 type State = 'pending' | 'in-flight';
 
+interface Tracked {
+  entry: OutboxEntry;
+  state: State;
+  /** Outbox order, so a result sent again goes back to its place in the queue. */
+  seq: number;
+  /** A `retry` ack's time (Date.now()) before which it is not sent again; 0 when it may go now. */
+  notBefore: number;
+}
+
 /**
  * Sends what the outbox holds, oldest first, at most `window` unacknowledged at a time, and deletes each
- * file on its ack. On a disconnect everything in flight becomes pending again and is re-sent after the
- * next welcome: delivery is at-least-once, and the coordinator's dedup by resultId makes it exactly-once.
+ * file on its ack. A `retry` ack (the coordinator did not store it) puts the result back in the queue, to be
+ * sent again on the same connection once its delay has passed. On a disconnect everything in flight
+ * becomes pending again and is re-sent after the next welcome: delivery is at-least-once, and the
+ * coordinator's dedup by resultId makes it exactly-once.
  */
 export class Delivery {
-  private readonly entries = new Map<string, { entry: OutboxEntry; state: State }>();
+  private readonly entries = new Map<string, Tracked>();
   /** Send order; ids that were acked while pending are skipped when they come up. */
   private queue: string[] = [];
   private send: ((text: string) => void) | null = null;
@@ -24,6 +35,9 @@ export class Delivery {
   private generation = 0;
   private pumping = false;
   private inFlight = 0;
+  private nextSeq = 0;
+  /** Wakes the pump when the earliest retry delay is over. */
+  private retryTimer: NodeJS.Timeout | null = null;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -50,19 +64,21 @@ export class Delivery {
     void this.pump();
   }
 
-  /** The connection is gone: whatever it carried unacknowledged goes back to the front of the queue. */
+  /**
+   * The connection is gone: whatever it carried unacknowledged goes back to the front of the queue, and
+   * retry delays end (they were the old connection's coordinator speaking).
+   */
   detach(): void {
     this.generation++;
     this.send = null;
-    const again: string[] = [];
-    for (const [id, e] of this.entries) {
-      if (e.state === 'in-flight') {
-        e.state = 'pending';
-        again.push(id);
-      }
+    this.clearRetryTimer();
+    for (const e of this.entries.values()) {
+      e.notBefore = 0;
+      e.state = 'pending';
     }
     this.inFlight = 0;
-    this.queue = [...again, ...this.queue];
+    // Everything is pending again, oldest first (the map keeps outbox order).
+    this.queue = [...this.entries.keys()];
     this.notifyIdle();
   }
 
@@ -77,6 +93,10 @@ export class Delivery {
     if (!e) {
       // A second ack for a result re-sent before the first ack arrived; nothing left to do.
       this.log.warn('result-unknown-ack', { resultId: msg.resultId, status: msg.status });
+      return;
+    }
+    if (msg.status === 'retry') {
+      this.retryLater(msg.resultId, e, msg.retryAfterMs, msg.reason);
       return;
     }
     this.entries.delete(msg.resultId);
@@ -102,6 +122,19 @@ export class Delivery {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  /** Not stored: the result stays in the outbox and goes again, on this connection, after `delayMs`. */
+  private retryLater(id: string, e: Tracked, delayMs: number, reason: string): void {
+    if (e.state !== 'in-flight') return;
+    e.state = 'pending';
+    this.inFlight--;
+    e.notBefore = Date.now() + delayMs;
+    const at = this.queue.findIndex((other) => (this.entries.get(other)?.seq ?? -1) > e.seq);
+    if (at === -1) this.queue.push(id);
+    else this.queue.splice(at, 0, id);
+    this.log.info('result-retry', { resultId: id, inMs: delayMs, reason });
+    void this.pump();
+  }
+
   private isDrained(): boolean {
     return this.send === null || this.entries.size === 0;
   }
@@ -113,8 +146,48 @@ export class Delivery {
 
   private track(entry: OutboxEntry): void {
     if (this.entries.has(entry.resultId)) return;
-    this.entries.set(entry.resultId, { entry, state: 'pending' });
+    this.entries.set(entry.resultId, { entry, state: 'pending', seq: this.nextSeq++, notBefore: 0 });
     this.queue.push(entry.resultId);
+  }
+
+  /** The oldest queued result that may be sent now; stale ids (acked, quarantined) are dropped on the way. */
+  private takeNext(now: number): string | undefined {
+    for (let i = 0; i < this.queue.length; i++) {
+      const id = this.queue[i] as string;
+      const e = this.entries.get(id);
+      if (e?.state !== 'pending') {
+        this.queue.splice(i--, 1);
+        continue;
+      }
+      if (e.notBefore > now) continue;
+      this.queue.splice(i, 1);
+      return id;
+    }
+    return undefined;
+  }
+
+  private clearRetryTimer(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  /** Wakes the pump for the earliest result still waiting out a retry delay. */
+  private wakeForRetries(): void {
+    this.clearRetryTimer();
+    if (this.send === null) return;
+    // Only delays still running: a result already due but held by a full window goes on the next ack.
+    const now = Date.now();
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const id of this.queue) {
+      const e = this.entries.get(id);
+      if (e?.state === 'pending' && e.notBefore > now) earliest = Math.min(earliest, e.notBefore);
+    }
+    if (earliest === Number.POSITIVE_INFINITY) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.pump();
+    }, earliest - now);
+    this.retryTimer.unref();
   }
 
   private async pump(): Promise<void> {
@@ -122,10 +195,9 @@ export class Delivery {
     this.pumping = true;
     try {
       while (this.send !== null && this.inFlight < this.window) {
-        const id = this.queue.shift();
+        const id = this.takeNext(Date.now());
         if (id === undefined) break;
-        const e = this.entries.get(id);
-        if (e?.state !== 'pending') continue;
+        const e = this.entries.get(id) as Tracked;
         const generation = this.generation;
         const result = await this.outbox.read(e.entry);
         if (result === null) {
@@ -138,12 +210,14 @@ export class Delivery {
           continue;
         }
         e.state = 'in-flight';
+        e.notBefore = 0;
         this.inFlight++;
         this.send(encodeResult(result));
         this.log.info('result-sent', { resultId: id, taskId: result.taskId, target: result.target });
       }
     } finally {
       this.pumping = false;
+      this.wakeForRetries();
     }
   }
 }

@@ -8,6 +8,8 @@ import type { Logger } from './log.ts';
 export type SessionEnd =
   /** The coordinator will not take this agent as it is: retrying cannot help, a human must act. */
   | { kind: 'refused'; code: 'AUTH_FAILED' | 'VERSION_INCOMPATIBLE'; reason: string }
+  /** Another live connection holds this token (4009): asking again soon would be refused again. */
+  | { kind: 'already-connected'; reason: string }
   /** Anything else: reconnect after backoff. `connectedForMs` is null when no welcome arrived. */
   | { kind: 'lost'; reason: string; connectedForMs: number | null }
   /** The agent closed it (shutdown). */
@@ -156,7 +158,10 @@ export class Session {
     }
     if (msg.type === 'error') {
       this.lastCoordinatorError = { code: msg.code, message: msg.message };
-      this.opts.log.warn('coordinator-error', { code: msg.code, message: msg.message });
+      // The 4009 close that follows is reported in one line of its own (agent.ts): not twice.
+      if (msg.code !== 'ALREADY_CONNECTED') {
+        this.opts.log.warn('coordinator-error', { code: msg.code, message: msg.message });
+      }
       return;
     }
     if (this.welcomedAt === null) {
@@ -211,9 +216,12 @@ export class Session {
     if (code === CloseCode.versionIncompatible) {
       return { kind: 'refused', code: 'VERSION_INCOMPATIBLE', reason: explained('VERSION_INCOMPATIBLE') };
     }
+    if (code === CloseCode.alreadyConnected) {
+      return { kind: 'already-connected', reason: explained('ALREADY_CONNECTED') || 'already connected' };
+    }
     if (code === CloseCode.replaced) {
-      // Two agents sharing a token take turns replacing each other; say so instead of flapping silently.
-      const why = 'another connection with this token replaced this one: is the token used by two agents?';
+      // The coordinator pinged this connection for a newer one with the token and got no answer in time.
+      const why = 'another connection with this token replaced this one, which did not answer a ping in time';
       return { kind: 'lost', reason: `close ${code}: ${why}`, connectedForMs: this.connectedForMs() };
     }
     const detail = reason || this.lastError || 'no reason given';

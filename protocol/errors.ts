@@ -2,34 +2,37 @@
  * Every error a user can see carries a stable code (for scripts and logs) and a message that says what is
  * wrong and, where possible, what to do. Add new codes here so the list stays one place to read.
  */
-export type ErrorCode =
+export const ERROR_CODES = [
   // input files and trace text
-  | 'INPUT_UNREADABLE'
-  | 'INPUT_EMPTY'
-  | 'INPUT_TOO_LARGE'
-  | 'PARSE_FAILED'
-  | 'FORMAT_UNKNOWN'
-  | 'TRACE_UNSUPPORTED'
+  'INPUT_UNREADABLE',
+  'INPUT_EMPTY',
+  'INPUT_TOO_LARGE',
+  'PARSE_FAILED',
+  'FORMAT_UNKNOWN',
+  'TRACE_UNSUPPORTED',
   // geolocation databases
-  | 'DB_OPEN_FAILED'
-  | 'DB_LOOKUP_FAILED'
-  | 'DB_WRONG_KIND'
+  'DB_OPEN_FAILED',
+  'DB_LOOKUP_FAILED',
+  'DB_WRONG_KIND',
   // configuration and command line
-  | 'USAGE'
-  | 'CONFIG_INVALID'
+  'USAGE',
+  'CONFIG_INVALID',
   // a worker thread of a command (analyze --jobs) died
-  | 'WORKER_FAILED'
+  'WORKER_FAILED',
   // HTTP API: a query parameter, path parameter or cursor that does not fit (answered with 400)
-  | 'BAD_PARAMETER'
+  'BAD_PARAMETER',
   // probe network
-  | 'PROTOCOL_INVALID'
-  | 'AUTH_FAILED'
-  | 'VERSION_INCOMPATIBLE'
-  | 'TARGET_REFUSED'
-  | 'ENGINE_FAILED'
-  | 'ENGINE_MISSING'
-  | 'STORE_FAILED'
-  | 'NOT_FOUND';
+  'PROTOCOL_INVALID',
+  'AUTH_FAILED',
+  'VERSION_INCOMPATIBLE',
+  'TARGET_REFUSED',
+  'ENGINE_FAILED',
+  'ENGINE_MISSING',
+  'STORE_FAILED',
+  'NOT_FOUND',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class DetourwatchError extends Error {
   readonly code: ErrorCode;

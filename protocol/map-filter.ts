@@ -1,4 +1,6 @@
 import type { DetourQuery, DetourSummary } from './map-api.ts';
+import { parseAsn } from './values/asn.ts';
+import { parseCountryCode } from './values/country.ts';
 import { CONFIDENCES, type Confidence } from './verdict.ts';
 
 /** The analyst's filters: the query without its page size. */
@@ -6,8 +8,6 @@ export type DetourFilter = Omit<DetourQuery, 'limit'>;
 
 export const FILTER_KEYS = ['since', 'until', 'country', 'asn', 'agent', 'confidence'] as const;
 
-export const isCountryCode = (v: string): boolean => /^[A-Z]{2}$/.test(v);
-export const isAsn = (v: number): boolean => Number.isInteger(v) && v > 0 && v <= 4_294_967_295;
 export const isConfidence = (v: string): v is Confidence => (CONFIDENCES as readonly string[]).includes(v);
 /** Agent ids are opaque, but bounded and printable so they fit a URL and a log line. */
 export const isAgentId = (v: string): boolean => v.length > 0 && v.length <= 128 && /^[\x21-\x7e]+$/.test(v);
@@ -37,17 +37,21 @@ export function readFilter(get: (key: string) => string | null): { filter: Detou
     if (instant === null) invalid.push(key);
     else filter[key] = instant;
   }
-  const country = text('country')?.toUpperCase();
-  if (country !== undefined) {
-    if (isCountryCode(country)) filter.country = country;
-    else invalid.push('country');
-  }
-  const asnText = text('asn');
-  if (asnText !== undefined) {
-    const asn = Number(asnText.replace(/^AS/i, ''));
-    if (isAsn(asn)) filter.asn = asn;
-    else invalid.push('asn');
-  }
+  // The value parsers of every command and of the history API: one grammar for countries and ASNs.
+  const valid = <T>(key: string, parse: (v: string) => T): T | undefined => {
+    const v = text(key);
+    if (v === undefined) return undefined;
+    try {
+      return parse(v);
+    } catch {
+      invalid.push(key);
+      return undefined;
+    }
+  };
+  const country = valid('country', parseCountryCode);
+  if (country !== undefined) filter.country = country;
+  const asn = valid('asn', parseAsn);
+  if (asn !== undefined) filter.asn = asn;
   const agent = text('agent');
   if (agent !== undefined) {
     if (isAgentId(agent)) filter.agent = agent;

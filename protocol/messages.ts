@@ -4,6 +4,7 @@
  * everything after is validated on receipt by both sides with the functions below.
  */
 import { DetourwatchError } from './errors.ts';
+import { parseRfc3339 } from './time.ts';
 import { PROBE_METHODS, type ProbeMethod } from './trace.ts';
 
 export const ENGINE_NAMES = ['scamper', 'mtr', 'traceroute'] as const;
@@ -19,8 +20,15 @@ export const CloseCode = {
   protocolViolation: 4003,
   /** Too many bad messages. */
   tooManyErrors: 4004,
-  /** Another connection with the same token replaced this one. */
+  /** Another connection with the same token replaced this one (this one did not answer a ping in time). */
   replaced: 4005,
+  /**
+   * Refused: another connection with this token is open and answered a ping. Two agents share the token,
+   * or an old connection still lives: retry much later.
+   */
+  alreadyConnected: 4009,
+  /** The coordinator failed while handling a message (its fault): reconnect after backoff; unacked results go again. */
+  internalError: 1011,
 } as const;
 
 /** Frames larger than this are refused by both sides (a traceroute's raw output is a few KB). */
@@ -63,6 +71,7 @@ export interface ResultMessage {
   method?: ProbeMethod;
   /** The tool's raw output; the coordinator parses it (the parser format is the engine's name). */
   output: string;
+  /** RFC 3339 with an offset (protocol/time.ts), as the agent's clock read it when the tool started. */
   startedAt: string;
   durationMs: number;
 }
@@ -93,12 +102,17 @@ export interface TaskMessage {
   target: string;
 }
 
-/** `stored`: durable in the coordinator's store; `duplicate`: it already was. Either way the agent may delete it. */
-export interface AckMessage {
-  type: 'ack';
-  resultId: string;
-  status: 'stored' | 'duplicate';
-}
+/** The longest wait a `retry` ack may ask for. */
+export const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
+
+/**
+ * `stored`: committed to the coordinator's store; `duplicate`: it already was. Either way the agent may delete
+ * it. `retry`: NOT stored (the store was busy or failed): the agent keeps it and sends it again on the same
+ * connection after `retryAfterMs`.
+ */
+export type AckMessage =
+  | { type: 'ack'; resultId: string; status: 'stored' | 'duplicate' }
+  | { type: 'ack'; resultId: string; status: 'retry'; retryAfterMs: number; reason: string };
 
 export interface ErrorMessage {
   type: 'error';
@@ -114,6 +128,13 @@ type Json = Record<string, unknown>;
 
 function fail(what: string): never {
   throw new DetourwatchError('PROTOCOL_INVALID', what);
+}
+
+/** The `type` of a bad frame, briefly: never JSON.stringify of the value, which overflows on `[[[[...]]]]`. */
+function shownType(type: unknown): string {
+  if (typeof type === 'string') return JSON.stringify(type.slice(0, 40));
+  if (Array.isArray(type)) return 'an array';
+  return type !== null && typeof type === 'object' ? 'an object' : String(type);
 }
 
 function field(obj: Json, key: string): unknown {
@@ -198,7 +219,9 @@ export function parseAgentMessage(text: string): AgentMessage {
       if (!/^[A-Za-z0-9_-]{8,64}$/.test(resultId))
         fail('"resultId" must be 8-64 characters of [A-Za-z0-9_-]');
       const startedAt = str(o, 'startedAt', 40);
-      if (Number.isNaN(Date.parse(startedAt))) fail('"startedAt" must be an ISO 8601 time');
+      if (parseRfc3339(startedAt) === null) {
+        fail('"startedAt" must be an RFC 3339 time with an offset, such as 2026-03-01T12:00:00Z');
+      }
       const method = field(o, 'method');
       if (method !== undefined && !(PROBE_METHODS as readonly unknown[]).includes(method)) {
         fail(`"method" must be one of ${PROBE_METHODS.join(', ')}`);
@@ -223,7 +246,7 @@ export function parseAgentMessage(text: string): AgentMessage {
         message: str(o, 'message', 2000),
       };
     default:
-      fail(`unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
+      fail(`unknown message type ${shownType(type)}`);
   }
 }
 
@@ -241,14 +264,36 @@ export function parseCoordinatorMessage(text: string): CoordinatorMessage {
       };
     case 'task':
       return { type, taskId: str(o, 'taskId', 64), target: str(o, 'target', 253) };
-    case 'ack': {
-      const status = field(o, 'status');
-      if (status !== 'stored' && status !== 'duplicate') fail('"status" must be "stored" or "duplicate"');
-      return { type, resultId: str(o, 'resultId', 64), status };
-    }
+    case 'ack':
+      return parseAck(o);
     case 'error':
       return { type, code: str(o, 'code', 64), message: str(o, 'message', 2000) };
     default:
-      fail(`unknown message type ${JSON.stringify(type)?.slice(0, 40)}`);
+      fail(`unknown message type ${shownType(type)}`);
   }
+}
+
+/** A retry carries its delay and reason; a final ack carries neither, so a stray field cannot mean "retry". */
+function parseAck(o: Json): AckMessage {
+  const resultId = str(o, 'resultId', 64);
+  const status = field(o, 'status');
+  if (status === 'retry') {
+    const retryAfterMs = num(o, 'retryAfterMs', 0, MAX_RETRY_AFTER_MS, true);
+    return { type: 'ack', resultId, status, retryAfterMs, reason: str(o, 'reason', 200) };
+  }
+  if (status !== 'stored' && status !== 'duplicate')
+    fail('"status" must be "stored", "duplicate" or "retry"');
+  if (field(o, 'retryAfterMs') !== undefined) fail('"retryAfterMs" belongs to a "retry" ack only');
+  return { type: 'ack', resultId, status };
+}
+
+/** The coordinator's side of the same rule: a retry ack it builds is one `parseAck` accepts. */
+export function retryAck(resultId: string, retryAfterMs: number, reason: string): AckMessage {
+  return {
+    type: 'ack',
+    resultId,
+    status: 'retry',
+    retryAfterMs: Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(retryAfterMs))),
+    reason: reason.length > 200 ? `${reason.slice(0, 197)}...` : reason,
+  };
 }

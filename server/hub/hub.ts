@@ -1,9 +1,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
+import { parseIp } from '../../protocol/address/parse.ts';
 import { describeError } from '../../protocol/errors.ts';
 import { type AgentLimits, CloseCode, MAX_MESSAGE_BYTES, type TaskMessage } from '../../protocol/messages.ts';
-import { inspectAddress } from '../geo/address-class.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { Store } from '../store/store.ts';
 import { hashToken } from '../store/tokens.ts';
@@ -59,6 +59,7 @@ const DEFAULT_LIMITS: SessionLimits = {
   maxErrors: 10,
   maxPendingResults: 64,
   maxBufferedBytes: 4 * MAX_MESSAGE_BYTES,
+  livenessProbeMs: 3000,
 };
 
 /** Pings an agent may leave unanswered; at the next tick it is cut off. */
@@ -68,7 +69,7 @@ function remoteAddress(request: IncomingMessage): string | null {
   const raw = request.socket.remoteAddress;
   if (!raw) return null;
   try {
-    return inspectAddress(raw).lookupAddress;
+    return parseIp(raw)?.address ?? null;
   } catch {
     return null;
   }
@@ -96,6 +97,7 @@ export function createHub(options: HubOptions): Hub {
     maxErrors: options.maxErrors ?? DEFAULT_LIMITS.maxErrors,
     maxPendingResults: options.maxPendingResults ?? DEFAULT_LIMITS.maxPendingResults,
     maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_LIMITS.maxBufferedBytes,
+    livenessProbeMs: options.livenessProbeMs ?? DEFAULT_LIMITS.livenessProbeMs,
   };
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
@@ -129,6 +131,62 @@ export function createHub(options: HubOptions): Hub {
     );
   };
 
+  // One liveness ping per holder, however many newcomers wait on its answer.
+  const probes = new Map<AgentSession, Promise<boolean>>();
+  const probe = (holder: AgentSession): Promise<boolean> => {
+    let answer = probes.get(holder);
+    if (!answer) {
+      answer = holder.probeAlive(limits.livenessProbeMs).finally(() => probes.delete(holder));
+      probes.set(holder, answer);
+    }
+    return answer;
+  };
+
+  /** One live connection per token: a newcomer takes the token only from a holder that fails a ping. */
+  async function claim(session: AgentSession): Promise<boolean> {
+    const gone = (s: AgentSession) => s.state === 'closed';
+    for (;;) {
+      if (gone(session)) return false;
+      const holder = byToken.get(session.tokenId);
+      if (!holder || holder === session || gone(holder)) {
+        byToken.set(session.tokenId, session);
+        return true;
+      }
+      const alive = await probe(holder);
+      // While the ping was out, the newcomer may have gone, or another newcomer taken the token.
+      if (gone(session)) return false;
+      if (byToken.get(session.tokenId) !== holder) continue;
+      const who = holder.agent
+        ? `agent ${holder.agent.name} (${holder.agent.id})`
+        : `token #${session.tokenId}`;
+      const from = (s: AgentSession) => s.address ?? 'an unknown address';
+      if (alive) {
+        metrics.count('alreadyConnected', holder.agent?.id);
+        log(
+          `hub: refused a second connection for ${who} from ${from(session)}: the connection from ` +
+            `${from(holder)} answered a ping within ${limits.livenessProbeMs} ms (is the token used by two agents?)`,
+        );
+        session.refuse(
+          CloseCode.alreadyConnected,
+          'ALREADY_CONNECTED',
+          'already connected: another connection with this token is open and answers; ' +
+            'is the token used by two agents? (each agent needs its own: detourwatch token create)',
+        );
+        return false;
+      }
+      metrics.count('replaced', holder.agent?.id);
+      log(
+        `hub: ${who}: the connection from ${from(holder)} did not answer a ping within ` +
+          `${limits.livenessProbeMs} ms; the one from ${from(session)} replaces it`,
+      );
+      byToken.set(session.tokenId, session);
+      // It did not answer a ping: no close handshake either. The close frame is for a peer that is only slow.
+      holder.close(CloseCode.replaced, 'another connection with the same token replaced this one');
+      holder.ws.terminate();
+      return true;
+    }
+  }
+
   const ctx: SessionContext = {
     limits,
     store: options.store,
@@ -136,14 +194,7 @@ export function createHub(options: HubOptions): Hub {
     metrics,
     now,
     log,
-    claim(session) {
-      const previous = byToken.get(session.tokenId);
-      byToken.set(session.tokenId, session);
-      if (previous && previous !== session) {
-        metrics.count('replaced', previous.agent?.id);
-        previous.close(CloseCode.replaced, 'another connection with the same token replaced this one');
-      }
-    },
+    claim,
     activated(session) {
       const agent = view(session);
       if (!agent) return;

@@ -11,9 +11,15 @@ export const HUB_COUNTERS = [
   'tooManyErrors',
   'heartbeatTimeouts',
   'slowConsumers',
+  /** An old connection that failed the liveness ping and gave way to a new one with its token. */
   'replaced',
+  /** A second connection refused (4009): the agent's connection answered the liveness ping. */
+  'alreadyConnected',
+  /** A handler threw; that one connection was closed with 1011. */
+  'internalErrors',
   'resultsReceived',
-  'resultsRejected',
+  /** Answered `retry`: not stored (store busy or failing); the agent sends it again. */
+  'resultsRetried',
   'tasksSent',
   'tasksFailed',
 ] as const;

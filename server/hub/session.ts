@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { SourcePosition } from '../../protocol/annotated.ts';
 import { DetourwatchError, describeError } from '../../protocol/errors.ts';
@@ -9,10 +10,12 @@ import {
   type HelloMessage,
   parseAgentMessage,
   type ResultMessage,
+  retryAck,
 } from '../../protocol/messages.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { Ingest, IngestReply } from '../ingest/ingest.ts';
-import type { AgentRecord, Store } from '../store/store.ts';
+import type { AgentRecord } from '../store/agent-store.ts';
+import type { Store } from '../store/store.ts';
 import { fitCloseReason } from './close-reason.ts';
 import type { HubMetrics } from './metrics.ts';
 
@@ -25,6 +28,11 @@ export interface SessionLimits {
   maxPendingResults: number;
   /** Bytes queued towards an agent that does not read; beyond this it is cut off. */
   maxBufferedBytes: number;
+  /**
+   * A second connection with a connected agent's token: the first has this long to answer a ping. If it
+   * does, the second is refused (4009); if not, it is taken for half-open and replaced.
+   */
+  livenessProbeMs: number;
 }
 
 /** What a session needs from the hub that owns it. */
@@ -35,8 +43,11 @@ export interface SessionContext {
   metrics: HubMetrics;
   now: () => Date;
   log: (line: string) => void;
-  /** A valid hello for this token: the hub closes any other connection holding it. */
-  claim(session: AgentSession): void;
+  /**
+   * A valid hello for this token: resolves true when this connection may go on (no other holds the token,
+   * or the other failed a liveness ping and was replaced); false when it was refused.
+   */
+  claim(session: AgentSession): Promise<boolean>;
   /** Welcome sent: the agent is reachable for tasks. */
   activated(session: AgentSession): void;
   closed(session: AgentSession): void;
@@ -55,7 +66,8 @@ const MAX_EARLY_MESSAGES = 64;
 
 /**
  * One agent connection. Every handler is synchronous or fire-and-forget, so a slow or hostile agent can
- * only use up its own budgets (errors, pending results, send buffer), never hold up another socket.
+ * only use up its own budgets (errors, pending results, send buffer), never hold up another socket. Every
+ * handler runs inside `#guard`: one that throws closes this connection (1011), never the process.
  */
 export class AgentSession {
   readonly ws: WebSocket;
@@ -91,9 +103,9 @@ export class AgentSession {
     this.#helloTimer = setTimeout(() => {
       this.close(CloseCode.protocolViolation, `no hello within ${ctx.limits.helloTimeoutMs} ms`);
     }, ctx.limits.helloTimeoutMs);
-    ws.on('message', (data, isBinary) => this.#onFrame(data, isBinary));
+    ws.on('message', (data, isBinary) => this.#guard('a message', () => this.#onFrame(data, isBinary)));
     ws.on('pong', () => this.#alive());
-    ws.on('close', () => this.#onClose());
+    ws.on('close', () => this.#guard('the close', () => this.#onClose()));
     ws.on('error', (err: Error & { code?: string }) => {
       // ws closes the socket itself (1009 for an oversized frame); this only counts and logs.
       if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
@@ -135,6 +147,45 @@ export class AgentSession {
     this.close(code, message);
   }
 
+  /** Whether the peer answers a ping of ours (matched by payload) within `timeoutMs`. */
+  probeAlive(timeoutMs: number): Promise<boolean> {
+    const { ws } = this;
+    if (ws.readyState !== ws.OPEN) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const nonce = randomBytes(8);
+      const done = (alive: boolean) => {
+        clearTimeout(timer);
+        ws.off('pong', onPong);
+        ws.off('close', onClose);
+        resolve(alive);
+      };
+      const onPong = (data: Buffer) => {
+        if (nonce.equals(data)) done(true);
+      };
+      const onClose = () => done(false);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      ws.on('pong', onPong);
+      ws.on('close', onClose);
+      ws.ping(nonce);
+    });
+  }
+
+  /**
+   * Runs one handler; if it throws, the bug costs this connection (1011, the agent reconnects and re-sends
+   * what is unacknowledged), not the coordinator nor the other agents.
+   */
+  #guard(what: string, handler: () => void): void {
+    try {
+      handler();
+    } catch (err) {
+      this.#ctx.metrics.count('internalErrors', this.agent?.id);
+      this.#ctx.log(
+        `hub: ${this.#label()}: handling ${what} failed: ${describeError(err)}; closing the connection`,
+      );
+      this.close(CloseCode.internalError, `the coordinator failed handling ${what}; reconnect later`);
+    }
+  }
+
   #label(): string {
     return this.agent
       ? `agent ${this.agent.name} (${this.agent.id})`
@@ -170,7 +221,7 @@ export class AgentSession {
         return;
       }
       this.#early.push(message);
-    } else this.#dispatch(message);
+    } else this.#guard(`a ${message.type} message`, () => this.#dispatch(message));
   }
 
   #malformed(err: unknown): void {
@@ -210,11 +261,15 @@ export class AgentSession {
       return;
     }
     this.#state = 'registering';
-    this.#ctx.claim(this);
-    this.#register(message).catch((err: unknown) => {
-      this.#ctx.log(`hub: ${this.#label()}: cannot record the agent: ${describeError(err)}`);
-      this.close(1011, 'the coordinator could not record the agent; retry later');
-    });
+    this.#ctx
+      .claim(this)
+      .then(async (mine) => {
+        if (mine && this.#state === 'registering') await this.#register(message);
+      })
+      .catch((err: unknown) => {
+        this.#ctx.log(`hub: ${this.#label()}: cannot record the agent: ${describeError(err)}`);
+        this.close(CloseCode.internalError, 'the coordinator could not record the agent; retry later');
+      });
   }
 
   async #register(hello: HelloMessage): Promise<void> {
@@ -251,7 +306,10 @@ export class AgentSession {
     this.#ctx.activated(this);
     const early = this.#early;
     this.#early = [];
-    for (const m of early) this.#dispatch(m);
+    for (const m of early) {
+      if (this.#state !== 'active') break;
+      this.#guard(`a ${m.type} message`, () => this.#dispatch(m));
+    }
   }
 
   #dispatch(message: AgentMessage): void {
@@ -285,7 +343,7 @@ export class AgentSession {
       this.ws.pause();
     }
     this.#ctx.ingest.submit({ id: agent.id, position: this.#position }, message, (reply) =>
-      this.#onStored(agent, message, reply),
+      this.#guard('a store reply', () => this.#onStored(agent, message, reply)),
     );
   }
 
@@ -295,13 +353,10 @@ export class AgentSession {
       this.#paused = false;
       this.ws.resume();
     }
-    if ('error' in reply) {
-      this.#ctx.metrics.count('resultsRejected', agent.id);
-      this.#ctx.deliver(
-        agent.id,
-        { type: 'error', code: 'STORE_FAILED', message: `result ${message.resultId}: ${reply.error}` },
-        this,
-      );
+    if ('retryAfterMs' in reply) {
+      // Not stored: the agent keeps the result and sends it again on this connection after the delay.
+      this.#ctx.metrics.count('resultsRetried', agent.id);
+      this.#ctx.deliver(agent.id, retryAck(message.resultId, reply.retryAfterMs, reply.reason), this);
       return;
     }
     this.#ctx.deliver(agent.id, { type: 'ack', resultId: message.resultId, status: reply.status }, this);

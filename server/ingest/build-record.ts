@@ -1,7 +1,7 @@
 import { describeError } from '../../protocol/errors.ts';
 import type { ResultMessage } from '../../protocol/messages.ts';
 import { pathAsns } from '../incidents/observation.ts';
-import type { ResultRecord, TraceRecord } from '../store/store.ts';
+import type { ResultRecord, TraceRecord } from '../store/trace-store.ts';
 import type { Analyze, IngestAgent, ParseTraces } from './dependencies.ts';
 
 /**

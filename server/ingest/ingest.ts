@@ -1,11 +1,28 @@
 import { describeError } from '../../protocol/errors.ts';
 import type { ResultMessage } from '../../protocol/messages.ts';
-import type { ResultRecord, Store, WriteOutcome } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
+import type { ResultRecord, WriteOutcome } from '../store/trace-store.ts';
 import { buildResultRecord } from './build-record.ts';
 import type { Analyze, IngestAgent, ParseTraces } from './dependencies.ts';
+import { isStoreBusy } from './store-busy.ts';
 
-/** How a submitted result ended: durable (or already was), or not stored so the agent must send it again. */
-export type IngestReply = { status: WriteOutcome } | { error: string };
+/**
+ * How a submitted result ended: committed (or already was), or NOT stored, so the agent keeps it and sends
+ * it again after `retryAfterMs`.
+ */
+export type IngestReply = { status: WriteOutcome } | { retryAfterMs: number; reason: string };
+
+/** Retry delays: while the store is busy, doubling from `busyMs` up to `busyCapMs`; after a failure, `failedMs`. */
+export interface RetryPolicy {
+  busyMs: number;
+  busyCapMs: number;
+  failedMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { busyMs: 250, busyCapMs: 10_000, failedMs: 60_000 };
+
+/** What a result submitted during shutdown is told: the connection closes next, the agent reconnects. */
+const SHUTDOWN_RETRY_MS = 1000;
 
 export interface IngestOptions {
   store: Store;
@@ -15,6 +32,7 @@ export interface IngestOptions {
   batchMs?: number;
   /** A batch this large is written at once. */
   batchMax?: number;
+  retry?: Partial<RetryPolicy>;
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -24,7 +42,9 @@ export interface IngestStats {
   duplicates: number;
   /** Stored raw because (part of) the output did not parse or could not be judged. */
   withErrors: number;
-  /** Not stored (the store failed); the agent keeps the result and sends it again. */
+  /** Answered `retry` because the store was busy (locked by another writer); the agent sends them again. */
+  busy: number;
+  /** Answered `retry` because the store failed, even writing the result raw; the agent sends them again. */
   failed: number;
   batches: number;
 }
@@ -50,18 +70,27 @@ interface Entry {
  * transaction, and only then acknowledged. One batch is written at a time; results arriving meanwhile form
  * the next. If a batch fails, its records are retried one by one, and a record whose traces cannot be
  * written is retried raw, so one poisonous result never blocks the others or gets lost.
+ *
+ * A busy store (another process holds the write lock) is not a failure: nothing is split or stripped, the
+ * whole batch is answered `retry`, and no write is tried again before that delay has passed, so waiting for
+ * the lock happens between calls, never inside one (the store's own busy wait must be short: it blocks).
  */
 export function createIngest(options: IngestOptions): Ingest {
   const batchMs = options.batchMs ?? 10;
   const batchMax = options.batchMax ?? 500;
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
-  const stats: IngestStats = { stored: 0, duplicates: 0, withErrors: 0, failed: 0, batches: 0 };
+  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const stats: IngestStats = { stored: 0, duplicates: 0, withErrors: 0, busy: 0, failed: 0, batches: 0 };
   let batch = new Map<string, Entry>();
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> | null = null;
   let inFlight = 0;
   let closed = false;
+  /** Busy answers in a row; the delay doubles with each. */
+  let busyStreak = 0;
+  /** No write starts before this (performance.now() time): the store said busy. */
+  let holdUntil = 0;
 
   function answer(entry: Entry, outcome: IngestReply): void {
     const [first, ...rest] = entry.replies;
@@ -76,8 +105,8 @@ export function createIngest(options: IngestOptions): Ingest {
     if (first) safely(first, outcome);
     for (const reply of rest) safely(reply, 'status' in outcome ? { status: 'duplicate' } : outcome);
     inFlight -= entry.replies.length;
-    if ('error' in outcome) stats.failed += 1;
-    else if (outcome.status === 'duplicate') stats.duplicates += 1;
+    if (!('status' in outcome)) return;
+    if (outcome.status === 'duplicate') stats.duplicates += 1;
     else {
       stats.stored += 1;
       if (entry.record.error !== null) stats.withErrors += 1;
@@ -85,15 +114,52 @@ export function createIngest(options: IngestOptions): Ingest {
     stats.duplicates += rest.length;
   }
 
-  async function writeOne(entry: Entry): Promise<void> {
+  /** After a committed write: `stored` or `duplicate` only for what the store says it wrote or had. */
+  function answerWritten(entry: Entry, outcome: WriteOutcome | undefined): void {
+    if (outcome === 'stored' || outcome === 'duplicate') {
+      answer(entry, { status: outcome });
+      return;
+    }
+    log(`ingest: the store gave no outcome for result ${entry.record.resultId}; asking for it again`);
+    answer(entry, { retryAfterMs: retry.busyMs, reason: 'the coordinator could not confirm the write' });
+  }
+
+  /** The store said busy: the next delay of the streak, and no write before it has passed. */
+  function storeBusy(err: unknown, results: number): number {
+    busyStreak += 1;
+    const delayMs = Math.min(retry.busyCapMs, retry.busyMs * 2 ** Math.min(busyStreak - 1, 20));
+    holdUntil = performance.now() + delayMs;
+    log(
+      `ingest: the store is busy (${describeError(err)}); ${results} result(s) answered retry in ${delayMs} ms`,
+    );
+    return delayMs;
+  }
+
+  function answerBusy(entries: readonly Entry[], delayMs: number): void {
+    stats.busy += entries.length;
+    for (const entry of entries)
+      answer(entry, { retryAfterMs: delayMs, reason: "the coordinator's store is busy" });
+  }
+
+  /** Resolves with the retry delay when the store was busy (the entry is answered either way). */
+  async function writeOne(entry: Entry): Promise<number | null> {
     let outcomes: WriteOutcome[];
     try {
       outcomes = await options.store.writeResults([entry.record]);
     } catch (err) {
+      if (isStoreBusy(err)) {
+        const delayMs = storeBusy(err, 1);
+        answerBusy([entry], delayMs);
+        return delayMs;
+      }
       if (entry.record.traces.length === 0) {
         log(`ingest: cannot store result ${entry.record.resultId}: ${describeError(err)}`);
-        answer(entry, { error: `the coordinator could not store the result: ${describeError(err)}` });
-        return;
+        stats.failed += 1;
+        answer(entry, {
+          retryAfterMs: retry.failedMs,
+          reason: `the coordinator could not store the result: ${describeError(err)}`,
+        });
+        return null;
       }
       const why = `cannot store its traces: ${describeError(err)}`;
       entry.record = {
@@ -103,7 +169,9 @@ export function createIngest(options: IngestOptions): Ingest {
       };
       return writeOne(entry);
     }
-    answer(entry, { status: outcomes[0] ?? 'stored' });
+    busyStreak = 0;
+    answerWritten(entry, outcomes[0]);
+    return null;
   }
 
   async function write(entries: Entry[]): Promise<void> {
@@ -112,14 +180,25 @@ export function createIngest(options: IngestOptions): Ingest {
     try {
       outcomes = await options.store.writeResults(entries.map((e) => e.record));
     } catch (err) {
+      // Busy: not the records' fault, so none is split off or stripped of its traces.
+      if (isStoreBusy(err)) {
+        answerBusy(entries, storeBusy(err, entries.length));
+        return;
+      }
       log(
         `ingest: a batch of ${entries.length} failed (${describeError(err)}); writing its results one by one`,
       );
-      for (const entry of entries) await writeOne(entry);
+      let busyMs: number | null = null;
+      for (const entry of entries) {
+        // A lock taken midway answers the rest retry instead of trying each against it.
+        if (busyMs !== null) answerBusy([entry], busyMs);
+        else busyMs = await writeOne(entry);
+      }
       return;
     }
+    busyStreak = 0;
     entries.forEach((entry, i) => {
-      answer(entry, { status: outcomes[i] ?? 'stored' });
+      answerWritten(entry, outcomes[i]);
     });
   }
 
@@ -127,6 +206,12 @@ export function createIngest(options: IngestOptions): Ingest {
     if (timer) clearTimeout(timer);
     timer = null;
     if (writing || batch.size === 0) return;
+    const holdMs = holdUntil - performance.now();
+    // On close the batch is tried at once: a busy store answers retry, and the agent sends it again later.
+    if (holdMs > 0 && !closed) {
+      timer = setTimeout(flush, holdMs);
+      return;
+    }
     const entries = [...batch.values()];
     batch = new Map();
     writing = write(entries).finally(() => {
@@ -139,7 +224,7 @@ export function createIngest(options: IngestOptions): Ingest {
   return {
     submit(agent, message, reply) {
       if (closed) {
-        reply({ error: 'the coordinator is shutting down; the result will be sent again' });
+        reply({ retryAfterMs: SHUTDOWN_RETRY_MS, reason: 'the coordinator is shutting down' });
         return;
       }
       inFlight += 1;

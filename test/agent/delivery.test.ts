@@ -135,4 +135,54 @@ describe('Delivery', () => {
     expect(sentIds(frames)).toEqual(ids.slice(1, 4));
     expect(d.pendingCount).toBe(9);
   });
+  it('a retry ack: the result goes again on the same connection once its delay is over, the others meanwhile', async () => {
+    const { pending } = await Outbox.open(dir, log);
+    const d = new Delivery(outbox, log, pending.slice(0, 4), 3);
+    const frames: { id: string; at: number }[] = [];
+    d.attach((t) => frames.push({ id: sentIds([t])[0] as string, at: Date.now() }));
+    await waitFor(() => frames.length >= 3, 'the first window');
+    const retriedAt = Date.now();
+    await d.ack({
+      type: 'ack',
+      resultId: ids[0] as string,
+      status: 'retry',
+      retryAfterMs: 300,
+      reason: 'busy',
+    });
+    // Its place in the window goes to the next result; the retried one waits out its delay.
+    await waitFor(() => frames.length >= 4, 'the next result');
+    await d.ack({ type: 'ack', resultId: ids[1] as string, status: 'stored' });
+    await waitFor(() => frames.length >= 5, 'the retried result, without a reconnect');
+    expect(frames.map((f) => f.id)).toEqual([ids[0], ids[1], ids[2], ids[3], ids[0]]);
+    expect((frames[4]?.at ?? 0) - retriedAt).toBeGreaterThanOrEqual(300);
+    // Its file stayed until the real ack; then it is gone, and nothing went a third time.
+    expect((await Outbox.open(dir, log)).pending.map((e) => e.resultId)).toContain(ids[0]);
+    await d.ack({ type: 'ack', resultId: ids[0] as string, status: 'stored' });
+    expect((await Outbox.open(dir, log)).pending.map((e) => e.resultId)).not.toContain(ids[0]);
+    await settle();
+    expect(frames).toHaveLength(5);
+    expect(d.pendingCount).toBe(2);
+    d.detach();
+  });
+
+  it('a retry delay ends with the connection: after a reconnect the result goes at once, first', async () => {
+    const { pending } = await Outbox.open(dir, log);
+    const d = new Delivery(outbox, log, pending.slice(0, 2), 5);
+    const first: string[] = [];
+    d.attach((t) => first.push(t));
+    await waitFor(() => first.length >= 2, 'the first window');
+    await d.ack({
+      type: 'ack',
+      resultId: ids[0] as string,
+      status: 'retry',
+      retryAfterMs: 600_000,
+      reason: 'store failed',
+    });
+    d.detach();
+    const second: string[] = [];
+    d.attach((t) => second.push(t));
+    await waitFor(() => second.length >= 2, 'both results on the new connection');
+    expect(sentIds(second)).toEqual(ids.slice(0, 2));
+    d.detach();
+  });
 });

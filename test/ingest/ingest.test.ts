@@ -7,8 +7,9 @@ import type { Trace } from '../../protocol/trace.ts';
 import { buildResultRecord } from '../../server/ingest/build-record.ts';
 import type { ParseTraces } from '../../server/ingest/dependencies.ts';
 import { createIngest, type IngestReply } from '../../server/ingest/ingest.ts';
+import { isStoreBusy } from '../../server/ingest/store-busy.ts';
 import { parseTraces } from '../../server/parse/index.ts';
-import { openSqliteStore } from '../../server/store/sqlite-store.ts';
+import { openSqliteStore } from '../../server/store/sqlite/open.ts';
 import type { Store } from '../../server/store/store.ts';
 import { hashToken } from '../../server/store/tokens.ts';
 import { createWorldAnalyzer } from '../helpers/analyze-world.ts';
@@ -168,7 +169,7 @@ describe('the batching ingest', () => {
     await ingest.close();
     expect(replies.get('pending-at-close')).toEqual([{ status: 'stored' }]);
     ingest.submit(agent(), message(DOMESTIC_OUTPUT, 'after-close-1'), reply('after-close-1'));
-    expect(replies.get('after-close-1')?.[0]).toHaveProperty('error');
+    expect(replies.get('after-close-1')?.[0]).toMatchObject({ retryAfterMs: expect.any(Number) });
     expect((await store.counts()).results).toBe(1);
   });
 
@@ -186,16 +187,77 @@ describe('the batching ingest', () => {
     expect(await store.counts()).toMatchObject({ results: 2, resultsWithErrors: 1, traces: 1 });
   });
 
-  it('when the store fails, every result gets an error (the agent keeps it and sends it again)', async () => {
-    const ingest = createIngest({ store, parseTraces, analyze, batchMs: 5 });
+  it('when the store fails, every result is answered retry after the long delay (the agent sends it again)', async () => {
+    const ingest = createIngest({ store, parseTraces, analyze, batchMs: 5, retry: { failedMs: 45_000 } });
     const { replies, reply } = collect();
     await store.close();
     ingest.submit(agent(), message(DOMESTIC_OUTPUT, 'store-down-01'), reply('store-down-01'));
     await ingest.close();
-    expect(replies.get('store-down-01')?.[0]).toMatchObject({
-      error: expect.stringMatching(/could not store/),
-    });
-    expect(ingest.stats().failed).toBe(1);
+    expect(replies.get('store-down-01')).toEqual([
+      { retryAfterMs: 45_000, reason: expect.stringMatching(/could not store/) },
+    ]);
+    expect(ingest.stats()).toMatchObject({ failed: 1, busy: 0, stored: 0 });
     store = openSqliteStore({ dataDir: dir, create: false });
+  });
+  it('a busy store: the whole batch answers retry with a growing delay, nothing split or stripped, no write before the delay', async () => {
+    // The real store, with writeResults failing the way better-sqlite3 does while another process holds
+    // the write lock, for the first `locked` calls.
+    let locked = 2;
+    const calls: { at: number; records: number }[] = [];
+    const busyStore: Store = Object.create(store, {
+      writeResults: {
+        value: (records: Parameters<Store['writeResults']>[0]) => {
+          calls.push({ at: performance.now(), records: records.length });
+          if (locked-- > 0) {
+            return Promise.reject(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+          }
+          return store.writeResults(records);
+        },
+      },
+    });
+    const ingest = createIngest({
+      store: busyStore,
+      parseTraces,
+      analyze,
+      batchMs: 5,
+      retry: { busyMs: 100, busyCapMs: 150 },
+    });
+    const { replies, reply } = collect();
+    const send = (id: string) => ingest.submit(agent(), message(DETOUR_OUTPUT, id), reply(id));
+    send('busy-first-1');
+    send('busy-first-2');
+    await expect.poll(() => replies.size).toBe(2);
+    expect([...replies.values()].flat()).toEqual([
+      { retryAfterMs: 100, reason: expect.stringMatching(/busy/) },
+      { retryAfterMs: 100, reason: expect.stringMatching(/busy/) },
+    ]);
+    // Sent again (as the agent does): still locked, so the delay doubles up to its cap.
+    send('busy-first-1');
+    await expect.poll(() => replies.get('busy-first-1')?.length).toBe(2);
+    expect(replies.get('busy-first-1')?.[1]).toMatchObject({ retryAfterMs: 150 });
+    send('busy-first-1');
+    send('busy-first-2');
+    await expect.poll(() => replies.get('busy-first-2')?.length).toBe(2);
+    expect(replies.get('busy-first-1')?.[2]).toEqual({ status: 'stored' });
+    expect(replies.get('busy-first-2')?.[1]).toEqual({ status: 'stored' });
+    // One attempt per batch (never one per record), and none before the previous attempt's delay was over.
+    expect(calls.map((c) => c.records)).toEqual([2, 1, 2]);
+    const [first = 0, second = 0, third = 0] = calls.map((c) => c.at);
+    expect(second - first).toBeGreaterThanOrEqual(99);
+    expect(third - second).toBeGreaterThanOrEqual(149);
+    // Stored with their traces: a busy store is not a reason to store a result raw.
+    expect(await store.counts()).toMatchObject({ results: 2, resultsWithErrors: 0, traces: 2 });
+    expect(ingest.stats()).toMatchObject({ busy: 3, stored: 2, failed: 0 });
+    await ingest.close();
+  });
+
+  it('a lock wrapped by the store as its cause still counts as busy', () => {
+    const wrapped = new Error('STORE_FAILED: cannot write', {
+      cause: Object.assign(new Error('database is locked'), { code: 'SQLITE_LOCKED_SHAREDCACHE' }),
+    });
+    expect(isStoreBusy(wrapped)).toBe(true);
+    expect(isStoreBusy(Object.assign(new Error('x'), { code: 'SQLITE_BUSY_SNAPSHOT' }))).toBe(true);
+    expect(isStoreBusy(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' }))).toBe(false);
+    expect(isStoreBusy(new TypeError('The database connection is not open'))).toBe(false);
   });
 });

@@ -124,18 +124,3 @@ describe('the first message', () => {
     expect(closed.reason).toMatch(/no hello within 500 ms/);
   });
 });
-
-describe('one connection per token', () => {
-  it('a second connection with the same token replaces the first', async () => {
-    const { token } = await t.token('twice');
-    const first = await TestClient.connect(t.coordinator.agentUrl, token);
-    const second = await TestClient.connect(t.coordinator.agentUrl, token);
-    const closed = await first.closed;
-    expect(closed.code).toBe(CloseCode.replaced);
-    expect(second.agentId).toBe(first.agentId);
-    expect(t.coordinator.hub.isConnected(second.agentId)).toBe(true);
-    expect((await t.store.getAgent(second.agentId))?.connected).toBe(true);
-    second.close();
-    await second.closed;
-  });
-});
