@@ -6,11 +6,12 @@
  * domestic reading that may clear recent incidents of its pair. The decisions themselves are grouping.ts
  * and baseline.ts.
  */
+
+import { destinationPrefix } from '../../protocol/address/prefix.ts';
 import type { FoldNeeds, FoldOutcome, FoldState, FoldWrites, IncidentFold } from '../store/incident-store.ts';
 import { judgesPath, updateBaseline } from './baseline.ts';
 import { clearedAt, isOver, joins, newIncident, withTrace } from './grouping.ts';
 import { incidentKey, vantageSubject } from './incident-key.ts';
-import { destinationPrefix } from './prefix.ts';
 import type { Baseline, Incident, IncidentEvent, TraceObservation } from './types.ts';
 
 const pairKey = (subject: string, other: string) => `${subject}\n${other}`;

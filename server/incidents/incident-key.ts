@@ -1,4 +1,4 @@
-import { destinationPrefix } from './prefix.ts';
+import { destinationPrefix } from '../../protocol/address/prefix.ts';
 import type { IncidentKey, TraceObservation } from './types.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { destinationPrefix } from '../../protocol/address/prefix.ts';
 import { samePath, updateBaseline } from '../../server/incidents/baseline.ts';
 import { clearedAt, isOver, joins, newIncident, withTrace } from '../../server/incidents/grouping.ts';
 import { incidentKey, vantageSubject } from '../../server/incidents/incident-key.ts';
-import { destinationPrefix } from '../../server/incidents/prefix.ts';
 import type { Incident } from '../../server/incidents/types.ts';
 import { detourObservation, domesticObservation } from './observation.ts';
 

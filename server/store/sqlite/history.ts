@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
+import { destinationPrefix } from '../../../protocol/address/prefix.ts';
 import type { DetourItem, StatsReport } from '../../../protocol/history-api.ts';
 import { DAY_MS, statsWindow } from '../../history/stats-window.ts';
 import { incidentJson } from '../../incidents/incident-json.ts';
-import { destinationPrefix } from '../../incidents/prefix.ts';
 import type { HistoryCounts, HistoryStore } from '../history-store.ts';
 import { pageOf } from '../paging.ts';
 import {

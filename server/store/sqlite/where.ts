@@ -1,5 +1,5 @@
+import { destinationPrefix } from '../../../protocol/address/prefix.ts';
 import type { DetourFilter, IncidentFilter, TimeRange, TraceFilter } from '../../history/filters.ts';
-import { destinationPrefix } from '../../incidents/prefix.ts';
 
 /**
  * The history filters as SQLite WHERE clauses with positional parameters. Every value is bound, never

@@ -1,1 +1,0 @@
-export { destinationPrefix } from '../../protocol/address/prefix.ts';
