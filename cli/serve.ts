@@ -1,10 +1,11 @@
 import path from 'node:path';
+import { AGENT_PAGE_PATH, AGENT_TARBALL_PATH } from '../protocol/agent-package.ts';
 import { formatDuration } from '../protocol/values/duration.ts';
 import { AGENT_VERSION, PROTOCOL_VERSION } from '../protocol/version.ts';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
 import { DEFAULT_DATA_DIR, loadServeOptions, type ServeConfig } from '../server/config/serve-config.ts';
-import type { Coordinator } from '../server/coordinator.ts';
-import { type ServeStack, startServeStack } from '../server/serve-stack.ts';
+import { type Coordinator, serveSettings, startCoordinator } from '../server/coordinator.ts';
+import type { HistoryConfig } from '../server/history/history-options.ts';
 import { COORDINATOR_BUSY_TIMEOUT_MS, openStore } from '../server/store/open-store.ts';
 import type { CliIo, Command } from './io.ts';
 
@@ -61,7 +62,7 @@ function howToConnect(config: ServeConfig, coordinator: Coordinator): string[] {
     '',
     'To connect an agent:',
     `  1. on this machine, create its token:  npx detourwatch token create --name NAME${dataFlag}`,
-    `  2. on the volunteer's machine, run:      npx detourwatch agent --server ${server} --token TOKEN`,
+    `  2. on the volunteer's machine, run:      DETOURWATCH_TOKEN=TOKEN npx --yes ${server.replace(/^ws/, 'http')}${AGENT_TARBALL_PATH} --server ${server} --location LAT,LON`,
   ];
   if (config.host === '127.0.0.1' || config.host === 'localhost' || config.host === '::1') {
     lines.push(
@@ -71,6 +72,20 @@ function howToConnect(config: ServeConfig, coordinator: Coordinator): string[] {
     lines.push('  (THIS-MACHINE: an address or name of this machine that the agents can reach)');
   }
   return lines;
+}
+
+/** What history does, for the banner. */
+function historyLines(history: HistoryConfig): string[] {
+  const { quietMs, webhooks, retainHopsDays } = history;
+  return [
+    `incidents close after ${Math.round(quietMs / 60_000)} min without a detour`,
+    webhooks.length === 0
+      ? 'alerts: no webhook configured'
+      : `alerts: ${webhooks.map((w) => `${w.label}${w.secret === null ? ' (unsigned)' : ''}`).join(', ')}`,
+    retainHopsDays === null
+      ? 'retention: raw hops kept forever'
+      : `retention: raw hops and outputs older than ${retainHopsDays} days are deleted`,
+  ];
 }
 
 function banner(
@@ -93,6 +108,8 @@ function banner(
     ...history.map((line) => `history: ${line}`),
     ...howToConnect(config, coordinator),
     '',
+    `map: ${coordinator.url}/`,
+    `agent page (instructions and package for volunteers): ${coordinator.url}${AGENT_PAGE_PATH}`,
     `agents connect to ${coordinator.agentUrl}`,
     // Last, so a process reading this line (tests, supervisors) knows the coordinator is up.
     `listening on ${coordinator.url}`,
@@ -141,29 +158,30 @@ export const serveCommand: Command = {
       create: true,
       busyTimeoutMs: COORDINATOR_BUSY_TIMEOUT_MS,
     });
-    let stack: ServeStack;
+    let coordinator: Coordinator;
     try {
-      stack = await startServeStack({
-        config,
-        historyConfig,
-        analyzer,
+      coordinator = await startCoordinator({
         store,
+        analyzer,
         log,
-        watchTargets: !config.targetsAreDefault,
+        ...serveSettings(config, historyConfig),
       });
     } catch (err) {
       await store.close();
       throw err;
     }
-    const { coordinator, history } = stack;
     say(
-      banner(config, analyzer.describe(), coordinator, coordinator.targetCount(), history.describe()).join(
-        '\n',
-      ),
+      banner(
+        config,
+        analyzer.describe(),
+        coordinator,
+        coordinator.targetCount(),
+        historyLines(historyConfig),
+      ).join('\n'),
     );
     const signal = await untilStopped(coordinator, log);
     log(`${signal}: shutting down (writing pending results, closing agent connections)`);
-    await stack.close();
+    await coordinator.close();
     await store.close();
     log('stopped');
     return 0;

@@ -19,8 +19,19 @@ export const ERROR_CODES = [
   'CONFIG_INVALID',
   // a worker thread of a command (analyze --jobs) died
   'WORKER_FAILED',
-  // HTTP API: a query parameter, path parameter or cursor that does not fit (answered with 400)
+  // HTTP API (server/http/error-response.ts holds the status of each)
+  // a query, path or body parameter, or a cursor, that does not fit: 400, naming it
   'BAD_PARAMETER',
+  // a request body that is not what the route reads (not JSON, not an object): 400
+  'BAD_REQUEST',
+  // a request body larger than the route takes: 413
+  'PAYLOAD_TOO_LARGE',
+  // a measurement for an agent that is not connected: 409
+  'AGENT_NOT_CONNECTED',
+  // busy (every export slot taken) or the store failing: 503, try again later
+  'UNAVAILABLE',
+  // a fault of the coordinator: 500, the message says only that its log has the details
+  'INTERNAL',
   // probe network
   'PROTOCOL_INVALID',
   'AUTH_FAILED',

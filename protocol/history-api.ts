@@ -2,6 +2,7 @@
  * The operators' history API (/api/v1/traces, detours, incidents, baselines, stats, deliveries): the shapes the
  * coordinator answers and the CLI's remote source reads.
  */
+import type { ErrorCode } from './errors.ts';
 import type { ProbeMethod, TraceTool } from './trace.ts';
 import type { Confidence, ForeignHop, HopStatus, Verdict, VerdictKind } from './verdict.ts';
 
@@ -170,6 +171,11 @@ export interface DeliveryItem {
   updatedAt: string;
 }
 
+/**
+ * Every error the coordinator's HTTP API answers, on every route (history, map, agents, measurements,
+ * health): `{"error": {"code": "BAD_PARAMETER", "message": "since: ...", "parameter": "since"}}`.
+ * `parameter` names the query, path or body parameter at fault (BAD_PARAMETER only).
+ */
 export interface ApiErrorBody {
-  error: { code: string; message: string; parameter?: string };
+  error: { code: ErrorCode; message: string; parameter?: string };
 }

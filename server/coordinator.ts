@@ -1,22 +1,45 @@
+/**
+ * The composition root: the one place the coordinator is assembled. `detourwatch serve`, the benchmarks and
+ * every test that needs a coordinator call startCoordinator, differing only in the options they pass; tests
+ * reach their seams (a wrapped ingest, short batch, tick and probe intervals, a failing fold) as options
+ * here, never by wiring the parts a second way.
+ */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
-import { DetourwatchError, describeError } from '../protocol/errors.ts';
-import type { HistoryReads } from './history/history-service.ts';
+import type { MapConfig } from '../protocol/map-api.ts';
+import type { Analyzer } from './analyze/pipeline.ts';
+import type { ServeConfig } from './config/serve-config.ts';
+import { type ExportSlots, exportSlots } from './history/export-slots.ts';
+import type { HistoryConfig } from './history/history-options.ts';
+import { type HistoryOptions, type HistoryService, startHistory } from './history/history-service.ts';
 import { createApp } from './http/app.ts';
-import type { MapWebOptions } from './http/routes-map.ts';
+import { listen, urlHost } from './http/listen.ts';
+import { storeMapSource } from './http/map-source.ts';
 import { AGENT_PATH, createHub, type Hub } from './hub/hub.ts';
 import type { SessionLimits } from './hub/session.ts';
-import type { Analyze, ParseTraces } from './ingest/dependencies.ts';
-import { createIngest } from './ingest/ingest.ts';
+import { createIngest, type Ingest } from './ingest/ingest.ts';
+import { parseTraces } from './parse/index.ts';
 import { openCatalogue } from './schedule/catalogue.ts';
 import { createScheduler } from './schedule/scheduler.ts';
 import type { Store } from './store/store.ts';
 
+/** Exports streaming at once, unless a test brings its own slots. */
+const MAX_CONCURRENT_EXPORTS = 4;
+
+/** Incidents, alerts and retention (serve's HistoryConfig), plus the history's test seams. */
+export type HistorySettings = Omit<HistoryOptions, 'store' | 'now' | 'log'>;
+
+/** The map's page settings (serve's --tile-url, --tile-attribution), where its page is, how often it polls. */
+export interface MapSettings extends MapConfig {
+  /** The built page; web/dist by default. */
+  webRoot?: string;
+  /** How often the live feed looks for new detours (default 1 s). */
+  pollMs?: number;
+}
+
 export interface CoordinatorOptions extends Partial<SessionLimits> {
   store: Store;
-  analyze: Analyze;
-  parseTraces: ParseTraces;
+  analyzer: Pick<Analyzer, 'annotateAndJudge'>;
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
@@ -28,13 +51,48 @@ export interface CoordinatorOptions extends Partial<SessionLimits> {
   intervalMs: number;
   /** How often the scheduler looks for work (default 1 s). */
   tickMs?: number;
+  /** How long ingest waits for a batch to fill, and its size. */
   batchMs?: number;
   batchMax?: number;
+  history: HistorySettings;
+  map: MapSettings;
+  /** The cap on running exports (default 4). */
+  exports?: ExportSlots;
+  /** The clock of history and the API (epoch ms); benchmarks replay a stored store's time. */
+  now?: () => number;
   log?: (line: string) => void;
-  /** The operators' history API (server/history/history-service.ts); without it, only the plain trace list. */
-  history?: HistoryReads;
-  /** The analysts' map (server/http/routes-map.ts); without it, no page at `/`. */
-  map?: MapWebOptions;
+  /** Wraps the ingest the hub feeds (a test makes it throw for one agent). */
+  wrapIngest?: (ingest: Ingest) => Ingest;
+}
+
+/** What `serve`'s configuration sets; the rest keeps its defaults. */
+export type ServeSettings = Pick<
+  CoordinatorOptions,
+  | 'host'
+  | 'port'
+  | 'targetsFile'
+  | 'watchTargets'
+  | 'schedule'
+  | 'intervalMs'
+  | 'heartbeatMs'
+  | 'history'
+  | 'map'
+>;
+
+/** The options `serve`'s configuration stands for (server/config/serve-config.ts loads it). */
+export function serveSettings(config: ServeConfig, history: HistoryConfig): ServeSettings {
+  return {
+    host: config.host,
+    port: config.port,
+    targetsFile: config.targetsFile,
+    // An operator's list is watched; the shipped catalogue changes only with a release.
+    watchTargets: !config.targetsAreDefault,
+    schedule: config.schedule,
+    intervalMs: config.intervalMs,
+    heartbeatMs: config.heartbeatMs,
+    history,
+    map: { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution },
+  };
 }
 
 export interface Coordinator {
@@ -44,126 +102,129 @@ export interface Coordinator {
   readonly agentUrl: string;
   readonly port: number;
   readonly hub: Hub;
+  /** Incidents and baselines folded into every write, alerts, retention. */
+  readonly history: HistoryService;
   readonly storeDescription: string;
   /** Targets in the catalogue file now (the mesh of agents comes on top). */
   targetCount(): number;
   reloadTargets(): void;
-  /** Stops scheduling, writes and acknowledges pending results, closes every socket. Leaves the store open. */
+  /**
+   * Stops scheduling, writes and acknowledges pending results, closes every socket, then stops history.
+   * Leaves the store open: its owner closes it.
+   */
   close(): Promise<void>;
 }
 
-function urlHost(host: string): string {
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      const why =
-        err.code === 'EADDRINUSE' ? 'the port is in use (pick another with --port)' : describeError(err);
-      reject(
-        new DetourwatchError('CONFIG_INVALID', `cannot listen on ${host}:${port}: ${why}`, { cause: err }),
-      );
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve((server.address() as AddressInfo).port);
-    });
-  });
-}
-
 /**
- * Wires the coordinator: one HTTP server carries the API (Hono) and the agents' WebSocket endpoint, the
- * hub feeds results to the batching ingest and task events to the scheduler.
+ * Starts the whole coordinator over one store: history first (it catches up with traces stored while no fold
+ * was bound, and must be bound before anything writes), then the target catalogue, the batching ingest, the
+ * scheduler and the agents' hub, and one HTTP server carrying the API, the map and the WebSocket endpoint.
  */
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
   const log = options.log ?? (() => {});
+  const now = options.now ?? Date.now;
   const { store } = options;
-  await store.markAllDisconnected();
-  const catalogue = openCatalogue({ file: options.targetsFile, watch: options.watchTargets, log });
-  const ingest = createIngest({
-    store,
-    parseTraces: options.parseTraces,
-    analyze: options.analyze,
-    batchMs: options.batchMs,
-    batchMax: options.batchMax,
-    log,
-  });
-  // The scheduler drives the hub and listens to it: the channel reaches the hub once it exists.
-  let hubRef: Hub | null = null;
-  const scheduler = createScheduler({
-    channel: {
-      connected: () => hubRef?.connected() ?? [],
-      sendTask: (agentId, task) => hubRef?.sendTask(agentId, task) ?? false,
-    },
-    catalogueTargets: () => catalogue.targets(),
-    recurring: options.schedule,
-    intervalMs: options.intervalMs,
-    tickMs: options.tickMs,
-    log,
-  });
-  const hub = createHub({
-    store,
-    ingest,
-    events: scheduler.events,
-    heartbeatMs: options.heartbeatMs,
-    helloTimeoutMs: options.helloTimeoutMs,
-    maxErrors: options.maxErrors,
-    maxPendingResults: options.maxPendingResults,
-    maxBufferedBytes: options.maxBufferedBytes,
-    livenessProbeMs: options.livenessProbeMs,
-    log,
-  });
-  hubRef = hub;
-  const startedAt = new Date();
-  const app = createApp(
-    {
-      store,
-      hub,
-      scheduler,
-      ingest,
-      startedAt,
-      now: () => new Date(),
-      history: options.history,
-      map: options.map,
-    },
-    log,
-  );
-  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
-  server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
-  let port: number;
+  const startedAt = now();
+  // What is running, stopped in reverse if a later part fails to start.
+  const started: (() => unknown)[] = [];
   try {
-    port = await listen(server, options.port, options.host);
+    const history = await startHistory({ store, ...options.history, now, log });
+    started.push(() => history.close());
+    await store.markAllDisconnected();
+    const mapSource = storeMapSource(store, { log, pollMs: options.map.pollMs });
+    started.push(() => mapSource.close());
+    const catalogue = openCatalogue({ file: options.targetsFile, watch: options.watchTargets, log });
+    started.push(() => catalogue.close());
+    const created = createIngest({
+      store,
+      parseTraces,
+      analyze: options.analyzer.annotateAndJudge,
+      batchMs: options.batchMs,
+      batchMax: options.batchMax,
+      log,
+    });
+    const ingest = options.wrapIngest ? options.wrapIngest(created) : created;
+    // The scheduler drives the hub and listens to it: the channel reaches the hub once it exists.
+    let hubRef: Hub | null = null;
+    const scheduler = createScheduler({
+      channel: {
+        connected: () => hubRef?.connected() ?? [],
+        sendTask: (agentId, task) => hubRef?.sendTask(agentId, task) ?? false,
+      },
+      catalogueTargets: () => catalogue.targets(),
+      recurring: options.schedule,
+      intervalMs: options.intervalMs,
+      tickMs: options.tickMs,
+      log,
+    });
+    const hub = createHub({
+      store,
+      ingest,
+      events: scheduler.events,
+      heartbeatMs: options.heartbeatMs,
+      helloTimeoutMs: options.helloTimeoutMs,
+      maxErrors: options.maxErrors,
+      maxPendingResults: options.maxPendingResults,
+      maxBufferedBytes: options.maxBufferedBytes,
+      livenessProbeMs: options.livenessProbeMs,
+      log,
+    });
+    hubRef = hub;
+    started.push(async () => {
+      await ingest.close();
+      await hub.close();
+    });
+    const app = createApp(
+      {
+        store,
+        hub,
+        scheduler,
+        ingest,
+        exports: options.exports ?? exportSlots(MAX_CONCURRENT_EXPORTS),
+        now,
+        startedAt,
+        map: {
+          source: mapSource,
+          config: { tileUrl: options.map.tileUrl, tileAttribution: options.map.tileAttribution },
+          webRoot: options.map.webRoot,
+        },
+      },
+      log,
+    );
+    const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
+    const port = await listen(server, options.port, options.host);
+    scheduler.start();
+    const base = `${urlHost(options.host)}:${port}`;
+
+    let closing: Promise<void> | null = null;
+    return {
+      url: `http://${base}`,
+      agentUrl: `ws://${base}${AGENT_PATH}`,
+      port,
+      hub,
+      history,
+      storeDescription: store.description,
+      targetCount: () => catalogue.targets().length,
+      reloadTargets: () => catalogue.reload(),
+      close() {
+        closing ??= (async () => {
+          scheduler.stop();
+          catalogue.close();
+          const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+          // Acks need the sockets: write what is pending while agents are still connected.
+          await ingest.close();
+          await hub.close();
+          server.closeAllConnections();
+          await stopped;
+          mapSource.close();
+          await history.close();
+        })();
+        return closing;
+      },
+    };
   } catch (err) {
-    catalogue.close();
-    await hub.close();
+    for (const stop of started.reverse()) await stop();
     throw err;
   }
-  scheduler.start();
-  const base = `${urlHost(options.host)}:${port}`;
-
-  let closing: Promise<void> | null = null;
-  return {
-    url: `http://${base}`,
-    agentUrl: `ws://${base}${AGENT_PATH}`,
-    port,
-    hub,
-    storeDescription: store.description,
-    targetCount: () => catalogue.targets().length,
-    reloadTargets: () => catalogue.reload(),
-    close() {
-      closing ??= (async () => {
-        scheduler.stop();
-        catalogue.close();
-        const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-        // Acks need the sockets: write what is pending while agents are still connected.
-        await ingest.close();
-        await hub.close();
-        server.closeAllConnections();
-        await stopped;
-      })();
-      return closing;
-    },
-  };
 }

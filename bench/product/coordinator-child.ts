@@ -1,5 +1,5 @@
 /**
- * Child process: the coordinator as `detourwatch serve` wires it (server/serve-stack.ts: the real parser, the
+ * Child process: the coordinator as `detourwatch serve` wires it (server/coordinator.ts: the real parser, the
  * real analyzer from createAnalyzer, the history service folding every stored trace into incidents inside
  * the write transaction, the map source, a real SQLite store in a temporary directory) on 127.0.0.1, with
  * one token per simulated agent. Answers `counts` with what the store holds; `stop` closes it all and
@@ -9,9 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createAnalyzer } from '../../server/analyze/pipeline.ts';
-import { loadServeConfig } from '../../server/config/serve-config.ts';
-import { loadHistoryConfig } from '../../server/history/history-options.ts';
-import { startServeStack } from '../../server/serve-stack.ts';
+import { loadServeOptions } from '../../server/config/serve-config.ts';
+import { serveSettings, startCoordinator } from '../../server/coordinator.ts';
 import { openSqliteStore } from '../../server/store/sqlite/open.ts';
 import { generateToken, hashToken } from '../../server/store/tokens.ts';
 import { type ChildMessage, childJob, reply, runChildMain } from '../child.ts';
@@ -26,11 +25,10 @@ runChildMain(async () => {
   const targetsFile = path.join(dir, 'targets.txt');
   writeFileSync(targetsFile, '# the bench sends no tasks (--no-schedule)\n');
   // serve's own defaults, from its own option readers.
-  const config = loadServeConfig(
+  const { config, history } = loadServeOptions(
     ['--data', dir, '--host', '127.0.0.1', '--port', '0', '--targets', targetsFile, '--no-schedule'],
     {},
   );
-  const historyConfig = loadHistoryConfig([], {});
   const log = () => {};
   const analyzer = createAnalyzer({
     cityDb: config.cityDb,
@@ -47,12 +45,11 @@ runChildMain(async () => {
     await store.createToken(`bench-agent-${i}`, hashToken(token), new Date().toISOString());
     tokens.push(token);
   }
-  const { coordinator, close } = await startServeStack({
-    config,
-    historyConfig,
-    analyzer,
+  const coordinator = await startCoordinator({
     store,
+    analyzer,
     log,
+    ...serveSettings(config, history),
     watchTargets: false,
   });
   process.on('message', (m: ChildMessage) => {
@@ -60,7 +57,7 @@ runChildMain(async () => {
       store.counts().then((counts) => reply({ type: 'counts', counts }));
     } else if (m.type === 'stop') {
       (async () => {
-        await close();
+        await coordinator.close();
         await store.close();
         rmSync(dir, { recursive: true, force: true });
         process.disconnect();

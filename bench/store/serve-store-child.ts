@@ -5,9 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createAnalyzer } from '../../server/analyze/pipeline.ts';
-import { loadServeConfig } from '../../server/config/serve-config.ts';
-import { loadHistoryConfig } from '../../server/history/history-options.ts';
-import { startServeStack } from '../../server/serve-stack.ts';
+import { loadServeOptions } from '../../server/config/serve-config.ts';
+import { serveSettings, startCoordinator } from '../../server/coordinator.ts';
 import { openSqliteStore } from '../../server/store/sqlite/open.ts';
 import { type ChildMessage, childJob, reply, runChildMain } from '../child.ts';
 
@@ -21,7 +20,7 @@ runChildMain(async () => {
   const job = await childJob<ServeStoreJob>();
   const targetsFile = path.join(job.dataDir, 'targets.txt');
   writeFileSync(targetsFile, '# the bench sends no tasks (--no-schedule)\n');
-  const config = loadServeConfig(
+  const { config, history } = loadServeOptions(
     ['--data', job.dataDir, '--host', '127.0.0.1', '--port', '0', '--targets', targetsFile, '--no-schedule'],
     {},
   );
@@ -29,19 +28,18 @@ runChildMain(async () => {
   const analyzer = createAnalyzer({ cityDb: config.cityDb, asnDb: config.asnDb });
   const store = openSqliteStore({ dataDir: config.dataDir, create: false });
   const began = Date.now();
-  const { coordinator, close } = await startServeStack({
-    config,
-    historyConfig: loadHistoryConfig([], {}),
-    analyzer,
+  const coordinator = await startCoordinator({
     store,
+    analyzer,
     log,
+    ...serveSettings(config, history),
     watchTargets: false,
     now: () => job.asOf + (Date.now() - began),
   });
   process.on('message', (m: ChildMessage) => {
     if (m.type !== 'stop') return;
     (async () => {
-      await close();
+      await coordinator.close();
       await store.close();
       process.disconnect();
     })();

@@ -33,5 +33,5 @@ const FLAG_OF: Record<string, string> = { country: '--via', asn: '--via' };
 export function asUsageError(err: unknown): unknown {
   if (!(err instanceof ParameterError)) return err;
   const flag = FLAG_OF[err.parameter] ?? `--${err.parameter}`;
-  return new DetourwatchError('USAGE', `${flag}: ${err.message.slice(err.parameter.length + 2)}`);
+  return new DetourwatchError('USAGE', `${flag}: ${err.complaint}`);
 }

@@ -5,15 +5,11 @@ import { type IncidentTracker, startIncidentTracker } from '../incidents/tracker
 import type { IncidentEvent } from '../incidents/types.ts';
 import { type Retention, startRetention } from '../retention/retention.ts';
 import type { DeliveryStore } from '../store/delivery-store.ts';
-import type { HistoryStore } from '../store/history-store.ts';
 import type { IncidentFold, IncidentStore } from '../store/incident-store.ts';
 import type { RetentionStore } from '../store/retention-store.ts';
-import { type ExportSlots, exportSlots } from './export-slots.ts';
 
-const MAX_CONCURRENT_EXPORTS = 4;
-
-/** The groups of the store history uses. */
-export type HistoryServiceStore = HistoryStore & IncidentStore & DeliveryStore & RetentionStore;
+/** The groups of the store history uses (the API's reads of it are server/http/routes-history.ts's). */
+export type HistoryServiceStore = IncidentStore & DeliveryStore & RetentionStore;
 
 export interface HistoryOptions {
   store: HistoryServiceStore;
@@ -30,18 +26,8 @@ export interface HistoryOptions {
   fold?: IncidentFold;
 }
 
-/** What the history API reads (server/http/routes-history.ts). */
-export interface HistoryReads {
-  store: HistoryStore;
-  exports: ExportSlots;
-  now(): number;
-}
-
 export interface HistoryService {
-  readonly routes: HistoryReads;
   readonly tracker: IncidentTracker;
-  /** Lines for the startup banner. */
-  describe(): string[];
   /** Stops timers and alert delivery, unbinds the fold from the store. The store stays open. */
   close(): Promise<void>;
 }
@@ -105,17 +91,7 @@ export async function startHistory(options: HistoryOptions): Promise<HistoryServ
       : startRetention({ store, retainDays: options.retainHopsDays, now, log });
 
   return {
-    routes: { store, exports: exportSlots(MAX_CONCURRENT_EXPORTS), now },
     tracker,
-    describe: () => [
-      `incidents close after ${Math.round(options.quietMs / 60_000)} min without a detour`,
-      alerts === null
-        ? 'alerts: no webhook configured'
-        : `alerts: ${options.webhooks.map((w) => `${w.label}${w.secret === null ? ' (unsigned)' : ''}`).join(', ')}`,
-      options.retainHopsDays === null
-        ? 'retention: raw hops kept forever'
-        : `retention: raw hops and outputs older than ${options.retainHopsDays} days are deleted`,
-    ],
     async close() {
       clearInterval(sweep);
       tracker.stop();

@@ -45,8 +45,7 @@ export function remoteHistorySource(server: string, doFetch: typeof fetch = fetc
       // Not the API's error shape: a proxy or another server answered.
     }
     const e = body.error;
-    if (res.status === 400 && e?.parameter)
-      throw new ParameterError(e.parameter, e.message.replace(`${e.parameter}: `, ''));
+    if (res.status === 400 && e?.parameter) throw ParameterError.answered(e.parameter, e.message);
     if (res.status === 404 && e) throw new DetourwatchError('NOT_FOUND', e.message);
     throw new DetourwatchError(
       'STORE_FAILED',

@@ -1,20 +1,23 @@
-import type { HistoryReads } from '../history/history-service.ts';
+import type { ExportSlots } from '../history/export-slots.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { Scheduler } from '../schedule/scheduler.ts';
 import type { Store } from '../store/store.ts';
+import type { HistoryRouteDeps } from './routes-history.ts';
 import type { MapWebOptions } from './routes-map.ts';
 
-/** What the HTTP routes read and drive. */
-export interface ApiDeps {
+/** What the HTTP routes read and drive; server/coordinator.ts provides it. */
+export interface ApiDeps extends HistoryRouteDeps {
   store: Store;
   hub: Pick<Hub, 'connected' | 'isConnected' | 'metrics'>;
   scheduler: Pick<Scheduler, 'request' | 'stats'>;
   ingest: Pick<Ingest, 'stats' | 'pending'>;
-  startedAt: Date;
-  now: () => Date;
-  /** The operators' history API (traces, detours, incidents, exports); the plain trace list without it. */
-  history?: HistoryReads;
+  /** Running exports at once. */
+  exports: ExportSlots;
+  /** The clock (epoch ms): relative times in queries and the uptime are measured on it. */
+  now(): number;
+  /** When the coordinator started, on that clock. */
+  startedAt: number;
   /** The analysts' map: the page at `/` and its API under /api/v1/map. */
-  map?: MapWebOptions;
+  map: MapWebOptions;
 }

@@ -13,6 +13,7 @@ import { CONFIDENCES, HOP_STATUSES, VERDICT_KINDS } from '../../protocol/verdict
 import { AGENT_VERSION } from '../../protocol/version.ts';
 import { EXPORT_FORMATS } from '../export/formats.ts';
 import { type ParamSpec, ROUTE_PARAMS } from '../history/param-specs.ts';
+import { API_ERROR_CODES } from './error-response.ts';
 import { HISTORY_PATHS } from './routes-history.ts';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './routes-map.ts';
 
@@ -115,9 +116,9 @@ const SCHEMAS: Record<string, Schema> = {
       { code: str, message: str },
       {
         properties: {
-          code: str,
+          code: { type: 'string', enum: API_ERROR_CODES },
           message: str,
-          parameter: { ...str, description: 'the offending parameter' },
+          parameter: { ...str, description: 'BAD_PARAMETER: the query, path or body parameter at fault' },
         },
       },
     ),
@@ -193,7 +194,7 @@ const SCHEMAS: Record<string, Schema> = {
   DeliveryPage: page('deliveries', 'DeliveryItem'),
 };
 
-/** The map's shapes (web/src/api-types.ts), prefixed Map: its detours are not the history's DetourItem. */
+/** The map's shapes (protocol/map-api.ts), prefixed Map: its detours are not the history's DetourItem. */
 const precision: Schema = { type: 'string', enum: LOCATION_PRECISIONS };
 const mapEndpoint = obj({ ip: strOrNull, country: strOrNull, lat: numOrNull, lon: numOrNull });
 const mapSummary = {
@@ -310,9 +311,10 @@ const json = (schema: Schema, description: string): Schema => ({
   content: { 'application/json': { schema } },
 });
 const ERRORS = {
-  '400': json(ref('Error'), 'A parameter does not fit; `error.parameter` names it.'),
+  '400': json(ref('Error'), 'BAD_PARAMETER: a parameter does not fit; `error.parameter` names it.'),
+  '500': json(ref('Error'), 'INTERNAL: a fault of the coordinator; its log has the details.'),
 };
-const NOT_FOUND = { '404': json(ref('Error'), 'No such item.') };
+const NOT_FOUND = { '404': json(ref('Error'), 'NOT_FOUND: no such item.') };
 
 function get(summary: string, parameters: Schema[], ok: Schema, more: Record<string, Schema> = {}): Schema {
   return { get: { summary, parameters, responses: { '200': ok, ...ERRORS, ...more } } };
@@ -355,7 +357,12 @@ function historyPaths(): Record<string, Schema> {
           },
         },
       },
-      { '503': json(ref('Error'), 'Too many exports are running; retry after Retry-After seconds.') },
+      {
+        '503': json(
+          ref('Error'),
+          'UNAVAILABLE: too many exports are running; retry after Retry-After seconds.',
+        ),
+      },
     ),
     [P.incidents]: get(
       'Incidents, newest first, filtered',
@@ -394,7 +401,7 @@ function historyPaths(): Record<string, Schema> {
 
 const anyJson = (description: string): Schema => json({ type: 'object' }, description);
 
-/** The map page's API (server/http/routes-map.ts), when the coordinator serves the map. */
+/** The map page's API (server/http/routes-map.ts). */
 function mapPaths(): Record<string, Schema> {
   return {
     [MAP_API.config]: {
@@ -431,7 +438,10 @@ function coordinatorPaths(): Record<string, Schema> {
     '/healthz': {
       get: {
         summary: 'Liveness and counts',
-        responses: { '200': anyJson('Healthy.'), '503': anyJson('The store fails.') },
+        responses: {
+          '200': anyJson('Healthy.'),
+          '503': json(ref('Error'), 'UNAVAILABLE: the store fails; retry after Retry-After seconds.'),
+        },
       },
     },
     '/api/v1/agents': {
@@ -450,8 +460,14 @@ function coordinatorPaths(): Record<string, Schema> {
         responses: {
           '202': anyJson('The task was sent.'),
           ...ERRORS,
+          '400': json(
+            ref('Error'),
+            'BAD_PARAMETER (`agentId` or `target` missing or not a string, `error.parameter` names it), ' +
+              'BAD_REQUEST (the body is not a JSON object) or TARGET_REFUSED (not an IP address or hostname).',
+          ),
           ...NOT_FOUND,
-          '409': json(ref('Error'), 'The agent is not connected.'),
+          '409': json(ref('Error'), 'AGENT_NOT_CONNECTED: the agent is not connected.'),
+          '413': json(ref('Error'), 'PAYLOAD_TOO_LARGE: the body is larger than 16 KB.'),
         },
       },
     },
@@ -459,12 +475,7 @@ function coordinatorPaths(): Record<string, Schema> {
   };
 }
 
-export interface OpenApiOptions {
-  /** Whether the coordinator serves the map's API (and so the document lists it). */
-  map: boolean;
-}
-
-export function openApiDocument(options: OpenApiOptions): Schema {
+export function openApiDocument(): Schema {
   return {
     openapi: '3.1.0',
     info: {
@@ -472,17 +483,18 @@ export function openApiDocument(options: OpenApiOptions): Schema {
       version: AGENT_VERSION,
       description:
         'Traces, detour verdicts, incidents and exports of a detourwatch probe network. Lists are ordered by id, ' +
-        'newest first, and paged with opaque cursors (`nextCursor`), stable while new data arrives. Unknown or ' +
-        'malformed parameters are refused with 400 naming the parameter.',
+        'newest first, and paged with opaque cursors (`nextCursor`), stable while new data arrives. Every error ' +
+        'is `{"error": {"code", "message", "parameter"?}}` (schema Error); unknown or malformed parameters are ' +
+        'refused with 400 BAD_PARAMETER naming the parameter.',
     },
-    paths: { ...coordinatorPaths(), ...(options.map ? mapPaths() : {}), ...historyPaths() },
-    components: { schemas: options.map ? { ...SCHEMAS, ...MAP_SCHEMAS } : SCHEMAS },
+    paths: { ...coordinatorPaths(), ...mapPaths(), ...historyPaths() },
+    components: { schemas: { ...SCHEMAS, ...MAP_SCHEMAS } },
   };
 }
 
-export function openApiRoutes(options: OpenApiOptions): Hono {
+export function openApiRoutes(): Hono {
   const app = new Hono();
-  const document = openApiDocument(options);
+  const document = openApiDocument();
   app.get(OPENAPI_PATH, (c) => c.json(document));
   return app;
 }

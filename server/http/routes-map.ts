@@ -11,7 +11,9 @@ import {
   type MapConfig,
 } from '../../protocol/map-api.ts';
 import { readFilter } from '../../protocol/map-filter.ts';
-import { apiError, positiveInt } from './api-error.ts';
+import { quote } from '../../protocol/values/quote.ts';
+import { readId } from '../history/filters.ts';
+import { ParameterError } from '../history/parameter-error.ts';
 import { staticWebRoutes } from './static-web.ts';
 
 /** What the map's routes read: the store's detours, and a feed of the ones stored from now on. */
@@ -30,24 +32,29 @@ const KEEPALIVE_MS = 15_000;
 /** How long a browser waits before reconnecting a dropped stream. */
 const RECONNECT_MS = 3000;
 
-/** The query string of GET /api/v1/map/detours, validated; a malformed field is refused, naming it. */
+const FILTER_GRAMMAR =
+  'since/until are ISO 8601 times, country a two-letter code, asn a number (4134 or AS4134), agent an ' +
+  'agent id, confidence "confirmed" or "probable"';
+
+/**
+ * The query string of GET /api/v1/map/detours, validated; a malformed field is refused, naming it (the
+ * first, when several are: the message lists them all).
+ */
 export function parseDetourQuery(params: URLSearchParams): DetourQuery & { limit: number } {
   const { filter, invalid } = readFilter((key) => params.get(key));
-  if (invalid.length > 0) {
-    throw new DetourwatchError(
-      'USAGE',
-      `invalid ${invalid.join(', ')}: since/until are ISO 8601 times, country a two-letter code, asn a number, ` +
-        'confidence "confirmed" or "probable"',
-    );
+  const [first, ...others] = invalid;
+  if (first !== undefined) {
+    const also = others.length > 0 ? ` (and ${others.join(', ')})` : '';
+    throw new ParameterError(first, `does not fit${also}: ${FILTER_GRAMMAR}`);
   }
   let limit = DEFAULT_PAGE_LIMIT;
   const rawLimit = params.get('limit');
   if (rawLimit !== null && rawLimit !== '') {
     limit = Number(rawLimit);
     if (!Number.isInteger(limit) || limit < 1) {
-      throw new DetourwatchError(
-        'USAGE',
-        `invalid limit "${rawLimit}": a whole number from 1 to ${MAX_PAGE_LIMIT}`,
+      throw new ParameterError(
+        'limit',
+        `${quote(rawLimit)} is not a whole number of 1 or more (more than ${MAX_PAGE_LIMIT} are capped)`,
       );
     }
   }
@@ -61,22 +68,14 @@ export function mapRoutes(options: { source: MapDataSource; config: MapConfig })
 
   app.get(MAP_API.config, (c) => c.json(config));
 
-  app.get(MAP_API.detours, async (c) => {
-    let query: DetourQuery & { limit: number };
-    try {
-      query = parseDetourQuery(new URL(c.req.url).searchParams);
-    } catch (err) {
-      if (err instanceof DetourwatchError) return apiError(c, 400, 'BAD_REQUEST', err.message);
-      throw err;
-    }
-    return c.json(await source.listDetours(query));
-  });
+  app.get(MAP_API.detours, async (c) =>
+    c.json(await source.listDetours(parseDetourQuery(new URL(c.req.url).searchParams))),
+  );
 
   app.get(`${MAP_API.detours}/:id`, async (c) => {
-    const id = positiveInt(c.req.param('id'), Number.MAX_SAFE_INTEGER);
-    if (id === null) return apiError(c, 400, 'BAD_REQUEST', 'a detour id is a positive whole number');
+    const id = readId('id', c.req.param('id') ?? '');
     const detour = await source.getDetour(id);
-    if (!detour) return apiError(c, 404, 'NOT_FOUND', `no detour with id ${id}`);
+    if (!detour) throw new DetourwatchError('NOT_FOUND', `no detour with id ${id}`);
     return c.json(detour);
   });
 

@@ -14,6 +14,7 @@ import type {
 import { createApp } from '../../server/http/app.ts';
 import { storeMapSource } from '../../server/http/map-source.ts';
 import { openApiDocument, openApiPath } from '../../server/http/openapi.ts';
+import type { MapDataSource } from '../../server/http/routes-map.ts';
 import { readCsv } from '../export/rfc4180.ts';
 import { detourResult, domesticResult } from '../history/world-results.ts';
 import { type HistoryCoordinator, startHistoryCoordinator } from './history-coordinator.ts';
@@ -48,34 +49,41 @@ interface Page<T> {
 const list = <T>(body: unknown, key: string): T[] => (body as Json)[key] as T[];
 
 describe('the OpenAPI document', () => {
-  const doc = openApiDocument({ map: false }) as {
+  const doc = openApiDocument() as {
     paths: Record<string, Record<string, unknown>>;
     components: { schemas: Record<string, Json> };
   };
 
-  it('lists exactly the routes of the app, and the app has no API route it does not list', () => {
+  /** The API as the coordinator builds it, over the test's store; only the routing table and the map are read. */
+  function app(source: MapDataSource) {
     const unused = new Proxy(
       {},
       {
         get() {
-          throw new Error('only the routing table is read here');
+          throw new Error('only the routing table and the map are read here');
         },
       },
     ) as never;
-    const app = createApp(
+    return createApp(
       {
         store: h.store,
         hub: unused,
         scheduler: unused,
         ingest: unused,
-        startedAt: new Date(),
-        now: () => new Date(),
-        history: h.history.routes,
+        exports: h.exports,
+        now: Date.now,
+        startedAt: Date.now(),
+        map: { source, config: { tileUrl: null, tileAttribution: null } },
       },
       () => {},
     );
+  }
+
+  it('lists exactly the routes of the app, and the app has no API route it does not list', () => {
     const routes = new Set(
-      app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${openApiPath(r.path)}`),
+      app(storeMapSource(h.store))
+        .routes.filter((r) => r.method !== 'ALL')
+        .map((r) => `${r.method} ${openApiPath(r.path)}`),
     );
     const documented = new Set(
       Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`)),
@@ -118,39 +126,19 @@ describe('the OpenAPI document', () => {
     expect(checked.length).toBeGreaterThanOrEqual(9);
   });
 
-  it("with the map: lists the map's routes, its answers carry their schemas' fields, its query is the route's", async () => {
-    const mapDoc = openApiDocument({ map: true }) as typeof doc;
+  it("lists the map's routes, its answers carry their schemas' fields, its query is the route's", async () => {
+    const mapDoc = doc;
     const source = storeMapSource(h.store);
-    const unused = new Proxy(
-      {},
-      {
-        get: () => {
-          throw new Error('only the map is asked here');
-        },
-      },
-    ) as never;
-    const app = createApp(
-      {
-        store: h.store,
-        hub: unused,
-        scheduler: unused,
-        ingest: unused,
-        startedAt: new Date(),
-        now: () => new Date(),
-        history: h.history.routes,
-        map: { source, config: { tileUrl: null, tileAttribution: null } },
-      },
-      () => {},
-    );
+    const api = app(source);
     try {
       const mapRoutes = new Set(
-        app.routes
+        api.routes
           .filter((r) => r.method === 'GET' && r.path.startsWith('/api/v1/map'))
           .map((r) => openApiPath(r.path)),
       );
       const documented = Object.keys(mapDoc.paths).filter((p) => p.startsWith('/api/v1/map'));
       expect(new Set(documented)).toEqual(mapRoutes);
-      const served = await (await app.request('/api/v1/openapi.json')).json();
+      const served = await (await api.request('/api/v1/openapi.json')).json();
       expect(served).toEqual(JSON.parse(JSON.stringify(mapDoc)));
 
       const schemaOf = (p: string) => {
@@ -162,17 +150,17 @@ describe('the OpenAPI document', () => {
         return { op, required: (mapDoc.components.schemas[ref ?? '']?.required ?? []) as string[] };
       };
       const missing = (body: unknown, required: string[]) => required.filter((k) => !(k in (body as Json)));
-      const page = (await (await app.request('/api/v1/map/detours')).json()) as { items: Json[] };
+      const page = (await (await api.request('/api/v1/map/detours')).json()) as { items: Json[] };
       expect(missing(page, schemaOf('/api/v1/map/detours').required)).toEqual([]);
       const first = page.items[0];
       expect(
         missing(first, (mapDoc.components.schemas.MapDetourSummary?.required ?? []) as string[]),
       ).toEqual([]);
-      const detail = await (await app.request(`/api/v1/map/detours/${String(first?.id)}`)).json();
+      const detail = await (await api.request(`/api/v1/map/detours/${String(first?.id)}`)).json();
       // The detail is more than a summary: its hop table.
       expect(schemaOf('/api/v1/map/detours/{id}').required).toContain('hops');
       expect(missing(detail, schemaOf('/api/v1/map/detours/{id}').required)).toEqual([]);
-      const config = await (await app.request('/api/v1/map/config')).json();
+      const config = await (await api.request('/api/v1/map/config')).json();
       expect(missing(config, schemaOf('/api/v1/map/config').required)).toEqual([]);
 
       // Every documented query parameter is one the route reads: nonsense in it is refused, naming it.
@@ -187,13 +175,13 @@ describe('the OpenAPI document', () => {
         'until',
       ]);
       for (const { name } of params) {
-        const res = await app.request(`/api/v1/map/detours?${name}=not%20valid`);
-        const body = (await res.json()) as { error: { message: string } };
-        expect({ name, status: res.status, names: body.error.message.includes(name) }).toEqual({
-          name,
-          status: 400,
-          names: true,
-        });
+        const res = await api.request(`/api/v1/map/detours?${name}=not%20valid`);
+        const body = (await res.json()) as { error: { code: string; message: string; parameter: string } };
+        expect({
+          status: res.status,
+          ...body.error,
+          message: body.error.message.startsWith(`${name}: `),
+        }).toEqual({ status: 400, code: 'BAD_PARAMETER', parameter: name, message: true });
       }
     } finally {
       source.close();
@@ -235,7 +223,7 @@ describe('parameters', () => {
       url,
     );
     expect(status).toBe(400);
-    expect(body.error).toMatchObject({ code: 'BAD_REQUEST', parameter });
+    expect(body.error).toMatchObject({ code: 'BAD_PARAMETER', parameter });
     expect(body.error.message.startsWith(`${parameter}: `)).toBe(true);
   });
 
@@ -415,11 +403,7 @@ describe('exports', () => {
 
   it('runs a bounded number of exports at once', async () => {
     const held: (() => void)[] = [];
-    for (
-      let release = h.history.routes.exports.take();
-      release !== null;
-      release = h.history.routes.exports.take()
-    ) {
+    for (let release = h.exports.take(); release !== null; release = h.exports.take()) {
       held.push(release);
     }
     expect(held.length).toBeGreaterThan(0);
@@ -430,11 +414,7 @@ describe('exports', () => {
     expect((await h.get('/api/v1/detours/export?format=csv')).status).toBe(200);
     // A finished export gives its slot back: as many run again as before.
     let again = 0;
-    for (
-      let release = h.history.routes.exports.take();
-      release !== null;
-      release = h.history.routes.exports.take()
-    ) {
+    for (let release = h.exports.take(); release !== null; release = h.exports.take()) {
       held.push(release);
       again++;
     }

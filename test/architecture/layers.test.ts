@@ -60,7 +60,7 @@ describe('layers', () => {
   });
 
   it('server/http is imported only by the wiring that mounts it', () => {
-    const wiring = new Set(['server/coordinator.ts', 'server/serve-stack.ts'].map(path.normalize));
+    const wiring = new Set(['server/coordinator.ts'].map(path.normalize));
     const dirs = readdirSync(path.join(ROOT, 'server'), { withFileTypes: true })
       .filter((e) => e.isDirectory() && e.name !== 'http')
       .map((e) => path.join('server', e.name));

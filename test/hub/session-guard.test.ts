@@ -1,68 +1,52 @@
 /**
- * A handler that throws costs its own connection, nothing else: the real hub on a real socket (127.0.0.1),
- * the real SQLite store and the real ingest, wrapped so that taking one agent's results throws.
+ * A handler that throws costs its own connection, nothing else: the real coordinator (hub on a real socket on
+ * 127.0.0.1, the real SQLite store and ingest), its ingest wrapped through the coordinator's seam so that
+ * taking one agent's results throws.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCode } from '../../protocol/messages.ts';
-import { AGENT_PATH, createHub, type Hub } from '../../server/hub/hub.ts';
-import { createIngest, type Ingest } from '../../server/ingest/ingest.ts';
-import { parseTraces } from '../../server/parse/index.ts';
-import { openSqliteStore } from '../../server/store/sqlite/open.ts';
+import type { Hub } from '../../server/hub/hub.ts';
 import type { Store } from '../../server/store/store.ts';
-import { generateToken, hashToken } from '../../server/store/tokens.ts';
 import {
   ackFor,
   DOMESTIC_OUTPUT,
   resultMessage,
+  startTestCoordinator,
   TestClient,
-  worldAnalyzer,
+  type TestCoordinator,
 } from '../integration/coordinator-harness.ts';
 
-let dataDir: string;
+let t: TestCoordinator;
 let store: Store;
-let ingest: Ingest;
 let hub: Hub;
-let server: http.Server;
 let url: string;
-const logs: string[] = [];
+let logs: string[];
 /** Agents whose results the ingest refuses by throwing (a bug on the coordinator's side). */
 const poisoned = new Set<string>();
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'detourwatch-guard-'));
-  store = openSqliteStore({ dataDir, create: true });
-  ingest = createIngest({ store, parseTraces, analyze: worldAnalyzer().annotateAndJudge, batchMs: 5 });
-  const throwing: Ingest = {
-    ...ingest,
-    submit(agent, message, reply) {
-      if (poisoned.has(agent.id)) throw new TypeError("Cannot read properties of undefined (reading 'hops')");
-      ingest.submit(agent, message, reply);
-    },
-  };
-  hub = createHub({ store, ingest: throwing, log: (line) => logs.push(line) });
-  server = http.createServer((_req, res) => res.writeHead(404).end());
-  server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}${AGENT_PATH}`;
+  t = await startTestCoordinator({
+    batchMs: 5,
+    wrapIngest: (ingest) => ({
+      ...ingest,
+      submit(agent, message, reply) {
+        if (poisoned.has(agent.id))
+          throw new TypeError("Cannot read properties of undefined (reading 'hops')");
+        ingest.submit(agent, message, reply);
+      },
+    }),
+  });
+  ({ store, logs } = t);
+  hub = t.coordinator.hub;
+  url = t.coordinator.agentUrl;
 });
 
 afterAll(async () => {
-  await ingest.close();
-  await hub.close();
-  await new Promise((resolve) => server.close(resolve));
-  await store.close();
-  rmSync(dataDir, { recursive: true, force: true });
+  await t?.close();
 });
 
 async function token(name: string): Promise<string> {
-  const value = generateToken();
-  await store.createToken(name, hashToken(value), new Date().toISOString());
-  return value;
+  return (await t.token(name)).token;
 }
 
 describe('a handler that throws', () => {

@@ -98,19 +98,19 @@ describe('POST /api/v1/measurements', () => {
     const { token } = await t.token();
     const client = await TestClient.connect(t.coordinator.agentUrl, token);
     const url = `${t.coordinator.url}/api/v1/measurements`;
-    const cases: [unknown, number, string][] = [
-      ['{not json', 400, 'BAD_REQUEST'],
-      [[1, 2], 400, 'BAD_REQUEST'],
-      [{ target: '192.0.2.1' }, 400, 'BAD_REQUEST'],
-      [{ agentId: client.agentId, target: '-oProxyCommand=x' }, 400, 'TARGET_REFUSED'],
-      [{ agentId: client.agentId, target: '192.0.2.1; rm -rf /' }, 400, 'TARGET_REFUSED'],
-      [{ agentId: client.agentId, target: 42 }, 400, 'BAD_REQUEST'],
-      [{ agentId: 'ag_nobody', target: '192.0.2.1' }, 404, 'NOT_FOUND'],
+    const cases: [unknown, number, Record<string, string>][] = [
+      ['{not json', 400, { code: 'BAD_REQUEST' }],
+      [[1, 2], 400, { code: 'BAD_REQUEST' }],
+      [{ target: '192.0.2.1' }, 400, { code: 'BAD_PARAMETER', parameter: 'agentId' }],
+      [{ agentId: client.agentId, target: '-oProxyCommand=x' }, 400, { code: 'TARGET_REFUSED' }],
+      [{ agentId: client.agentId, target: '192.0.2.1; rm -rf /' }, 400, { code: 'TARGET_REFUSED' }],
+      [{ agentId: client.agentId, target: 42 }, 400, { code: 'BAD_PARAMETER', parameter: 'target' }],
+      [{ agentId: 'ag_nobody', target: '192.0.2.1' }, 404, { code: 'NOT_FOUND' }],
     ];
-    for (const [body, status, code] of cases) {
+    for (const [body, status, error] of cases) {
       const response = await postJson(url, body);
       expect({ body, status: response.status }).toEqual({ body, status });
-      expect(response.body).toMatchObject({ error: { code, message: expect.any(String) } });
+      expect(response.body).toEqual({ error: { ...error, message: expect.any(String) } });
     }
     expect(client.messages.filter(isType('task'))).toEqual([]);
     client.close();
@@ -127,6 +127,7 @@ describe('POST /api/v1/measurements', () => {
       target: 'a',
     });
     expect(response.status).toBe(413);
+    expect(response.body).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
   });
 });
 
@@ -135,10 +136,15 @@ describe('GET /api/v1/traces', () => {
     for (const query of ['limit=0', 'limit=1001', 'limit=abc', 'limit=-1', 'limit=1.5']) {
       const { status, body } = await getJson(`${t.coordinator.url}/api/v1/traces?${query}`);
       expect({ query, status }).toEqual({ query, status: 400 });
-      expect(body).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+      expect(body).toMatchObject({ error: { code: 'BAD_PARAMETER', parameter: 'limit' } });
     }
-    expect((await getJson(`${t.coordinator.url}/api/v1/traces?limit=5`)).status).toBe(200);
-    expect((await getJson(`${t.coordinator.url}/api/v1/traces/abc`)).status).toBe(400);
+    const page = await getJson(`${t.coordinator.url}/api/v1/traces?limit=5`);
+    expect(page.status).toBe(200);
+    // The history's page: every coordinator answers this one shape.
+    expect(Object.keys(page.body as object).sort()).toEqual(['nextCursor', 'traces']);
+    const badId = await getJson(`${t.coordinator.url}/api/v1/traces/abc`);
+    expect(badId.status).toBe(400);
+    expect(badId.body).toMatchObject({ error: { code: 'BAD_PARAMETER', parameter: 'id' } });
     const missing = await getJson(`${t.coordinator.url}/api/v1/traces/999999`);
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ error: { code: 'NOT_FOUND' } });

@@ -1,7 +1,9 @@
 /**
- * Shared by the coordinator's tests: a real coordinator on 127.0.0.1:0 over a real SQLite store in a temp
- * directory, the real analysis over the test world's databases (test/helpers/analyze-world.ts), and a
- * protocol client written here (not the agent) so tests can misbehave on purpose.
+ * Shared by the coordinator's tests: the real coordinator as `serve` assembles it (server/coordinator.ts, from
+ * serve's own option reader and defaults: history, the map and the API included) on 127.0.0.1:0 over a real
+ * SQLite store in a temp directory, the real analysis over the test world's databases
+ * (test/helpers/analyze-world.ts), and a protocol client written here (not the agent) so tests can misbehave
+ * on purpose.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,9 +17,13 @@ import {
 } from '../../protocol/messages.ts';
 import { AGENT_VERSION, PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { Analyzer } from '../../server/analyze/pipeline.ts';
-import { DEFAULT_TARGETS_FILE } from '../../server/config/serve-config.ts';
-import { type Coordinator, type CoordinatorOptions, startCoordinator } from '../../server/coordinator.ts';
-import { parseTraces } from '../../server/parse/index.ts';
+import { loadServeOptions } from '../../server/config/serve-config.ts';
+import {
+  type Coordinator,
+  type CoordinatorOptions,
+  serveSettings,
+  startCoordinator,
+} from '../../server/coordinator.ts';
 import { greatCircleKm, type LatLon } from '../../server/physics/great-circle.ts';
 import { COORDINATOR_BUSY_TIMEOUT_MS } from '../../server/store/open-store.ts';
 import { openSqliteStore } from '../../server/store/sqlite/open.ts';
@@ -74,29 +80,40 @@ export interface TestCoordinator {
   close(): Promise<void>;
 }
 
-/** `overrides` may be computed from the store, for options that read it (the map's data source). */
+/** What a test may set: any option of the coordinator but its store (each test coordinator has its own). */
+export type TestCoordinatorOptions = Partial<Omit<CoordinatorOptions, 'store'>>;
+
+/**
+ * `serve --host 127.0.0.1 --port 0 --no-schedule` over a fresh store, with the test world's analysis, then
+ * the test's `overrides`. The store lives in `where.dataDir` when given (the test removes it), else in a
+ * temp directory removed by close().
+ */
 export async function startTestCoordinator(
-  overrides: Partial<CoordinatorOptions> | ((store: Store) => Partial<CoordinatorOptions>) = {},
+  overrides: TestCoordinatorOptions = {},
+  where: { dataDir?: string } = {},
 ): Promise<TestCoordinator> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'detourwatch-coordinator-'));
+  const dataDir = where.dataDir ?? mkdtempSync(path.join(tmpdir(), 'detourwatch-coordinator-'));
   const store = openSqliteStore({ dataDir, create: true, busyTimeoutMs: COORDINATOR_BUSY_TIMEOUT_MS });
   const logs: string[] = [];
-  const options = typeof overrides === 'function' ? overrides(store) : overrides;
-  const coordinator = await startCoordinator({
-    store,
-    parseTraces,
-    host: '127.0.0.1',
-    port: 0,
-    targetsFile: DEFAULT_TARGETS_FILE,
-    watchTargets: false,
-    schedule: false,
-    intervalMs: 60_000,
-    heartbeatMs: 5000,
-    log: (line) => logs.push(line),
-    ...options,
-    // Only a test bringing its own world skips loading this one.
-    analyze: options.analyze ?? worldAnalyzer().annotateAndJudge,
-  });
+  const { config, history } = loadServeOptions(
+    ['--host', '127.0.0.1', '--port', '0', '--no-schedule', '--data', dataDir],
+    {},
+  );
+  let coordinator: Coordinator;
+  try {
+    coordinator = await startCoordinator({
+      store,
+      log: (line) => logs.push(line),
+      ...serveSettings(config, history),
+      ...overrides,
+      // Only a test bringing its own world skips loading this one.
+      analyzer: overrides.analyzer ?? worldAnalyzer(),
+    });
+  } catch (err) {
+    await store.close();
+    if (where.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
   let tokens = 0;
   return {
     coordinator,
@@ -111,7 +128,7 @@ export async function startTestCoordinator(
     async close() {
       await coordinator.close();
       await store.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (where.dataDir === undefined) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

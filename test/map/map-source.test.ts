@@ -88,8 +88,17 @@ describe('storeMapSource', () => {
     await expect.poll(() => seen.length, { timeout: 5000 }).toBe(1);
     expect(seen[0]?.agent?.name).toBe('late volunteer');
     stop();
-    await sj.send([{ output: SAN_JOSE_VIA_JAPAN, engine: 'traceroute', target: ROUTER.newYork }]);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(seen).toHaveLength(1);
+    // A second feed, still listening, shows when the next detour has been polled: then the first must not have it.
+    const witness = storeMapSource(world.test.store, { pollMs: 50 });
+    const witnessed: DetourSummary[] = [];
+    const stopWitness = witness.subscribe((d) => witnessed.push(d));
+    try {
+      await sj.send([{ output: SAN_JOSE_VIA_JAPAN, engine: 'traceroute', target: ROUTER.newYork }]);
+      await expect.poll(() => witnessed.length, { timeout: 5000 }).toBe(1);
+      expect(seen).toHaveLength(1);
+    } finally {
+      stopWitness();
+      witness.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { createAdaptorServer } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DetourPage } from '../../protocol/map-api.ts';
 import { summarise } from '../../protocol/map-path.ts';
+import { answerErrors } from '../../server/http/error-response.ts';
 import { MAX_PAGE_LIMIT, mapRoutes, parseDetourQuery } from '../../server/http/routes-map.ts';
 import { hostileCountryLevel, laHangzhouDc, nyFrankfurtChicago } from './map-fixtures.ts';
 import { memorySource } from './memory-source.ts';
@@ -32,7 +33,9 @@ describe('parseDetourQuery', () => {
 
 describe('map routes', () => {
   const source = memorySource(detours);
-  const app = mapRoutes({ source, config });
+  // Errors answered as the coordinator's app answers them.
+  const logged: string[] = [];
+  const app = answerErrors(mapRoutes({ source, config }), (line) => logged.push(line));
 
   it('serves the configuration', async () => {
     const res = await app.request('/api/v1/map/config');
@@ -54,16 +57,21 @@ describe('map routes', () => {
   it('answers a bad query with 400 and a message naming the field', async () => {
     const res = await app.request('/api/v1/map/detours?confidence=sure');
     expect(res.status).toBe(400);
-    const body = (await res.json()) as { error: { code: string; message: string } };
-    expect(body.error.code).toBe('BAD_REQUEST');
-    expect(body.error.message).toMatch(/confidence/);
+    const body = (await res.json()) as { error: { code: string; message: string; parameter: string } };
+    expect(body.error).toMatchObject({ code: 'BAD_PARAMETER', parameter: 'confidence' });
+    expect(body.error.message).toMatch(/^confidence: /);
   });
 
   it('serves one detour with its hop table, 404 for an unknown id, 400 for a bad one', async () => {
     const one = await app.request(`/api/v1/map/detours/${detours[1]?.id}`);
     expect(await one.json()).toEqual(detours[1]);
-    expect((await app.request('/api/v1/map/detours/999')).status).toBe(404);
-    expect((await app.request('/api/v1/map/detours/abc')).status).toBe(400);
+    const missing = await app.request('/api/v1/map/detours/999');
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no detour with id 999' } });
+    const bad = await app.request('/api/v1/map/detours/abc');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'BAD_PARAMETER', parameter: 'id' } });
+    expect(logged).toEqual([]);
   });
 });
 

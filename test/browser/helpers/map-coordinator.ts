@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { EngineName } from '../../../protocol/messages.ts';
 import { createAnalyzer } from '../../../server/analyze/pipeline.ts';
-import { type StoreMapSource, storeMapSource } from '../../../server/http/map-source.ts';
 import {
   ackFor,
   startTestCoordinator,
@@ -42,14 +41,13 @@ let sent = 0;
 export async function startMapCoordinator(): Promise<MapCoordinator> {
   const dbDir = mkdtempSync(path.join(tmpdir(), 'dw-map-world-'));
   const analyzer = createAnalyzer({ ...writeMapWorld(dbDir), lookUpDocumentation: true });
-  let source: StoreMapSource | null = null;
-  // The coordinator serves the map at `/`, as `serve` mounts it, over its own store.
-  const test = await startTestCoordinator((store) => {
-    source = storeMapSource(store, { pollMs: POLL_MS });
-    return {
-      analyze: analyzer.annotateAndJudge,
-      map: { source, config: { tileUrl: null, tileAttribution: null }, webRoot: WEB_DIST },
-    };
+  // The coordinator serves the map at `/` as `serve` does; only its page and polling interval are the test's.
+  const test = await startTestCoordinator({
+    analyzer,
+    map: { tileUrl: null, tileAttribution: null, webRoot: WEB_DIST, pollMs: POLL_MS },
+  }).catch((err: unknown) => {
+    rmSync(dbDir, { recursive: true, force: true });
+    throw err;
   });
   const clients: TestClient[] = [];
 
@@ -87,7 +85,6 @@ export async function startMapCoordinator(): Promise<MapCoordinator> {
     async close() {
       for (const c of clients) c.close();
       await test.close();
-      source?.close();
       rmSync(dbDir, { recursive: true, force: true });
     },
   };
