@@ -1,6 +1,17 @@
 import { defineConfig } from 'vitest/config';
+import SkipSummaryReporter from './test/setup/skip-summary-reporter.ts';
 
 export default defineConfig({
+  plugins: [
+    {
+      // Added to whatever reporters the command line chose (`npm test` names its own): the run always ends
+      // with the skips grouped by reason.
+      name: 'detourwatch:skip-summary',
+      configureVitest({ vitest }) {
+        vitest.config.reporters.push(new SkipSummaryReporter());
+      },
+    },
+  ],
   test: {
     include: ['test/**/*.test.ts'],
     passWithNoTests: false,

@@ -14,6 +14,10 @@ export interface AgentProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/**
+ * Starts `detourwatch agent ARGS`. `env` adds to the test's environment; pass a stand-in engines' `env`
+ * (test/helpers/stand-in-engines.ts) so that the agent finds an engine on any machine.
+ */
 export function spawnAgent(args: readonly string[], env: Record<string, string> = {}): AgentProcess {
   const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/detourwatch.js'), 'agent', ...args], {
     cwd: REPO_ROOT,

@@ -43,12 +43,12 @@ export interface FakeCoordinatorOptions {
 
 export class FakeCoordinator {
   ackMode: AckMode;
-  /** When true, the coordinator stops answering anything, pings included, without closing. */
-  silent = false;
   /** Close codes of the agent connections that ended, as this side saw them. */
   readonly closeCodes: number[] = [];
   private taskCounter = 0;
   private readonly sockets = new Set<WebSocket>();
+  /** Connections that get no answer any more, pings included (see goSilent). */
+  private readonly silenced = new WeakSet<WebSocket>();
   private welcomed: WebSocket | null = null;
 
   private constructor(
@@ -104,6 +104,19 @@ export class FakeCoordinator {
     this.welcomed.send(data);
   }
 
+  /**
+   * The connections open now stop answering anything, pings included, without closing (a hung coordinator
+   * or a dead path). Connections made later are answered as usual.
+   */
+  goSilent(): void {
+    for (const ws of this.sockets) this.silenced.add(ws);
+  }
+
+  /** Every connection cut without a close frame (a reset); the coordinator goes on listening. */
+  cutOff(): void {
+    for (const ws of this.sockets) ws.terminate();
+  }
+
   /** A crash: every socket cut without a close frame, the listener gone. */
   async kill(): Promise<void> {
     for (const ws of this.sockets) ws.terminate();
@@ -125,7 +138,7 @@ export class FakeCoordinator {
       return;
     }
     ws.on('message', (data) => {
-      if (this.silent) return;
+      if (this.silenced.has(ws)) return;
       const msg = parseAgentMessage(data.toString());
       const { store } = this.options;
       if (msg.type === 'hello') {
@@ -160,7 +173,7 @@ export class FakeCoordinator {
     });
     // autoPong is off so that a silent coordinator really is silent.
     ws.on('ping', (data) => {
-      if (!this.silent) ws.pong(data);
+      if (!this.silenced.has(ws)) ws.pong(data);
     });
   }
 }

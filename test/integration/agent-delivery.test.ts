@@ -1,6 +1,7 @@
 /**
- * Exactly-once delivery through crashes, with a real agent process, real traceroutes of 127.0.0.1 and a
- * protocol-speaking coordinator on 127.0.0.1 that the test kills at exact moments.
+ * Exactly-once delivery through crashes, with a real agent process tracing 127.0.0.1 with stand-in engines
+ * (recorded real tool output, test/helpers/stand-in-engines.ts) and a protocol-speaking coordinator on
+ * 127.0.0.1 that the test kills at exact moments.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -8,6 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AgentProcess, killAgent, spawnAgent } from '../agent/agent-process.ts';
 import { FakeCoordinator, FakeStore, waitFor } from '../agent/fake-coordinator.ts';
+import { createStandInEngines, type StandInEngines } from '../helpers/stand-in-engines.ts';
 
 const TASKS = 5;
 
@@ -30,24 +32,25 @@ describe('agent delivery survives crashes', () => {
   let outbox: string;
   let agent: AgentProcess | undefined;
   let coordinator: FakeCoordinator | undefined;
+  let engines: StandInEngines;
 
   beforeEach(async () => {
     outbox = await fs.mkdtemp(path.join(os.tmpdir(), 'dw-agent-'));
+    engines = await createStandInEngines();
   });
 
   afterEach(async () => {
     await killAgent(agent);
     await coordinator?.kill();
     coordinator = undefined;
+    await engines?.remove();
     await fs.rm(outbox, { recursive: true, force: true });
   });
 
   const startAgent = (url: string, extra: string[] = []) =>
     spawnAgent(
       ['--server', url, '--outbox', outbox, '--allow-special-targets', '--max-concurrent', '3', ...extra],
-      {
-        DETOURWATCH_TOKEN: 'good-token',
-      },
+      { DETOURWATCH_TOKEN: 'good-token', ...engines.env },
     );
 
   it('coordinator killed after storing results whose acks were lost: each result stored once after restart', async () => {
@@ -76,13 +79,15 @@ describe('agent delivery survives crashes', () => {
     const store = new FakeStore();
     coordinator = await FakeCoordinator.start({ store, ackMode: 'ack' });
     const port = coordinator.port;
-    // mtr takes a few seconds on loopback: long enough to kill the coordinator mid-trace.
+    // The traces run until released: the coordinator dies while all three run.
+    await engines.control({ mode: 'trace', hold: true });
     agent = startAgent(coordinator.url, ['--engine', 'mtr']);
     await waitFor(() => coordinator?.connected === true, 'the agent to connect');
     const taskIds = Array.from({ length: 3 }, () => coordinator?.sendTask('127.0.0.1') as string);
-    await waitFor(() => agent?.lines('task-started').length === 3, 'the traces to start');
+    await waitFor(() => engines.traces().length === 3, 'the traces to start');
     await coordinator.kill();
     coordinator = undefined;
+    await engines.release();
 
     await waitFor(() => agent?.lines('task-finished').length === 3, 'the traces to finish offline');
     expect(await outboxFiles(outbox)).toHaveLength(3);

@@ -1,4 +1,8 @@
-/** The agent's behaviour over time, with a real agent process and real traceroutes of 127.0.0.1. */
+/**
+ * The agent's behaviour over time, with a real agent process tracing 127.0.0.1 with stand-in engines that
+ * print recorded real tool output (test/helpers/stand-in-engines.ts) and hold a trace for as long as a test
+ * needs it running.
+ */
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,35 +10,47 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_BYTES } from '../../protocol/messages.ts';
 import { type AgentProcess, killAgent, spawnAgent } from '../agent/agent-process.ts';
 import { FakeCoordinator, FakeStore, waitFor } from '../agent/fake-coordinator.ts';
+import { createStandInEngines, type StandInEngines } from '../helpers/stand-in-engines.ts';
 
 describe('agent lifecycle', () => {
   let outbox: string;
   let agent: AgentProcess | undefined;
   let coordinator: FakeCoordinator | undefined;
+  let engines: StandInEngines;
 
   beforeEach(async () => {
     outbox = await fs.mkdtemp(path.join(os.tmpdir(), 'dw-agent-'));
+    engines = await createStandInEngines();
   });
 
   afterEach(async () => {
     await killAgent(agent);
     await coordinator?.kill();
+    await engines?.remove();
     await fs.rm(outbox, { recursive: true, force: true });
   });
 
   const startAgent = (url: string, extra: string[]) =>
-    spawnAgent(['--server', url, '--outbox', outbox, ...extra], { DETOURWATCH_TOKEN: 'good-token' });
+    spawnAgent(['--server', url, '--outbox', outbox, ...extra], {
+      DETOURWATCH_TOKEN: 'good-token',
+      ...engines.env,
+    });
 
   it('SIGTERM lets the running trace finish and deliver, refuses new tasks, closes with 1000 and exits 0', async () => {
     const store = new FakeStore();
     coordinator = await FakeCoordinator.start({ store });
+    // The trace runs until released: SIGTERM and the late task certainly arrive while it runs.
+    await engines.control({ mode: 'trace', hold: true });
     agent = startAgent(coordinator.url, ['--allow-special-targets', '--engine', 'mtr']);
     await waitFor(() => coordinator?.connected === true, 'the agent to connect');
     const running = coordinator.sendTask('127.0.0.1');
-    await waitFor(() => agent?.lines('task-started').length === 1, 'the trace to start');
+    await waitFor(() => engines.traces().length === 1, 'the trace to start');
     agent.child.kill('SIGTERM');
     await waitFor(() => agent?.lines('shutting-down').length === 1, 'the agent to begin shutting down');
     const late = coordinator.sendTask('127.0.0.1');
+    await waitFor(() => store.taskFailed.length === 1, 'the late task to be refused');
+    expect(agent.child.exitCode).toBeNull(); // still finishing the running trace
+    await engines.release();
 
     const exit = await agent.exited;
     expect(exit).toEqual({ code: 0, signal: null });
@@ -47,7 +63,8 @@ describe('agent lifecycle', () => {
   it('keeps to --max-concurrent and --max-per-minute, queues within bounds and answers the excess busy', async () => {
     const store = new FakeStore();
     coordinator = await FakeCoordinator.start({ store });
-    // scamper takes ~0.2 s on loopback, far longer than the burst of tasks takes to arrive.
+    // The first trace runs until released, so the whole burst arrives while it runs.
+    await engines.control({ mode: 'trace', hold: true });
     agent = startAgent(coordinator.url, [
       '--allow-special-targets',
       '--engine',
@@ -63,10 +80,12 @@ describe('agent lifecycle', () => {
     // Queue bound for these limits is 10: one task runs, ten wait, four are turned away.
     await waitFor(() => store.taskFailed.length === 4, 'the excess tasks to be refused');
     expect(store.taskFailed.every((f) => f.code === 'BUSY')).toBe(true);
+    await engines.release();
     await waitFor(() => store.stored.size === 2, 'two traces (the per-minute allowance)');
     // The rate limit holds: no third trace starts within the minute.
     await new Promise((r) => setTimeout(r, 1500));
     expect(agent.lines('task-started')).toHaveLength(2);
+    expect(engines.traces()).toHaveLength(2);
     expect(store.stored.size).toBe(2);
     // Never two at once: each start follows the previous finish in the log.
     const events = agent
@@ -98,6 +117,7 @@ describe('agent lifecycle', () => {
     ]);
     expect(store.taskFailed[0]?.message).toMatch(/loopback/);
     expect(agent.lines('task-started')).toHaveLength(0);
+    expect(engines.traces()).toHaveLength(0); // no tool was started for any of them
   });
 
   it('ignores malformed coordinator messages, and reconnects after an oversized one', async () => {
@@ -124,19 +144,28 @@ describe('agent lifecycle', () => {
 
   it('reconnects when the coordinator goes silent (heartbeat), and again after being cut off', async () => {
     const store = new FakeStore();
-    coordinator = await FakeCoordinator.start({ store, heartbeatMs: 200 });
+    // Silence is 3 heartbeats (1.5 s) without a word: far longer than any pause of a healthy connection here.
+    coordinator = await FakeCoordinator.start({ store, heartbeatMs: 500 });
     agent = startAgent(coordinator.url, []);
-    await waitFor(() => store.hellos.length === 1, 'the first hello');
-    coordinator.silent = true;
+    await waitFor(() => agent?.lines('connected').length === 1, 'the first connection');
+    // Only the connection open now goes silent: the agent's next one is answered, however soon it comes.
+    coordinator.goSilent();
+    await waitFor(() => agent?.lines('heartbeat-silence').length === 1, 'the agent to notice the silence');
     await waitFor(
-      () => agent?.lines('heartbeat-silence').length === 1,
-      'the agent to notice the silence',
-      5000,
+      () => store.hellos.length === 2 && agent?.lines('connected').length === 2,
+      'a new connection after the silence',
     );
-    coordinator.silent = false;
-    await waitFor(() => store.hellos.length === 2 && coordinator?.connected === true, 'a new connection');
-    expect(agent.lines('heartbeat-silence')[0]).toContain('heartbeatMs=200');
+    expect(agent.lines('heartbeat-silence')[0]).toContain('heartbeatMs=500');
+    expect(agent.lines('disconnected')[0]).toMatch(/coordinator silent for \d+ ms/);
     expect(agent.lines('reconnecting')).toHaveLength(1);
-    expect(agent.lines('connected')).toHaveLength(2);
+
+    coordinator.cutOff();
+    await waitFor(
+      () => store.hellos.length === 3 && agent?.lines('connected').length === 3,
+      'a new connection after the cut',
+    );
+    expect(agent.lines('disconnected')[1]).toMatch(/close 1006/); // noticed as a cut, not as silence
+    expect(agent.lines('reconnecting')).toHaveLength(2);
+    expect(agent.lines('heartbeat-silence')).toHaveLength(1);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The real agent against the real coordinator (`detourwatch serve`), both as processes on 127.0.0.1,
- * tracing 127.0.0.1 with a real engine. Each test SIGKILLs a process while the agent holds finished
- * results and restarts it on the same port / data / outbox: every result must be stored exactly once.
+ * tracing 127.0.0.1 with a stand-in mtr that prints recorded real mtr output (test/helpers/stand-in-engines.ts),
+ * which the coordinator parses and stores like any other. Each test SIGKILLs a process while the agent holds
+ * finished results and restarts it on the same port / data / outbox: every result must be stored exactly once.
  */
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type AgentProcess, killAgent, spawnAgent } from '../agent/agent-process.ts';
 import { type CoordinatorProcess, createToken, killServe, startServe } from '../agent/coordinator-process.ts';
 import { waitFor } from '../agent/fake-coordinator.ts';
+import { createStandInEngines, type StandInEngines } from '../helpers/stand-in-engines.ts';
 
 interface ApiAgent {
   id: string;
@@ -30,27 +32,32 @@ async function outboxFiles(dir: string): Promise<string[]> {
 
 const TASKS = 4;
 
-describe('agent with the real coordinator', () => {
+// Each test starts the coordinator twice and the agent once or twice, processes that compile their sources as
+// they start: on a busy machine that alone can take most of the default 30 s, so the bound is the sum of its waits.
+describe('agent with the real coordinator', { timeout: 120_000 }, () => {
   let tmp: string;
   let data: string;
   let outbox: string;
   let token: string;
   let coordinator: CoordinatorProcess | undefined;
   let agent: AgentProcess | undefined;
+  let engines: StandInEngines;
 
   beforeEach(async () => {
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'dw-real-'));
     data = path.join(tmp, 'data');
     outbox = path.join(tmp, 'outbox');
     token = await createToken(data, 'restart-test');
+    // The traces run until released, so the coordinator can be killed while they run.
+    engines = await createStandInEngines({ mode: 'trace', hold: true });
   });
   afterEach(async () => {
     await killAgent(agent);
     await killServe(coordinator);
+    await engines?.remove();
     await fs.rm(tmp, { recursive: true, force: true });
   });
 
-  // mtr needs a few seconds on loopback: long enough to kill the coordinator while the traces run.
   const startAgent = (url: string) =>
     spawnAgent(
       [
@@ -64,7 +71,7 @@ describe('agent with the real coordinator', () => {
         '--max-concurrent',
         '4',
       ],
-      { DETOURWATCH_TOKEN: token },
+      { DETOURWATCH_TOKEN: token, ...engines.env },
     );
 
   /** Connects the agent, asks the coordinator for TASKS traces, and kills the coordinator while they run. */
@@ -82,8 +89,9 @@ describe('agent with the real coordinator', () => {
       });
       expect(res.status).toBe(202);
     }
-    await waitFor(() => a.lines('task-started').length === TASKS, 'the traces to start');
+    await waitFor(() => engines.traces().length === TASKS, 'the traces to start');
     await killServe(c, 'SIGKILL');
+    await engines.release();
     await waitFor(() => a.lines('task-finished').length === TASKS, 'the traces to finish offline', 30_000);
     expect(await outboxFiles(outbox)).toHaveLength(TASKS);
   }

@@ -3,19 +3,28 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import { type AgentProcess, killAgent, spawnAgent } from '../agent/agent-process.ts';
 import { FakeCoordinator, FakeStore } from '../agent/fake-coordinator.ts';
+import { createStandInEngines, type StandInEngines } from '../helpers/stand-in-engines.ts';
 
+// The agent detects its engines before it connects: stand-ins (test/helpers/stand-in-engines.ts) let it get that
+// far on a machine without scamper, mtr or traceroute.
 describe('agent refused by the coordinator', () => {
   let agent: AgentProcess | undefined;
   let coordinator: FakeCoordinator | undefined;
   let outbox: string;
+  let engines: StandInEngines;
+
+  beforeEach(async () => {
+    engines = await createStandInEngines();
+  });
 
   afterEach(async () => {
     await killAgent(agent);
     await coordinator?.kill();
+    await engines?.remove();
     if (outbox) await fs.rm(outbox, { recursive: true, force: true });
   });
 
@@ -23,7 +32,10 @@ describe('agent refused by the coordinator', () => {
     const store = new FakeStore();
     coordinator = await FakeCoordinator.start({ store, ...options });
     outbox = await fs.mkdtemp(path.join(os.tmpdir(), 'dw-agent-'));
-    agent = spawnAgent(['--server', coordinator.url, '--outbox', outbox], { DETOURWATCH_TOKEN: token });
+    agent = spawnAgent(['--server', coordinator.url, '--outbox', outbox], {
+      DETOURWATCH_TOKEN: token,
+      ...engines.env,
+    });
     return { store, exit: await agent.exited };
   }
 
@@ -67,6 +79,7 @@ describe('agent refused by the coordinator', () => {
       outbox = await fs.mkdtemp(path.join(os.tmpdir(), 'dw-agent-'));
       agent = spawnAgent(['--server', `http://127.0.0.1:${port}`, '--outbox', outbox], {
         DETOURWATCH_TOKEN: 't',
+        ...engines.env,
       });
       expect((await agent.exited).code).toBe(1);
       expect(agent.log()).toContain('AUTH_FAILED');
@@ -80,6 +93,7 @@ describe('agent refused by the coordinator', () => {
   it('reports every option problem at once and exits 2 without connecting', async () => {
     agent = spawnAgent(['--server', 'ftp://x', '--max-per-minute', 'lots', '--engine', 'ping'], {
       DETOURWATCH_TOKEN: '',
+      ...engines.env,
     });
     const exit = await agent.exited;
     const log = agent.log();
