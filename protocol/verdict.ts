@@ -1,6 +1,14 @@
-import type { LocationPrecision } from './annotated.ts';
+import type { LocationPrecision, PlacementSource } from './annotated.ts';
+import type { PlausibilityProblem } from './plausibility.ts';
 
-export const VERDICT_KINDS = ['domestic', 'detour', 'foreign-endpoint', 'inconclusive'] as const;
+/** `implausible`: no real tool could have printed the trace (server/plausibility); kept, never judged. */
+export const VERDICT_KINDS = [
+  'domestic',
+  'detour',
+  'foreign-endpoint',
+  'inconclusive',
+  'implausible',
+] as const;
 export type VerdictKind = (typeof VERDICT_KINDS)[number];
 
 export const CONFIDENCES = ['confirmed', 'probable'] as const;
@@ -33,7 +41,9 @@ export type RefutationReason =
   /** The hop answered faster than light could reach the claimed place and come back. */
   | 'own-rtt'
   /** A later hop on a flow-stable path answered faster than a trip through the claimed place allows. */
-  | 'later-reply';
+  | 'later-reply'
+  /** Another vantage point's RTT to the same router rules the place out (multi-vantage constraints). */
+  | 'constraint';
 
 /** "The database says CN, the RTT says no": kept and shown, never silently dropped. */
 export interface RefutedHop {
@@ -54,6 +64,8 @@ export interface RefutedHop {
   reason: RefutationReason;
   /** For `later-reply`: the TTL of the reply that refuted it. */
   refutedByTtl?: number;
+  /** For `constraint`: which vantage and RTT ("within 310 km of the Seattle agent by its 3.1 ms"). */
+  evidence?: string;
 }
 
 /** Each TTL's reading, for the hop table. */
@@ -89,6 +101,28 @@ export interface HopReading {
   precision: LocationPrecision | null;
   /** Which database placed it (file name), so the evidence can be cited. */
   database: string | null;
+  /** Present when more than the database was weighed: which claim placed the hop, and what lost. */
+  placement?: HopPlacement;
+}
+
+/** A claim that lost to the hop's placement, in the hop table's words. */
+export interface RejectedClaim {
+  source: PlacementSource;
+  rule: string | null;
+  token: string | null;
+  country: string | null;
+  city: string | null;
+  why: string;
+}
+
+/** Which claim placed a hop: the source, and for hostname placements the name and the rule that read it. */
+export interface HopPlacement {
+  source: PlacementSource;
+  hostname: string | null;
+  rule: string | null;
+  token: string | null;
+  reason: string;
+  rejected: RejectedClaim[];
 }
 
 export interface EndpointVerdict {
@@ -100,7 +134,13 @@ export interface Verdict {
   verdict: VerdictKind;
   /** Null unless `detour`. */
   confidence: Confidence | null;
+  /** The first home country (the one named by `--home-country`), kept for readers of one code. */
   homeCountry: string;
+  /**
+   * Every country that counts as home (the United States brings PR, GU, VI, AS, MP and UM). Absent on verdicts
+   * stored before home became a set: then home is `homeCountry` alone.
+   */
+  homeCountries?: string[];
   source: EndpointVerdict;
   destination: EndpointVerdict;
   /** Distinct countries in path order, home included (refuted claims excluded). */
@@ -114,4 +154,6 @@ export interface Verdict {
   /** One sentence a person can read: why this verdict. */
   reason: string;
   hops: HopReading[];
+  /** Why the trace cannot be true: present on `implausible` verdicts only. */
+  problems?: PlausibilityProblem[];
 }

@@ -1,21 +1,28 @@
 /**
- * geolocate -> verdict for one parsed trace: the pipeline shared by `detourwatch analyze`, the coordinator's
- * ingest and the RIPE Atlas import, so that a trace gets the same verdict whichever way it arrived.
+ * geolocate -> plausibility -> verdict for one parsed trace: the pipeline shared by `detourwatch analyze`, the
+ * coordinator's ingest and the RIPE Atlas import, so that a trace gets the same verdict whichever way it arrived.
  */
 import type { AnnotatedTrace, SourcePosition } from '../../protocol/annotated.ts';
 import type { Trace } from '../../protocol/trace.ts';
 import type { Verdict } from '../../protocol/verdict.ts';
+import { homeFrom } from '../detect/home-countries.ts';
 import { decideVerdict } from '../detect/verdict.ts';
 import { createLocator, type Locator } from '../geo/locator.ts';
 import { DEFAULT_KM_PER_MS } from '../physics/rtt-bound.ts';
+import { packagedGazetteer } from '../placement/dictionaries.ts';
+import { type PlacementInputs, placeTrace } from '../placement/place-trace.ts';
+import { implausibleVerdict } from '../plausibility/implausible-verdict.ts';
+import { checkPlausibility, type PlausibilityContext } from '../plausibility/plausibility.ts';
 
 export interface AnalyzerOptions {
   /** The user's City database; the embedded GeoLite2 City data when absent. */
   cityDb?: string;
   /** The user's GeoLite2-ASN-format database; the embedded ASN ranges when absent. */
   asnDb?: string;
-  /** ISO 3166-1 alpha-2; default US. */
+  /** ISO 3166-1 alpha-2 (or a comma list, "US,CA"); default US. Each home country brings its territories. */
   homeCountry?: string;
+  /** Every home country, first one named in reasons; overrides `homeCountry` when non-empty. */
+  homeCountries?: string[];
   /** Distance bound per ms of RTT; default 100 km (light in fibre, there and back). */
   kmPerMs?: number;
   /** Look up documentation ranges (test databases and the namespace lab place them); never in production. */
@@ -28,25 +35,60 @@ export interface Analysis {
 }
 
 export interface Analyzer {
-  /** Judges one trace measured from `sourcePosition` (null: the source address's own location, if any). */
-  analyze(trace: Trace, sourcePosition: SourcePosition | null): Verdict;
+  /**
+   * Judges one trace measured from `sourcePosition` (null: the source address's own location, if any).
+   * `context` carries what the agent's task asked for (its target), for agent results only.
+   */
+  analyze(trace: Trace, sourcePosition: SourcePosition | null, context?: PlausibilityContext): Verdict;
   /** The same, keeping the annotated trace for callers that show per-address evidence. */
-  annotateAndJudge(trace: Trace, sourcePosition: SourcePosition | null): Analysis;
+  annotateAndJudge(
+    trace: Trace,
+    sourcePosition: SourcePosition | null,
+    context?: PlausibilityContext,
+  ): Analysis;
   /** Lines for a startup log: which databases and settings are in force. */
   describe(): string[];
   /** Loads lazily loaded tables now, so a server's first trace does not stall every agent. */
   preload(): void;
 }
 
-export function analyzerFrom(locator: Locator, homeCountry: string, kmPerMs: number): Analyzer {
-  const options = { homeCountry, kmPerMs };
-  const annotateAndJudge = (trace: Trace, sourcePosition: SourcePosition | null): Analysis => {
-    const annotated = locator.annotate(trace, sourcePosition);
-    return { annotated, verdict: decideVerdict(annotated, options) };
+/** What the analyzer adds to the databases: placement from names, constraints, corrections; more home countries. */
+export interface AnalyzerExtras {
+  placement?: PlacementInputs;
+  homeCountries?: readonly string[];
+}
+
+export function analyzerFrom(
+  locator: Locator,
+  homeCountry: string,
+  kmPerMs: number,
+  extras: AnalyzerExtras = {},
+): Analyzer {
+  const options = {
+    homeCountry,
+    kmPerMs,
+    ...(extras.homeCountries ? { homeCountries: extras.homeCountries } : {}),
+  };
+  const home = homeFrom(extras.homeCountries?.length ? extras.homeCountries : homeCountry).countries;
+  const placement = extras.placement;
+  const annotateAndJudge = (
+    trace: Trace,
+    sourcePosition: SourcePosition | null,
+    context?: PlausibilityContext,
+  ): Analysis => {
+    const located = locator.annotate(trace, sourcePosition);
+    // Names, constraints and corrections replace the database locations they overturn (server/placement).
+    const annotated = placement ? placeTrace(located, placement, { home, kmPerMs }) : located;
+    // Before any judgement: a trace no real tool could print is kept as implausible, never judged a detour.
+    const check = checkPlausibility(trace, context);
+    const verdict = check.ok
+      ? decideVerdict(annotated, options)
+      : implausibleVerdict(trace, check.problems, homeCountry);
+    return { annotated, verdict };
   };
   return {
     annotateAndJudge,
-    analyze: (trace, sourcePosition) => annotateAndJudge(trace, sourcePosition).verdict,
+    analyze: (trace, sourcePosition, context) => annotateAndJudge(trace, sourcePosition, context).verdict,
     preload: () => locator.preload(),
     describe: () => [
       ...locator.describe(),
@@ -62,9 +104,13 @@ export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
     ...(options.asnDb === undefined ? {} : { asnDb: options.asnDb }),
     lookUpDocumentation: options.lookUpDocumentation === true,
   });
+  const homeCountries = options.homeCountries?.length
+    ? options.homeCountries
+    : (options.homeCountry ?? 'US').split(',');
   return analyzerFrom(
     locator,
-    (options.homeCountry ?? 'US').toUpperCase(),
+    (homeCountries[0] ?? 'US').trim().toUpperCase(),
     options.kmPerMs ?? DEFAULT_KM_PER_MS,
+    { placement: { gazetteer: packagedGazetteer }, homeCountries },
   );
 }

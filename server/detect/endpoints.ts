@@ -2,6 +2,7 @@ import type { AnnotatedTrace, GeoLocation } from '../../protocol/annotated.ts';
 import type { Trace } from '../../protocol/trace.ts';
 import { greatCircleKm, type LatLon } from '../physics/great-circle.ts';
 import { claimRadiusKm } from './claim-radius.ts';
+import type { Home } from './home-countries.ts';
 import type { Refutation } from './refutation.ts';
 
 /** What is known about one end of the path. */
@@ -35,7 +36,7 @@ function whyUnplaced(annotated: AnnotatedTrace, ip: string | null, role: string)
  * abroad that agrees with the declared point (within its radius): then the declared point simply is abroad.
  * Without a declared position the source address's database country decides (null: unknown).
  */
-export function sourceFinding(annotated: AnnotatedTrace, homeCountry: string): EndpointFinding {
+export function sourceFinding(annotated: AnnotatedTrace, home: Home): EndpointFinding {
   const { address, publicAddress } = annotated.trace.source;
   // Behind NAT (RIPE Atlas `src_addr` private, `from` public) the public address is the one that can be placed.
   const own = lookedUp(annotated, address);
@@ -44,11 +45,19 @@ export function sourceFinding(annotated: AnnotatedTrace, homeCountry: string): E
   const country = location?.country?.toUpperCase() ?? null;
   const position = annotated.sourcePosition;
   if (position?.source === 'declared') {
+    // A database answer inside the home set (San Juan for a prober declared in Puerto Rico) names the country.
+    const atHome = country !== null && home.countries.has(country);
     const agreesAbroad =
       location !== null &&
-      country !== homeCountry &&
+      country !== null &&
+      !atHome &&
       greatCircleKm(position, location) <= claimRadiusKm(location);
-    return { ip, country: agreesAbroad ? country : homeCountry, position, unknownBecause: null };
+    return {
+      ip,
+      country: atHome || agreesAbroad ? country : home.primary,
+      position,
+      unknownBecause: null,
+    };
   }
   return {
     ip,
@@ -78,7 +87,7 @@ function destinationReplyAddress(trace: Trace): string | null {
  */
 export function destinationFinding(
   annotated: AnnotatedTrace,
-  homeCountry: string,
+  home: Home,
   refuted: ReadonlyMap<string, Refutation>,
 ): EndpointFinding {
   const ip = annotated.trace.destination.address ?? destinationReplyAddress(annotated.trace);
@@ -87,7 +96,7 @@ export function destinationFinding(
     return { ip, country: null, position: null, unknownBecause: whyUnplaced(annotated, ip, 'destination') };
   }
   const country = (location.country ?? '').toUpperCase();
-  const refutation = ip !== null && country !== homeCountry ? refuted.get(ip) : undefined;
+  const refutation = ip !== null && !home.countries.has(country) ? refuted.get(ip) : undefined;
   if (refutation) {
     return {
       ip,

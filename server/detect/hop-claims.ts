@@ -38,15 +38,15 @@ function usableRtt(rtt: number | null): number | null {
   return rtt !== null && Number.isFinite(rtt) && rtt >= 0 ? rtt : null;
 }
 
-function classify(info: AddressInfo | null, homeCountry: string): ClaimKind {
+function classify(info: AddressInfo | null, home: ReadonlySet<string>): ClaimKind {
   if (info === null) return 'unlocated';
   if (info.class !== 'global') return 'special';
   const country = info.location?.country;
   if (!country) return 'unlocated';
-  return country.toUpperCase() === homeCountry ? 'home' : 'foreign';
+  return home.has(country.toUpperCase()) ? 'home' : 'foreign';
 }
 
-function claimsAt(hop: Hop, annotated: AnnotatedTrace, homeCountry: string): HopClaim[] {
+function claimsAt(hop: Hop, annotated: AnnotatedTrace, home: ReadonlySet<string>): HopClaim[] {
   const claims: HopClaim[] = [];
   const position = annotated.sourcePosition;
   for (const reply of hop.replies) {
@@ -61,7 +61,7 @@ function claimsAt(hop: Hop, annotated: AnnotatedTrace, homeCountry: string): Hop
       continue;
     }
     const info = ip === null ? null : (annotated.addresses[ip] ?? null);
-    const kind = classify(info, homeCountry);
+    const kind = classify(info, home);
     const location = kind === 'home' || kind === 'foreign' ? (info?.location ?? null) : null;
     claims.push({
       ttl: hop.ttl,
@@ -78,13 +78,17 @@ function claimsAt(hop: Hop, annotated: AnnotatedTrace, homeCountry: string): Hop
   return claims;
 }
 
-/** Groups a trace's replies into per-TTL claims, TTLs ascending, one claim per distinct address. */
-export function collectHopClaims(annotated: AnnotatedTrace, homeCountry: string): HopClaims[] {
+/**
+ * Groups a trace's replies into per-TTL claims, TTLs ascending, one claim per distinct address. `home`: one
+ * country code, or the set of home countries.
+ */
+export function collectHopClaims(annotated: AnnotatedTrace, home: string | ReadonlySet<string>): HopClaims[] {
+  const homeSet = typeof home === 'string' ? new Set([home]) : home;
   const hops = annotated.trace.hops;
   let ordered = true;
   for (let i = 1; i < hops.length; i++) {
     if ((hops[i]?.ttl ?? 0) < (hops[i - 1]?.ttl ?? 0)) ordered = false;
   }
   const inOrder = ordered ? hops : [...hops].sort((a, b) => a.ttl - b.ttl);
-  return inOrder.map((hop) => ({ ttl: hop.ttl, claims: claimsAt(hop, annotated, homeCountry) }));
+  return inOrder.map((hop) => ({ ttl: hop.ttl, claims: claimsAt(hop, annotated, homeSet) }));
 }

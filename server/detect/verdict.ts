@@ -14,13 +14,20 @@ import { claimedDistanceKm, minRttForDistance } from '../physics/rtt-bound.ts';
 import { isConfirmed } from './confirmation.ts';
 import { destinationFinding, sourceFinding } from './endpoints.ts';
 import { isFlowStable } from './flow-stability.ts';
+import { type Home, homeFrom } from './home-countries.ts';
 import { collectHopClaims, type HopClaim, type HopClaims } from './hop-claims.ts';
+import { hopPlacement, placementRefutations } from './placement-reading.ts';
 import { type Refutation, refuteClaims } from './refutation.ts';
-import { detourReason, domesticReason } from './verdict-reason.ts';
+import { detourReason, domesticReason, placementNote } from './verdict-reason.ts';
 
 export interface VerdictOptions {
   /** ISO 3166-1 alpha-2 of the country whose domestic paths are watched (US by default upstream). */
   homeCountry: string;
+  /**
+   * Every home country, `homeCountry` first; each brings its territories (US: PR, GU, VI, AS, MP, UM).
+   * Default: `homeCountry` (which may also be a comma list) with its territories.
+   */
+  homeCountries?: readonly string[];
   /** Distance per RTT-ms (100: light in fibre, 200 km per ms one way). */
   kmPerMs: number;
 }
@@ -38,21 +45,19 @@ const STATUS_RANK: Record<HopStatus, number> = {
   'no-reply': 0,
 };
 
-function checkedOptions(options: VerdictOptions): VerdictOptions {
-  const homeCountry = typeof options.homeCountry === 'string' ? options.homeCountry.toUpperCase() : '';
-  if (!/^[A-Z]{2}$/.test(homeCountry)) {
-    throw new DetourwatchError(
-      'CONFIG_INVALID',
-      `home country "${String(options.homeCountry)}" is not an ISO 3166-1 alpha-2 code such as US or DE`,
-    );
-  }
+function checkedOptions(options: VerdictOptions): { home: Home; kmPerMs: number } {
+  const home = homeFrom(
+    options.homeCountries !== undefined && options.homeCountries.length > 0
+      ? options.homeCountries
+      : options.homeCountry,
+  );
   if (!(Number.isFinite(options.kmPerMs) && options.kmPerMs > 0)) {
     throw new DetourwatchError(
       'CONFIG_INVALID',
       `km per RTT-ms must be a positive number (100 is light in fibre), got ${String(options.kmPerMs)}`,
     );
   }
-  return { homeCountry, kmPerMs: options.kmPerMs };
+  return { home, kmPerMs: options.kmPerMs };
 }
 
 /** Everything the walk over the hops learns, before the verdict is chosen. */
@@ -69,6 +74,8 @@ interface PathFindings {
 
 /** What reading one claim needs besides the claim itself. */
 interface WalkContext {
+  annotated: AnnotatedTrace;
+  home: ReadonlySet<string>;
   claims: readonly HopClaims[];
   refuted: ReadonlyMap<string, Refutation>;
   kmPerMs: number;
@@ -102,6 +109,11 @@ function readClaim(ctx: WalkContext, index: number, claim: HopClaim): HopReading
     precision: location?.precision ?? null,
     database: location?.database ?? null,
   };
+  const placement = claim.ip === null ? undefined : ctx.annotated.placements?.[claim.ip];
+  if (placement !== undefined && claim.ip !== null) {
+    reading.placement = hopPlacement(placement);
+    out.refutedHops.push(...placementRefutations(claim.ttl, claim.ip, placement, ctx.home));
+  }
   if (claim.kind === 'special') {
     reading.status = 'special';
     return reading;
@@ -147,6 +159,8 @@ function readClaim(ctx: WalkContext, index: number, claim: HopClaim): HopReading
 }
 
 function walkPath(
+  annotated: AnnotatedTrace,
+  home: ReadonlySet<string>,
   claims: readonly HopClaims[],
   refuted: ReadonlyMap<string, Refutation>,
   kmPerMs: number,
@@ -160,7 +174,7 @@ function walkPath(
     foreignAsns: [],
     locatedBeyondFirst: 0,
   };
-  const ctx: WalkContext = { claims, refuted, kmPerMs, flowStable, out };
+  const ctx: WalkContext = { annotated, home, claims, refuted, kmPerMs, flowStable, out };
   let firstAnswered: number | null = null;
   for (let k = 0; k < claims.length; k++) {
     const hop = claims[k];
@@ -218,15 +232,16 @@ function extraKm(from: LatLon | null, to: LatLon | null, foreignHops: readonly F
  * it runs once per ingested trace.
  */
 export function decideVerdict(annotated: AnnotatedTrace, options: VerdictOptions): Verdict {
-  const { homeCountry, kmPerMs } = checkedOptions(options);
-  const claims = collectHopClaims(annotated, homeCountry);
+  const { home, kmPerMs } = checkedOptions(options);
+  const homeCountry = home.primary;
+  const claims = collectHopClaims(annotated, home.countries);
   const flowStable = isFlowStable(annotated.trace.method);
   const position = annotated.sourcePosition;
   // Without the prober's position no RTT can test any location: nothing is refuted or confirmed.
   const refuted = position ? refuteClaims(claims, kmPerMs, flowStable) : NO_REFUTATIONS;
-  const path = walkPath(claims, refuted, kmPerMs, flowStable);
-  const source = sourceFinding(annotated, homeCountry);
-  const destination = destinationFinding(annotated, homeCountry, refuted);
+  const path = walkPath(annotated, home.countries, claims, refuted, kmPerMs, flowStable);
+  const source = sourceFinding(annotated, home);
+  const destination = destinationFinding(annotated, home, refuted);
 
   const countries: string[] = source.country ? [source.country] : [];
   for (const c of path.countries) if (!countries.includes(c)) countries.push(c);
@@ -235,10 +250,10 @@ export function decideVerdict(annotated: AnnotatedTrace, options: VerdictOptions
   let verdict: VerdictKind;
   let confidence: Confidence | null = null;
   let reason: string;
-  if (source.country !== null && source.country !== homeCountry) {
+  if (source.country !== null && !home.countries.has(source.country)) {
     verdict = 'foreign-endpoint';
     reason = `the source${source.ip ? ` ${source.ip}` : ''} is in ${source.country}, not ${homeCountry}: nothing to judge`;
-  } else if (destination.country !== null && destination.country !== homeCountry) {
+  } else if (destination.country !== null && !home.countries.has(destination.country)) {
     verdict = 'foreign-endpoint';
     reason = `the destination${destination.ip ? ` ${destination.ip}` : ''} is in ${destination.country}, not ${homeCountry}: nothing to judge`;
   } else if (source.country === null) {
@@ -259,13 +274,14 @@ export function decideVerdict(annotated: AnnotatedTrace, options: VerdictOptions
     reason = detourReason(path.foreignHops, homeCountry);
   } else {
     verdict = 'domestic';
-    reason = domesticReason(path.refutedHops, homeCountry);
+    reason = domesticReason(path.refutedHops, homeCountry) + placementNote(path.hops, home.countries);
   }
 
   return {
     verdict,
     confidence,
     homeCountry,
+    homeCountries: [...home.countries],
     source: { ip: source.ip, country: source.country },
     destination: { ip: destination.ip, country: destination.country },
     countries,
