@@ -1,8 +1,13 @@
 import { createReadStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { describeError } from '../protocol/errors.ts';
+import { DetourwatchError, describeError } from '../protocol/errors.ts';
+import { type OptionSpecs, readOptions } from '../protocol/options.ts';
+import { parseChoice } from '../protocol/values/choice.ts';
+import { parseCountryCode } from '../protocol/values/country.ts';
+import { parseLatLon } from '../protocol/values/lat-lon.ts';
+import { parsePositiveNumber } from '../protocol/values/number.ts';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
-import { isTraceFormat, type TraceFormat } from '../server/parse/index.ts';
+import { TRACE_FORMATS } from '../server/parse/index.ts';
 import { type InputPiece, readTraceInput } from '../server/parse/read-traces.ts';
 import {
   type AnalyzeSettings,
@@ -12,7 +17,6 @@ import {
   renderItems,
 } from './analyze-batch.ts';
 import { type AnalyzePool, startAnalyzePool } from './analyze-pool.ts';
-import { Problems, parseCommandLine, parseCountry, parsePosition, parsePositive } from './args.ts';
 import type { CliIo, Command } from './io.ts';
 
 /**
@@ -27,7 +31,8 @@ const usage = `Usage: detourwatch analyze [options] FILE...   (- reads standard 
 Judges each traceroute in the files: domestic, detour (confirmed | probable), foreign-endpoint or inconclusive.
 
 Options:
-  --format auto|scamper|mtr|traceroute|atlas   input format (default auto: detected per file)
+  --format FORMAT             input format (default auto: detected per file), one of
+                              ${TRACE_FORMATS.join(' ')}
   --source-location LAT,LON   where the prober is (default: its source address, looked up)
   --home-country CC           the country whose domestic traffic is judged (default US)
   --city-db PATH              a GeoIP2/GeoLite2 City .mmdb (default: the embedded GeoLite2 City data)
@@ -45,54 +50,51 @@ interface AnalyzeOptions extends AnalyzeSettings {
   jobs: number;
 }
 
-function parseJobs(text: string): ReturnType<typeof parsePositive> {
-  const n = parsePositive(text, '--jobs');
-  return n.ok && !Number.isInteger(n.value)
-    ? { ok: false, problem: `--jobs must be a whole number of threads, not "${text}"` }
-    : n;
+/** More threads than this only queue for the same cores. */
+const MAX_JOBS = 1024;
+
+function parseJobs(text: string): number {
+  const jobs = /^\d{1,4}$/.test(text.trim()) ? Number(text) : Number.NaN;
+  if (!(jobs >= 1 && jobs <= MAX_JOBS)) {
+    throw new DetourwatchError(
+      'USAGE',
+      `--jobs must be a whole number of threads from 1 to ${MAX_JOBS}, not "${text}"`,
+    );
+  }
+  return jobs;
 }
 
-function readOptions(args: string[]): AnalyzeOptions {
-  const { values, positionals } = parseCommandLine(
-    {
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        format: { type: 'string', default: 'auto' },
-        'source-location': { type: 'string' },
-        'home-country': { type: 'string' },
-        'city-db': { type: 'string' },
-        'asn-db': { type: 'string' },
-        'km-per-ms': { type: 'string' },
-        'look-up-documentation': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        jobs: { type: 'string' },
-      },
-    },
-    usage,
+const ANALYZE_OPTIONS = {
+  format: { type: 'string', parse: (t: string) => parseChoice(t, TRACE_FORMATS), default: 'auto' },
+  'source-location': { type: 'string', parse: parseLatLon },
+  'home-country': { type: 'string', parse: parseCountryCode },
+  'city-db': { type: 'string' },
+  'asn-db': { type: 'string' },
+  'km-per-ms': { type: 'string', parse: parsePositiveNumber },
+  'look-up-documentation': { type: 'boolean' },
+  json: { type: 'boolean' },
+  jobs: { type: 'string' },
+} as const satisfies OptionSpecs;
+
+function readAnalyzeOptions(args: string[]): AnalyzeOptions {
+  const { values, positionals, problems } = readOptions(
+    ANALYZE_OPTIONS,
+    args,
+    {},
+    { allowPositionals: true },
   );
-  const problems = new Problems();
-  const format = values.format;
-  if (!isTraceFormat(format))
-    problems.add(`--format must be auto, scamper, mtr, traceroute or atlas, not "${format}"`);
-  const position =
-    values['source-location'] === undefined
-      ? undefined
-      : problems.take(parsePosition(values['source-location'], '--source-location'));
-  const homeCountry =
-    values['home-country'] === undefined
-      ? undefined
-      : problems.take(parseCountry(values['home-country'], '--home-country'));
-  const kmPerMs =
-    values['km-per-ms'] === undefined
-      ? undefined
-      : problems.take(parsePositive(values['km-per-ms'], '--km-per-ms'));
-  const jobs = values.jobs === undefined ? availableParallelism() : problems.take(parseJobs(values.jobs));
+  // --jobs names itself in its message (the wording scripts already match).
+  const jobs =
+    values.jobs === undefined
+      ? availableParallelism()
+      : problems.check(null, () => parseJobs(values.jobs as string));
   if (positionals.length === 0) problems.add('no input: name one or more files, or - for standard input');
-  problems.throwIfAny(usage);
+  problems.throwIfAny('analyze');
+  const position = values['source-location'];
+  const homeCountry = values['home-country'];
+  const kmPerMs = values['km-per-ms'];
   return {
-    format: format as TraceFormat,
+    format: values.format,
     sourcePosition: position ? { ...position, source: 'declared' } : null,
     json: values.json,
     files: positionals,
@@ -165,7 +167,7 @@ export const analyzeCommand: Command = {
   summary: 'judge traceroute files: domestic, detour, foreign-endpoint or inconclusive',
   usage,
   async run(args, io) {
-    const options = readOptions(args);
+    const options = readAnalyzeOptions(args);
     const analyzer = createAnalyzer(options.analyzer);
     const out = writer(io);
     let analysed = 0;

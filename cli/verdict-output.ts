@@ -4,7 +4,7 @@
  */
 import type { Trace } from '../protocol/trace.ts';
 import type { Verdict } from '../protocol/verdict.ts';
-import { printable } from './args.ts';
+import { printable, tableLines } from './text-table.ts';
 
 /** The NDJSON record: the verdict plus enough of the trace to tell which measurement it judges. */
 export function verdictRecord(trace: Trace, verdict: Verdict, input: string, where: string) {
@@ -16,6 +16,8 @@ export function verdictRecord(trace: Trace, verdict: Verdict, input: string, whe
     startedAt: trace.startedAt,
     ...(trace.meta === undefined ? {} : { meta: trace.meta }),
     ...verdict,
+    // What the parser skipped or chose (pasted text): with the verdict, never silently.
+    ...(trace.warnings === undefined ? {} : { warnings: trace.warnings }),
   };
 }
 
@@ -23,16 +25,6 @@ function cell(value: string | number | null | undefined, digits = 1): string {
   if (value === null || value === undefined) return '-';
   if (typeof value === 'number') return Number.isInteger(value) ? String(value) : value.toFixed(digits);
   return printable(value);
-}
-
-function table(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
-  return rows.map((r) =>
-    r
-      .map((v, c) => v.padEnd(widths[c] ?? 0))
-      .join('  ')
-      .trimEnd(),
-  );
 }
 
 export function verdictTable(trace: Trace, verdict: Verdict, input: string, where: string): string {
@@ -44,10 +36,12 @@ export function verdictTable(trace: Trace, verdict: Verdict, input: string, wher
       `${cell(verdict.destination.ip)} (${cell(verdict.destination.country)})${trace.startedAt ? ` at ${trace.startedAt}` : ''}`,
     `verdict: ${headline}   countries: ${path}${verdict.extraKm === null ? '' : `   extra distance: ${Math.round(verdict.extraKm)} km`}`,
     `why: ${printable(verdict.reason)}`,
+    // An implausible trace was not judged: its problems stand where the hop readings would.
+    ...(verdict.problems ?? []).map((p) => `problem ${p.code}: ${printable(p.message)}`),
     '',
-    ...table([
+    ...tableLines(
       ['TTL', 'address', 'name', 'country', 'city', 'ASN', 'organisation', 'RTT ms', 'needs ms', 'reading'],
-      ...verdict.hops.map((h) => [
+      verdict.hops.map((h) => [
         String(h.ttl),
         cell(h.ip),
         cell(h.name),
@@ -59,7 +53,7 @@ export function verdictTable(trace: Trace, verdict: Verdict, input: string, wher
         cell(h.minRttMs, 1),
         h.status,
       ]),
-    ]),
+    ),
   ];
   for (const r of verdict.refutedHops) {
     const by =
@@ -74,6 +68,7 @@ export function verdictTable(trace: Trace, verdict: Verdict, input: string, wher
   if (verdict.hops.some((h) => h.precision === 'country')) {
     out.push("(~ after a country: the database places it only at the country's centroid)");
   }
+  for (const warning of trace.warnings ?? []) out.push(`warning: ${printable(warning)}`);
   out.push('');
   return out.join('\n');
 }

@@ -66,6 +66,11 @@ export interface Reply {
   mpls?: MplsLabel[];
   /** Origin AS the tool itself printed (traceroute -A, mtr -z): the tool's own lookup, a hint, not evidence. */
   asn?: number;
+  /**
+   * Which probe to this TTL the reply answers, from 1, where the tool numbers its probes (scamper `probe_id`):
+   * one probe has one answer, so several addresses under one number cannot all be true.
+   */
+  attempt?: number;
 }
 
 /**
@@ -127,4 +132,24 @@ export interface Trace {
   hops: Hop[];
   /** Tool-specific facts worth keeping (Atlas msm_id/prb_id/fw, scamper stop reason, ...). */
   meta?: Record<string, string | number | boolean | null>;
+  /** How the tool says it probed, where its output records it: what the plausibility check holds the hops to. */
+  probing?: TraceProbing;
+  /**
+   * What the parser could not read or had to choose, each naming its input line where there is one ("line 7:
+   * skipped ..."): lines it skipped, a cut-off last line, which of a summary's figures the physics uses.
+   * Pasted text is read tolerantly, never silently.
+   */
+  warnings?: string[];
+}
+
+/** The tool's own settings as its output states them; each is absent when the format does not record it. */
+export interface TraceProbing {
+  /** Probes sent to each TTL at most (scamper `attempts`, mtr `tests`). */
+  attemptsPerHop?: number;
+  /** Probes sent in the whole trace (scamper `probe_count`, tracelb `probec`). */
+  probesSent?: number;
+  /** The highest TTL the tool would probe (scamper `hoplimit`, traceroute's "N hops max"). */
+  maxTtl?: number;
+  /** How long after sending a probe the tool could still record its reply, in ms (from scamper `wait`). */
+  listenMs?: number;
 }

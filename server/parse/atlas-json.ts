@@ -11,11 +11,11 @@
  * variation, so only a positive paris_id is taken as proof of a flow-stable trace.
  * Hot path of bulk imports: one pass, no regexes, addresses validated once per run of equal strings.
  */
+import { type ParsedIp, parseIp } from '../../protocol/address/parse.ts';
 import type { MplsLabel, ProbeMethod, Reply, ReplyFlag, Trace } from '../../protocol/trace.ts';
 import { fieldError, isInt, isName, isNumberIn, isoFromUnix, isRecord, parseError } from './field-checks.ts';
 import { HopCollector } from './hop-collector.ts';
 import { unreachableFlag } from './icmp-flags.ts';
-import { type ParsedIp, parseIp } from './ip-address.ts';
 import type { JsonInput } from './json-input.ts';
 import { MAX_MESSAGE_CHARS, MAX_MPLS_LABELS, MAX_RTT_MS, MAX_TTL, type ParseLimits } from './limits.ts';
 import { copyMetaInt, type TraceMeta } from './trace-meta.ts';
@@ -75,7 +75,9 @@ export function atlasResultToTrace(value: unknown, where: string, limits: ParseL
     throw parseError(where, 'the result has neither "af" nor an address to tell IPv4 from IPv6');
 
   const proto = o.proto;
-  const protocol = proto === undefined ? undefined : PROTOCOLS[proto as string];
+  // Own keys of a string only: an array key is stringified (recursively), "toString" is Object.prototype's.
+  const protocol =
+    typeof proto === 'string' && Object.hasOwn(PROTOCOLS, proto) ? PROTOCOLS[proto] : undefined;
   if (proto !== undefined && protocol === undefined)
     throw fieldError(where, '"proto"', 'UDP, ICMP or TCP', proto);
   const parisId = o.paris_id;
@@ -189,7 +191,7 @@ function readHops(result: unknown[], version: 4 | 6, where: string, limits: Pars
 
 function errFlag(reply: Reply, err: unknown, version: 4 | 6, where: string, path: string): void {
   if (typeof err === 'string' && err.length >= 1 && err.length <= 8 && isName(err)) {
-    reply.flag = ERR_FLAGS[err] ?? 'other';
+    reply.flag = Object.hasOwn(ERR_FLAGS, err) ? (ERR_FLAGS[err] as ReplyFlag) : 'other';
     reply.rawFlag = err;
     return;
   }

@@ -70,7 +70,9 @@ const ERROR_MESSAGES: Record<string, string> = {
 /** The error message of one packet, or null when it carried no error. */
 export function packetErrorMessage(reply: Reply): string | null {
   if (reply.rawFlag === undefined) return null;
-  return ERROR_MESSAGES[reply.rawFlag] ?? reply.rawFlag;
+  return Object.hasOwn(ERROR_MESSAGES, reply.rawFlag)
+    ? (ERROR_MESSAGES[reply.rawFlag] as string)
+    : reply.rawFlag;
 }
 
 /** The error messages of the last hop's packets that carried one, in packet order. */

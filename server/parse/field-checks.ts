@@ -34,7 +34,13 @@ export function describeValue(value: unknown): string {
   try {
     text = JSON.stringify(value) ?? String(value);
   } catch {
-    text = String(value);
+    // Nesting deeper than the stack (`[[[[...]]]]` in a 64 KiB input) overflows JSON.stringify, and String()
+    // recurses the same way: name the kind of value instead.
+    text = Array.isArray(value)
+      ? '[...]'
+      : typeof value === 'object' && value !== null
+        ? '{...}'
+        : String(value);
   }
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

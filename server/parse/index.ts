@@ -1,26 +1,35 @@
 /**
  * Real tool output -> canonical `Trace[]`. Pure functions: text in, traces out, DetourwatchError for
  * anything that is not a trace (INPUT_EMPTY, INPUT_TOO_LARGE, PARSE_FAILED, FORMAT_UNKNOWN,
- * TRACE_UNSUPPORTED). Limits are in limits.ts.
+ * TRACE_UNSUPPORTED). Text formats read pasted text tolerantly and say what they skipped in
+ * `Trace.warnings` (paste-tolerance.ts). Limits are in limits.ts.
  */
 import { DetourwatchError } from '../../protocol/errors.ts';
 import type { Trace } from '../../protocol/trace.ts';
 import { atlasRecordToTraces, parseAtlasJson } from './atlas-json.ts';
+import { parseCiscoTraceroute } from './cisco-traceroute.ts';
 import {
   classifyJson,
   detectFormat,
   formatUnknownForJson,
   type JsonFormat,
+  type TextFormat,
   type TraceFormat,
 } from './detect-format.ts';
 import { checkInputText, stripBom } from './input-text.ts';
 import { type JsonInput, parseJsonText, readJsonInput } from './json-input.ts';
 import { type ParseLimits, resolveLimits } from './limits.ts';
+import { parseMtrCsv } from './mtr-csv.ts';
 import { parseMtrJson } from './mtr-json.ts';
+import { parseMtrRaw } from './mtr-raw.ts';
+import { parseMtrReport } from './mtr-report.ts';
+import { parseMtrXml } from './mtr-xml.ts';
 import { isMlabMetadata, parseScamperJson, scamperRecordToTraces } from './scamper-json.ts';
 import { parseTracerouteText } from './traceroute-text.ts';
+import { parseTracert } from './tracert.ts';
+import { parseWinMtr } from './winmtr.ts';
 
-export { isTraceFormat, TRACE_FORMATS, type TraceFormat } from './detect-format.ts';
+export { isTraceFormat, type TextFormat, TRACE_FORMATS, type TraceFormat } from './detect-format.ts';
 export { DEFAULT_LIMITS, MAX_TTL, type ParseLimits } from './limits.ts';
 
 export interface ParseOptions {
@@ -42,16 +51,51 @@ function parseJsonAs(format: JsonFormat, json: JsonInput, limits: ParseLimits): 
   return parseAtlasJson(json, limits);
 }
 
-/** Every trace in `text`, which holds the output of one tool in `format` (recognised when `auto`). */
+/** Junos and NX-OS print classic traceroute's layout; naming them names the variant of what was read. */
+function routerVariant(name: string) {
+  return (text: string, limits: ParseLimits): Trace[] => {
+    const traces = parseTracerouteText(text, limits);
+    for (const trace of traces) trace.meta = { ...trace.meta, variant: name };
+    return traces;
+  };
+}
+
+const TEXT_PARSERS: Record<TextFormat, (text: string, limits: ParseLimits) => Trace[]> = {
+  traceroute: parseTracerouteText,
+  'mtr-report': parseMtrReport,
+  'mtr-raw': parseMtrRaw,
+  'mtr-csv': parseMtrCsv,
+  'mtr-xml': parseMtrXml,
+  tracert: parseTracert,
+  winmtr: parseWinMtr,
+  cisco: parseCiscoTraceroute,
+  junos: routerVariant('junos'),
+  nxos: routerVariant('nxos'),
+};
+
+function isTextFormat(format: TraceFormat): format is TextFormat {
+  return format in TEXT_PARSERS;
+}
+
+/**
+ * Every trace in `text`, which holds the output of one tool in `format` (recognised when `auto`). Pure: scamper's
+ * binary warts needs sc_warts2json, which read-traces.ts runs (warts-convert.ts) before handing the JSON here.
+ */
 export function parseTraces(text: string, format: TraceFormat = 'auto', options?: ParseOptions): Trace[] {
   const limits = resolveLimits(options?.limits);
   checkInputText(text, limits);
   const body = stripBom(text);
-  if (format === 'traceroute') return parseTracerouteText(body, limits);
+  if (format === 'warts') {
+    throw new DetourwatchError(
+      'USAGE',
+      "warts is scamper's binary format, and this input is text: give the file itself to `detourwatch analyze` (it converts warts with sc_warts2json), or convert it with `sc_warts2json FILE` and read the JSON",
+    );
+  }
+  if (isTextFormat(format)) return TEXT_PARSERS[format](body, limits);
   if (format !== 'auto') return parseJsonAs(format, readJsonInput(body, limits), limits);
   const detected = detectFormat(body, limits);
-  if (detected.format === 'traceroute') return parseTracerouteText(body, limits);
-  return parseJsonAs(detected.format, detected.json, limits);
+  if ('json' in detected) return parseJsonAs(detected.format, detected.json, limits);
+  return TEXT_PARSERS[detected.format](body, limits);
 }
 
 /**

@@ -20,18 +20,36 @@ export function checkInputText(text: string, limits: ParseLimits): void {
   if (text.charCodeAt(0) === 0x12 && text.charCodeAt(1) === 0x05) {
     throw new DetourwatchError(
       'PARSE_FAILED',
-      'input is a scamper warts (binary) file; convert it with `sc_warts2json` or run scamper with `-O json`',
+      'input is a scamper warts (binary) file, and this reader takes text: `detourwatch analyze FILE` reads warts (with sc_warts2json from scamper), or convert it with `sc_warts2json FILE`',
     );
   }
   const probe = text.length > BINARY_PROBE_CHARS ? text.slice(0, BINARY_PROBE_CHARS) : text;
   const nul = probe.indexOf('\u0000');
-  const bad = nul === -1 ? probe.indexOf('\ufffd') : nul;
-  if (bad !== -1) {
+  if (nul !== -1) {
     throw new DetourwatchError(
       'PARSE_FAILED',
-      `input is binary, not trace text (${nul === -1 ? 'invalid UTF-8' : 'a NUL byte'} at character ${bad})`,
+      `input is binary, not trace text (a NUL byte at character ${nul}); a file saved as UTF-16 (PowerShell's \`>\`) must be given as the file itself, or saved as UTF-8`,
     );
   }
+  // A few undecodable characters are text in another encoding (a German tracert saved from cmd.exe in code
+  // page 850 writes "über" that way): the parsers read the rest. Many are binary.
+  const bad = replacements(probe);
+  if (bad.count > Math.max(8, probe.length / 50)) {
+    throw new DetourwatchError(
+      'PARSE_FAILED',
+      `input is binary, not trace text (invalid UTF-8 from character ${bad.first}, ${bad.count} times in its first ${probe.length} characters)`,
+    );
+  }
+}
+
+function replacements(text: string): { count: number; first: number } {
+  let count = 0;
+  let first = -1;
+  for (let i = text.indexOf('\ufffd'); i !== -1; i = text.indexOf('\ufffd', i + 1)) {
+    if (first === -1) first = i;
+    count++;
+  }
+  return { count, first };
 }
 
 /**

@@ -28,6 +28,15 @@ export const MAX_MPLS_LABELS = 32;
 /** One hour: Atlas reports replies up to seconds late and tracepath up to 12 s; more is not an RTT. */
 export const MAX_RTT_MS = 3_600_000;
 
+/** One hop per TTL: a trace listing more hops than there are TTLs was not printed by a traceroute. */
+export const MAX_HOPS_PER_TRACE = MAX_TTL;
+
+/**
+ * Replies in one trace. The largest real traces: RIPE Atlas at its most (16 packets at each of 255 TTLs, 4,080)
+ * and scamper tracelb within its default budget of 3,000 probes. The plausibility check holds traces to it.
+ */
+export const MAX_REPLIES_PER_TRACE = 4096;
+
 export const DEFAULT_LIMITS: ParseLimits = {
   maxInputChars: 256 * 1024 * 1024,
   maxJsonChars: 64 * 1024 * 1024,

@@ -7,10 +7,10 @@
  * the host is a name only: the reply then has no address. The JSON does not say which probe protocol mtr
  * used, so the method is `unknown` (the agent, which chose it, overrides it).
  */
+import { parseIp } from '../../protocol/address/parse.ts';
 import type { Hop, HopStats, IpVersion, Reply, Trace } from '../../protocol/trace.ts';
 import { fieldError, isInt, isName, isNumberIn, isRecord, parseError } from './field-checks.ts';
 import { HopCollector } from './hop-collector.ts';
-import { parseIp } from './ip-address.ts';
 import type { JsonInput } from './json-input.ts';
 import { MAX_RTT_MS, MAX_TTL, type ParseLimits } from './limits.ts';
 import type { TraceMeta } from './trace-meta.ts';
@@ -109,6 +109,8 @@ export function mtrReportToTrace(value: unknown, where: string, limits: ParseLim
     hops: hops.hops(),
     meta,
   };
+  // `tests` is mtr's -c: the probes it sends to each TTL, which each hop's Snt must not exceed.
+  if (typeof meta.tests === 'number' && meta.tests > 0) trace.probing = { attemptsPerHop: meta.tests };
   return trace;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Traces from a byte stream (a file or standard input). NDJSON inputs (RIPE Atlas results, scamper records)
  * are parsed line by line, so a file of millions of traces never sits in memory; other inputs (mtr JSON,
- * traceroute text, a JSON array) are read whole, within the parser's size limit.
+ * traceroute text, a JSON array) are read whole, within the parser's size limit. A scamper warts file (binary,
+ * recognised by its first two bytes) is read whole and converted by sc_warts2json (warts-convert.ts).
  */
 import type { Readable } from 'node:stream';
 import { DetourwatchError } from '../../protocol/errors.ts';
@@ -14,6 +15,7 @@ import {
   parseTraces,
   type TraceFormat,
 } from './index.ts';
+import { isWarts, parseWartsBytes, type WartsConverter, wartsToJson } from './warts-convert.ts';
 
 /** One trace, or the reason one part of the input gave none; `where` names the line when streaming. */
 export type TraceItem = { trace: Trace; where: string } | { error: DetourwatchError; where: string };
@@ -32,11 +34,37 @@ function asError(err: unknown): DetourwatchError {
   return new DetourwatchError('PARSE_FAILED', err instanceof Error ? err.message : String(err));
 }
 
+/** The stream's chunks as bytes (a stream someone set an encoding on gives strings: they are encoded back). */
+async function* byteChunks(stream: Readable): AsyncGenerator<Buffer> {
+  for await (const chunk of stream as AsyncIterable<Buffer | string>) {
+    yield typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+  }
+}
+
+/**
+ * The text of `head` and then the rest, with characters split across chunks kept whole: UTF-8, or UTF-16 when
+ * the file starts with its byte-order mark (Windows PowerShell's `tracert ... > file` writes UTF-16LE).
+ */
+async function* textChunks(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<string> {
+  const utf16 =
+    head[0] === 0xff && head[1] === 0xfe
+      ? 'utf-16le'
+      : head[0] === 0xfe && head[1] === 0xff
+        ? 'utf-16be'
+        : null;
+  const decoder = new TextDecoder(utf16 ?? 'utf-8');
+  if (head.length > 0) yield decoder.decode(head, { stream: true });
+  for (let next = await rest.next(); !next.done; next = await rest.next()) {
+    yield decoder.decode(next.value, { stream: true });
+  }
+  const tail = decoder.decode();
+  if (tail !== '') yield tail;
+}
+
 /** The lines of each chunk of a text stream, refusing a line longer than `maxLineChars` before it is held whole. */
-async function* lineChunks(stream: Readable, maxLineChars: number): AsyncGenerator<string[]> {
-  stream.setEncoding('utf8');
+async function* lineChunks(chunks: AsyncIterable<string>, maxLineChars: number): AsyncGenerator<string[]> {
   let partial = '';
-  for await (const chunk of stream as AsyncIterable<string>) {
+  for await (const chunk of chunks) {
     const lines: string[] = [];
     let start = 0;
     for (let nl = chunk.indexOf('\n'); nl !== -1; nl = chunk.indexOf('\n', start)) {
@@ -84,24 +112,69 @@ export function lineItems(
   return itemsOf(() => parseTraceLine(line, format, { limits, lineNumber }), `line ${lineNumber}`);
 }
 
+/** The whole of a binary input, within the input limit. */
+async function wholeBytes(head: Buffer, rest: AsyncIterator<Buffer>, limits: ParseLimits): Promise<Buffer> {
+  const parts = [head];
+  let size = head.length;
+  for (let next = await rest.next(); !next.done; next = await rest.next()) {
+    size += next.value.length;
+    if (size > limits.maxInputChars) {
+      throw new DetourwatchError(
+        'INPUT_TOO_LARGE',
+        `the warts file is larger than ${limits.maxInputChars} bytes; split it with scamper's sc_wartscat`,
+      );
+    }
+    parts.push(next.value);
+  }
+  return Buffer.concat(parts, size);
+}
+
+export interface ReadOptions {
+  /** Lines of one NDJSON piece at most (LINES_PER_PIECE). */
+  linesPerPiece?: number;
+  /** How warts files become scamper JSON: sc_warts2json unless a caller supplies another converter. */
+  convertWarts?: WartsConverter;
+}
+
 /**
- * The input in pieces, in order. The first non-blank line decides: a JSON object on it means NDJSON (later
- * lines come back unparsed, at most `linesPerPiece` per piece); anything else means one document, read whole.
- * Errors of content come back as items; I/O errors of the stream itself are thrown.
+ * The input in pieces, in order. A warts file (its first bytes 0x12 0x05, or `format` warts) is converted and
+ * parsed whole. Otherwise the first non-blank line decides: a JSON object on it means NDJSON (later lines come
+ * back unparsed, at most `linesPerPiece` per piece); anything else means one document, read whole. Errors of
+ * content come back as items; I/O errors of the stream itself, and inputs over the limits, are thrown.
  */
 export async function* readTraceInput(
   stream: Readable,
   format: TraceFormat,
   limits: ParseLimits = DEFAULT_LIMITS,
-  linesPerPiece = LINES_PER_PIECE,
+  options: ReadOptions = {},
 ): AsyncGenerator<InputPiece> {
+  const linesPerPiece = options.linesPerPiece ?? LINES_PER_PIECE;
+  const bytes = byteChunks(stream);
+  let head: Buffer = Buffer.alloc(0);
+  while (head.length < 2) {
+    const next = await bytes.next();
+    if (next.done) break;
+    head = head.length === 0 ? next.value : Buffer.concat([head, next.value]);
+  }
+  if (format === 'warts' || isWarts(head)) {
+    const whole = await wholeBytes(head, bytes, limits);
+    const convert = options.convertWarts ?? wartsToJson;
+    let items: TraceItem[];
+    try {
+      items = (await parseWartsBytes(whole, limits, convert)).map((trace) => ({ trace, where: 'input' }));
+    } catch (err) {
+      items = [{ error: asError(err), where: 'input' }];
+    }
+    yield { items };
+    return;
+  }
   const lineFormat = lineFormatOf(format);
   const whole: string[] = [];
   let wholeChars = 0;
   const lineWise = format === 'auto' || format === 'atlas' || format === 'scamper';
   let mode: 'undecided' | 'lines' | 'whole' = lineWise ? 'undecided' : 'whole';
   let lineNumber = 0;
-  for await (const chunk of lineChunks(stream, limits.maxJsonChars)) {
+  for await (const chunk of lineChunks(textChunks(head, bytes), limits.maxJsonChars)) {
     let next = 0;
     while (mode === 'undecided' && next < chunk.length) {
       const line = chunk[next++] as string;

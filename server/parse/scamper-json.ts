@@ -9,12 +9,12 @@
  * the TTL of the probes it answered; a node no link leads to (the first hop) goes one TTL before the probes
  * it sent onward.
  */
+import { type ParsedIp, parseIp } from '../../protocol/address/parse.ts';
 import { DetourwatchError } from '../../protocol/errors.ts';
-import type { IpVersion, MplsLabel, ProbeMethod, Reply, Trace } from '../../protocol/trace.ts';
+import type { IpVersion, MplsLabel, ProbeMethod, Reply, Trace, TraceProbing } from '../../protocol/trace.ts';
 import { fieldError, isInt, isName, isNumberIn, isoFromUnix, isRecord, parseError } from './field-checks.ts';
 import { HopCollector } from './hop-collector.ts';
 import { icmpFlag } from './icmp-flags.ts';
-import { type ParsedIp, parseIp } from './ip-address.ts';
 import type { JsonInput } from './json-input.ts';
 import { MAX_MPLS_LABELS, MAX_RTT_MS, MAX_TTL, type ParseLimits } from './limits.ts';
 import { copyMetaInt, copyMetaText, type TraceMeta } from './trace-meta.ts';
@@ -164,7 +164,8 @@ function endpoint(value: unknown, where: string, path: string): ParsedIp | null 
 
 function methodOf(value: unknown, table: Record<string, ProbeMethod>, where: string): ProbeMethod {
   if (!isName(value)) throw fieldError(where, '"method"', 'a scamper method name', value);
-  return table[value] ?? 'unknown';
+  // Own keys only: "constructor" or "toString" would find Object.prototype's functions.
+  return Object.hasOwn(table, value) ? (table[value] as ProbeMethod) : 'unknown';
 }
 
 /** Common header fields of trace and tracelb. */
@@ -271,6 +272,34 @@ function isNoAddress(value: unknown): boolean {
   return value === '*' || value === '';
 }
 
+/** An unsigned field scamper writes as an integer (scamper_trace_json.c), or undefined when absent. */
+function uint(value: unknown, where: string, path: string, max: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!isInt(value, 0, max)) throw fieldError(where, path, `an integer 0-${max}`, value);
+  return value;
+}
+
+/**
+ * What a trace header says about the probing. `hoplimit` 0 is scamper's default (255); with `confidence` set
+ * scamper sends as many probes per TTL as the confidence needs, so `attempts` no longer bounds them. scamper
+ * records late replies to earlier probes for as long as the trace runs, which is at most `probe_count` waits.
+ */
+function traceProbing(o: Record<string, unknown>, where: string): TraceProbing {
+  const attempts = uint(o.attempts, where, '"attempts"', 0xffff_ffff);
+  const hoplimit = uint(o.hoplimit, where, '"hoplimit"', 255);
+  const wait = uint(o.wait, where, '"wait"', 0xffff_ffff);
+  const probeCount = uint(o.probe_count, where, '"probe_count"', 0xffff);
+  const confidence = uint(o.confidence, where, '"confidence"', 255);
+  const probing: TraceProbing = {};
+  if (attempts !== undefined && attempts > 0 && !confidence) probing.attemptsPerHop = attempts;
+  if (probeCount !== undefined) probing.probesSent = probeCount;
+  if (hoplimit !== undefined && hoplimit > 0) probing.maxTtl = hoplimit;
+  if (wait !== undefined && wait > 0 && probeCount !== undefined && probeCount > 0) {
+    probing.listenMs = wait * 1000 * probeCount;
+  }
+  return probing;
+}
+
 function scamperTrace(o: Record<string, unknown>, where: string, limits: ParseLimits): Trace {
   const h = header(o, where, TRACE_METHODS, true);
   const meta = h.meta;
@@ -279,6 +308,8 @@ function scamperTrace(o: Record<string, unknown>, where: string, limits: ParseLi
   copyMetaInt(meta, 'hop_count', o.hop_count, where, '"hop_count"');
   copyMetaInt(meta, 'icmp_sum', o.icmp_sum, where, '"icmp_sum"');
   const trace = hopless(h, meta);
+  const probing = traceProbing(o, where);
+  if (Object.keys(probing).length > 0) trace.probing = probing;
   // The flow identifier scamper held constant: the UDP/TCP source port, or the ICMP checksum.
   const flow = h.method === 'icmp-paris' ? o.icmp_sum : h.method.endsWith('-paris') ? o.sport : undefined;
   if (typeof flow === 'number') trace.flowId = flow;
@@ -294,9 +325,14 @@ function scamperTrace(o: Record<string, unknown>, where: string, limits: ParseLi
     const ttl = hop.probe_ttl;
     if (!isInt(ttl, 1, MAX_TTL))
       throw fieldError(where, `hops[${i}].probe_ttl`, `an integer 1-${MAX_TTL}`, ttl);
+    // probe_id numbers the attempts at one TTL from 1: the plausibility check holds it to `attempts`.
+    const attempt = uint(hop.probe_id, where, `hops[${i}].probe_id`, 255);
     const addr = hop.addr;
     if (isNoAddress(addr)) {
-      hops.add(ttl, { address: null, rttMs: null });
+      hops.add(
+        ttl,
+        attempt === undefined ? { address: null, rttMs: null } : { address: null, rttMs: null, attempt },
+      );
       continue;
     }
     if (addr !== lastRaw) {
@@ -309,6 +345,7 @@ function scamperTrace(o: Record<string, unknown>, where: string, limits: ParseLi
       throw fieldError(where, `hops[${i}].rtt`, `milliseconds 0-${MAX_RTT_MS}`, rtt);
     }
     const reply: Reply = { address: lastIp.address, rttMs: rtt };
+    if (attempt !== undefined) reply.attempt = attempt;
     if (hop.name !== undefined && hop.name !== '') {
       if (!isName(hop.name)) throw fieldError(where, `hops[${i}].name`, 'a host name', hop.name);
       reply.name = hop.name;
@@ -334,6 +371,8 @@ function scamperTracelb(o: Record<string, unknown>, where: string, limits: Parse
   copyMetaInt(meta, 'nodec', o.nodec, where, '"nodec"');
   copyMetaInt(meta, 'linkc', o.linkc, where, '"linkc"');
   const trace = hopless(h, { ...meta, mda: true });
+  // MDA sends as many probes per TTL as its confidence needs: only the total (`probec`) bounds them.
+  if (typeof meta.probec === 'number') trace.probing = { probesSent: meta.probec };
   if (o.nodes === undefined) return trace;
   if (!Array.isArray(o.nodes)) throw fieldError(where, '"nodes"', 'an array', o.nodes);
   const firsthop = isInt(o.firsthop, 1, MAX_TTL) ? o.firsthop : 1;

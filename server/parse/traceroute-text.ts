@@ -7,15 +7,30 @@
  * `*` is a timeout; `!H !N !P !S !F !X !V !C !<n>` mark the reply before them.
  * The text does not say which probe protocol was used (`-I`, `-T` look the same), so the method is
  * `unknown` (tracepath always uses UDP with changing ports).
+ * Router traceroutes that print this layout are read too: Juniper (FreeBSD's traceroute, with one
+ * `MPLS Label=299792 CoS=0 TTL=1 S=1` line per label under the hop) and NX-OS (one `[Label=... E=0 TTL=1 S=1]`
+ * or `[No MPLS labels]` line per answered probe).
+ * Pasted text is read tolerantly (paste-tolerance.ts): prompts, command lines, `^C`, lines that cannot be read
+ * and a cut-off last line become warnings, and the hops that could be read are kept.
  */
+import { parseIp } from '../../protocol/address/parse.ts';
 import { DetourwatchError } from '../../protocol/errors.ts';
 import type { IpVersion, MplsLabel, ProbeMethod, Reply, ReplyFlag, Trace } from '../../protocol/trace.ts';
 import { isName, isShortText, parseError } from './field-checks.ts';
 import { HopCollector } from './hop-collector.ts';
 import { unreachableFlag } from './icmp-flags.ts';
 import { forEachLine } from './input-text.ts';
-import { parseIp } from './ip-address.ts';
-import { MAX_MESSAGE_CHARS, MAX_RTT_MS, MAX_TTL, type ParseLimits } from './limits.ts';
+import { MAX_MESSAGE_CHARS, MAX_MPLS_LABELS, MAX_RTT_MS, MAX_TTL, type ParseLimits } from './limits.ts';
+import { junosMplsLine, nxosMplsLine } from './mpls-lines.ts';
+import {
+  INTERRUPTED,
+  lineTooLong,
+  noiseOf,
+  noiseWarning,
+  quoted,
+  Warnings,
+  withoutInterrupt,
+} from './paste-tolerance.ts';
 import type { TraceMeta } from './trace-meta.ts';
 
 const LETTER_FLAGS: Record<string, ReplyFlag> = {
@@ -56,6 +71,9 @@ class TraceBuilder {
   readonly hops: HopCollector;
   readonly trace: Trace;
   replies = 0;
+  /** The MPLS stack Junos lines are adding to, and the NX-OS label lines of the current hop so far. */
+  junosStack: MplsLabel[] | null = null;
+  nxosLines = 0;
 
   constructor(where: string, limits: ParseLimits, tool: Trace['tool'], method: ProbeMethod) {
     this.hops = new HopCollector(where, limits.maxRepliesPerHop);
@@ -82,16 +100,31 @@ class TraceBuilder {
   }
 }
 
+/** Errors no tolerance applies to: the whole input is refused. */
+const FATAL = new WeakSet<DetourwatchError>();
+
+function fatal(err: DetourwatchError): DetourwatchError {
+  FATAL.add(err);
+  return err;
+}
+
 export function parseTracerouteText(text: string, limits: ParseLimits): Trace[] {
   const traces: Trace[] = [];
   const diagnostics: string[] = [];
+  const warnings = new Warnings();
+  /** Why the first unreadable line could not be read: the error when no hop at all could be. */
+  let firstProblem: DetourwatchError | null = null;
   let builder: TraceBuilder | null = null;
   let version: IpVersion | undefined;
   let hop = 0;
   let host: Host | null = null;
 
   const finish = () => {
-    if (builder !== null) traces.push(builder.finish(version));
+    if (builder !== null) {
+      const trace = builder.finish(version);
+      warnings.flushInto(trace);
+      traces.push(trace);
+    }
     builder = null;
     version = undefined;
     hop = 0;
@@ -103,19 +136,35 @@ export function parseTracerouteText(text: string, limits: ParseLimits): Trace[] 
     return builder;
   };
 
-  forEachLine(text, (line, lineNumber) => {
-    const where = `line ${lineNumber}`;
-    if (line.length > limits.maxTextLineChars) {
-      throw new DetourwatchError(
-        'INPUT_TOO_LARGE',
-        `${where} is ${line.length} characters; traceroute lines are never longer than ${limits.maxTextLineChars}`,
+  forEachLine(text, (raw, lineNumber) => {
+    if (raw.length > limits.maxTextLineChars) throw lineTooLong(lineNumber, raw.length, limits);
+    const { line, interrupted } = withoutInterrupt(raw);
+    if (interrupted) warnings.line(lineNumber, INTERRUPTED);
+    if (line.trim() === '') return;
+    const before = (builder as TraceBuilder | null)?.replies ?? 0;
+    try {
+      textLine(line, lineNumber);
+    } catch (err) {
+      // A line that cannot be read costs that line (from where it broke), never the trace.
+      if (!(err instanceof DetourwatchError) || err.code !== 'PARSE_FAILED' || FATAL.has(err)) throw err;
+      firstProblem ??= err;
+      const noise = noiseOf(line);
+      const kept = ((builder as TraceBuilder | null)?.replies ?? 0) > before;
+      warnings.add(
+        noise !== null
+          ? `line ${lineNumber}: ${noiseWarning(noise, line)}`
+          : `${err.message} (${kept ? 'the line is read up to there' : 'line skipped'})`,
       );
     }
-    if (line.trim() === '') return;
+  });
 
-    // Headers and diagnostics all start with "tr": hop lines (nearly every line) skip those patterns.
-    const maybeHeader = line.charCodeAt(0) === 116;
-    const header = maybeHeader ? TRACEROUTE_HEADER.exec(line) : null;
+  function textLine(line: string, lineNumber: number): void {
+    const where = `line ${lineNumber}`;
+    // Headers and diagnostics all start with "tr" (after any indentation a paste added): hop lines (nearly
+    // every line) skip those patterns.
+    const lead = line.charCodeAt(0) === 116 ? line : line.trimStart();
+    const maybeHeader = lead.charCodeAt(0) === 116;
+    const header = maybeHeader ? TRACEROUTE_HEADER.exec(lead) : null;
     if (header) {
       const b = start(`trace starting on ${where}`, 'traceroute', 'unknown');
       const dst = parseIp(header[2] as string);
@@ -126,10 +175,12 @@ export function parseTracerouteText(text: string, limits: ParseLimits): Trace[] 
       const meta: TraceMeta = { hops_max: Number(header[4]) };
       if (header[5] !== undefined) meta.packet_bytes = Number(header[5]);
       b.trace.meta = meta;
-      version = dst?.version ?? (line.startsWith('traceroute6') ? 6 : undefined);
+      // "30 hops max" is traceroute's -m: no hop of this trace can be beyond it.
+      if (Number.isSafeInteger(meta.hops_max)) b.trace.probing = { maxTtl: meta.hops_max as number };
+      version = dst?.version ?? (lead.startsWith('traceroute6') ? 6 : undefined);
       return;
     }
-    const scamper = maybeHeader ? SCAMPER_HEADER.exec(line) : null;
+    const scamper = maybeHeader ? SCAMPER_HEADER.exec(lead) : null;
     if (scamper) {
       const b = start(`trace starting on ${where}`, 'scamper', 'unknown');
       const src = parseIp(scamper[1] as string);
@@ -139,10 +190,11 @@ export function parseTracerouteText(text: string, limits: ParseLimits): Trace[] 
       version = dst?.version;
       return;
     }
-    if (maybeHeader && DIAGNOSTIC.test(line)) {
-      diagnostics.push(line.slice(0, MAX_MESSAGE_CHARS));
+    if (maybeHeader && DIAGNOSTIC.test(lead)) {
+      diagnostics.push(lead.slice(0, MAX_MESSAGE_CHARS));
       return;
     }
+    if (builder !== null && hop > 0 && routerMplsLine(builder, hop, host, line, where)) return;
     const tracepath = line.includes(':') ? TRACEPATH_HOP.exec(line) : null;
     if (tracepath) {
       const ttl = Number(tracepath[1]);
@@ -164,7 +216,9 @@ export function parseTracerouteText(text: string, limits: ParseLimits): Trace[] 
     let tokens: string[];
     if (hopLine) {
       const ttl = Number(hopLine[1]);
-      if (ttl < 1 || ttl > MAX_TTL) throw parseError(where, `hop number ${ttl} is outside 1-${MAX_TTL}`);
+      // No tool prints such a hop number: the text is not a traceroute's, and no tolerance applies.
+      if (ttl < 1 || ttl > MAX_TTL)
+        throw fatal(parseError(where, `hop number ${ttl} is outside 1-${MAX_TTL}`));
       if (builder === null) start(`trace starting on ${where}`, 'traceroute', 'unknown');
       hop = ttl;
       host = null;
@@ -172,20 +226,83 @@ export function parseTracerouteText(text: string, limits: ParseLimits): Trace[] 
     } else if (builder !== null && hop > 0 && /^\s/.test(line)) {
       tokens = line.trim().split(/\s+/);
     } else {
-      throw parseError(where, `not traceroute output: ${JSON.stringify(line.slice(0, 60))}`);
+      const noise = noiseOf(line);
+      if (noise !== null) {
+        warnings.line(lineNumber, noiseWarning(noise, line));
+        return;
+      }
+      // The common case of a long paste: recorded without building an error per line.
+      const message = `${where}: not traceroute output: ${JSON.stringify(line.slice(0, 60))}`;
+      firstProblem ??= new DetourwatchError('PARSE_FAILED', message);
+      warnings.add(`${message} (line skipped)`);
+      return;
     }
     const b = builder as unknown as TraceBuilder;
-    b.hops.hop(hop);
+    b.junosStack = null;
+    if (hopLine) b.nxosLines = 0;
     host = hopTokens(b, hop, tokens, host, where);
     version ??= firstVersion(b);
-  });
+  }
   finish();
+  warnings.flushLeftover(traces);
 
-  if (traces.length === 0) {
+  const read = traces.filter((t) => t.hops.length > 0);
+  if (read.length === 0) {
+    if (firstProblem !== null) throw firstProblem;
     const said = diagnostics.length > 0 ? ` (the tool said: ${diagnostics[0]})` : '';
     throw new DetourwatchError('PARSE_FAILED', `no traceroute hop lines found${said}`);
   }
-  return traces;
+  return read;
+}
+
+/**
+ * A Junos or NX-OS MPLS line under a hop: its labels go to the replies they describe. Returns false for any
+ * other line; throws for one in either notation that cannot be a label.
+ */
+function routerMplsLine(
+  b: TraceBuilder,
+  ttl: number,
+  host: Host | null,
+  line: string,
+  where: string,
+): boolean {
+  const junos = junosMplsLine(line);
+  if (junos !== undefined) {
+    if (junos === null) throw parseError(where, `${quoted(line)} is not an MPLS label entry`);
+    if (host === null || host.address === null) throw parseError(where, 'an MPLS label under no responder');
+    // Labels are printed under the hop's last responder, one line per stack entry.
+    if (b.junosStack === null) {
+      b.junosStack = [];
+      host.mpls = b.junosStack;
+      for (const reply of b.hops.hop(ttl).replies) {
+        if (reply.address === host.address && reply.mpls === undefined) reply.mpls = b.junosStack;
+      }
+    }
+    if (b.junosStack.length >= MAX_MPLS_LABELS)
+      throw parseError(where, `more than ${MAX_MPLS_LABELS} MPLS labels`);
+    b.junosStack.push(junos);
+    variant(b, 'junos');
+    return true;
+  }
+  const nxos = nxosMplsLine(line);
+  if (nxos === undefined) return false;
+  if (nxos === null) throw parseError(where, `${quoted(line)} is not an MPLS label entry`);
+  // One line per answered probe of the hop, in the order they were printed.
+  const answered = b.hops.hop(ttl).replies.filter((r) => r.address !== null);
+  const reply = answered[b.nxosLines];
+  if (reply === undefined)
+    throw parseError(
+      where,
+      `an MPLS line for probe ${b.nxosLines + 1}, but hop ${ttl} has ${answered.length} answers`,
+    );
+  b.nxosLines++;
+  if (nxos.length > 0) reply.mpls = nxos;
+  variant(b, 'nxos');
+  return true;
+}
+
+function variant(b: TraceBuilder, name: string): void {
+  if (b.trace.meta?.variant === undefined) b.trace.meta = { ...b.trace.meta, variant: name };
 }
 
 function firstVersion(b: TraceBuilder): IpVersion | undefined {
@@ -309,7 +426,15 @@ function hopTokens(b: TraceBuilder, ttl: number, tokens: string[], current: Host
       i += rtt.used - 1;
       continue;
     }
-    if (!hostAnswered) throw unanswered(where, ttl, host);
+    if (!hostAnswered) {
+      // `r1 10.145.0.2  1.792 ms`: a name and its address without parentheses (seen from Junos).
+      const ip = wasJustNamed && host !== null && host.address === null ? parseIp(token) : null;
+      if (ip === null || host === null) throw unanswered(where, ttl, host);
+      host.address = ip.address;
+      host.version = ip.version;
+      justNamedHost = true;
+      continue;
+    }
     const next = tokens[i + 1];
     const paren = next?.startsWith('(') && next.endsWith(')') ? next : undefined;
     host = toHost(token, paren, where);

@@ -1,7 +1,9 @@
 /**
- * Hostile and broken input (issue 2, item 7): every case ends in a DetourwatchError with a code a script can
- * act on, or in a bounded result, quickly. The inputs are generated here.
+ * Hostile and broken input (issue 2, item 7; issue 13, item 5 for pasted text): every case ends in a
+ * DetourwatchError with a code a script can act on, or in a bounded result with its warnings, quickly. The
+ * inputs are generated here, or built from the pasted-text fixtures.
  */
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { DetourwatchError, type ErrorCode } from '../../protocol/errors.ts';
 import type { Trace } from '../../protocol/trace.ts';
@@ -12,6 +14,9 @@ import {
   parseTraces,
   type TraceFormat,
 } from '../../server/parse/index.ts';
+import { MAX_WARNINGS } from '../../server/parse/paste-tolerance.ts';
+import { readTraceInput, type TraceItem } from '../../server/parse/read-traces.ts';
+import { pasted } from './paste-helpers.ts';
 
 const MB = 1024 * 1024;
 
@@ -63,7 +68,8 @@ function scamperTrace(hops: unknown[]) {
   };
 }
 
-const SAMPLES: Record<Exclude<TraceFormat, 'auto'>, string> = {
+/** A sample of every format parseTraces reads (warts is binary: see warts.test.ts). */
+const SAMPLES: Record<Exclude<TraceFormat, 'auto' | 'warts'>, string> = {
   atlas: JSON.stringify(atlasResult([atlasHop(1), atlasHop(2)])),
   scamper: `{"type":"cycle-start"}\n${JSON.stringify(scamperTrace([{ addr: '192.0.2.1', probe_ttl: 1, rtt: 0.4 }]))}\n{"type":"cycle-stop"}\n`,
   mtr: JSON.stringify(
@@ -80,8 +86,18 @@ const SAMPLES: Record<Exclude<TraceFormat, 'auto'>, string> = {
   ),
   traceroute:
     'traceroute to 198.51.100.7 (198.51.100.7), 30 hops max, 60 byte packets\n 1  gw (192.0.2.1)  0.5 ms  0.4 ms !H *\n 2  * 198.51.100.7  9.1 ms\n',
+  'mtr-report': pasted('mtr-report/rwn-c10-r2-ratelimited.txt'),
+  'mtr-raw': pasted('mtr-raw/raw-n-c5-r2-ratelimited.txt'),
+  'mtr-csv': pasted('mtr-csv/csv-n-c3.txt'),
+  'mtr-xml': pasted('mtr-xml/xml-n-c3.xml'),
+  tracert: pasted('tracert/handwritten-names-crlf.txt'),
+  winmtr: pasted('winmtr/handwritten-export.txt'),
+  cisco: pasted('cisco/ios-ntc-traceroute-2-unreachable.txt'),
+  junos: pasted('junos/handwritten-mpls-labels.txt'),
+  nxos: pasted('nxos/napalm-nxos-ssh-alternate1-mpls.txt'),
 };
-const FORMATS = Object.keys(SAMPLES) as Exclude<TraceFormat, 'auto'>[];
+const FORMATS = Object.keys(SAMPLES) as (keyof typeof SAMPLES)[];
+const JSON_FORMATS = ['scamper', 'mtr', 'atlas'] as const;
 
 describe('empty input', () => {
   it.each([...FORMATS, 'auto'] as TraceFormat[])(
@@ -94,31 +110,28 @@ describe('empty input', () => {
 });
 
 describe('truncated input', () => {
-  it.each(FORMATS.filter((f) => f !== 'traceroute'))(
-    '%s JSON cut anywhere gives PARSE_FAILED, never a crash',
-    (format) => {
-      const text = SAMPLES[format];
-      // Every cut that leaves non-blank text and breaks the JSON: all of them must fail cleanly.
-      for (let cut = 1; cut < text.length - 1; cut++) {
-        const part = text.slice(0, cut);
-        if (part.trim() === '') continue;
-        let traces: Trace[] | undefined;
-        try {
-          traces = parseTraces(part, format);
-        } catch (err) {
-          expect(err, `cut at ${cut}`).toBeInstanceOf(DetourwatchError);
-          continue;
-        }
-        // A cut on a line boundary of NDJSON leaves whole records: a valid shorter file.
-        expect(Array.isArray(traces)).toBe(true);
+  it.each(JSON_FORMATS)('%s JSON cut anywhere gives PARSE_FAILED, never a crash', (format) => {
+    const text = SAMPLES[format];
+    // Every cut that leaves non-blank text and breaks the JSON: all of them must fail cleanly.
+    for (let cut = 1; cut < text.length - 1; cut++) {
+      const part = text.slice(0, cut);
+      if (part.trim() === '') continue;
+      let traces: Trace[] | undefined;
+      try {
+        traces = parseTraces(part, format);
+      } catch (err) {
+        expect(err, `cut at ${cut}`).toBeInstanceOf(DetourwatchError);
+        continue;
       }
-      expectCode(
-        () => parseTraces(text.slice(0, Math.floor(text.length / 2)), format),
-        'PARSE_FAILED',
-        /truncated/,
-      );
-    },
-  );
+      // A cut on a line boundary of NDJSON leaves whole records: a valid shorter file.
+      expect(Array.isArray(traces)).toBe(true);
+    }
+    expectCode(
+      () => parseTraces(text.slice(0, Math.floor(text.length / 2)), format),
+      'PARSE_FAILED',
+      /truncated/,
+    );
+  });
 });
 
 describe('binary input', () => {
@@ -297,6 +310,7 @@ describe('mutated input never crashes', () => {
       return seed % n;
     };
     let rejected = 0;
+    let warned = 0;
     for (let i = 0; i < 1500; i++) {
       const chars = [...text];
       for (let k = 0, edits = 1 + next(4); k < edits; k++) {
@@ -311,6 +325,7 @@ describe('mutated input never crashes', () => {
         const traces = parseTraces(mutated, next(2) === 0 ? format : 'auto');
         for (const trace of traces) {
           for (const hop of trace.hops) expect(hop.ttl >= 1 && hop.ttl <= MAX_TTL).toBe(true);
+          if (trace.warnings !== undefined) warned++;
         }
       } catch (err) {
         if (!(err instanceof DetourwatchError))
@@ -318,6 +333,108 @@ describe('mutated input never crashes', () => {
         rejected++;
       }
     }
-    expect(rejected).toBeGreaterThan(0);
+    // JSON breaks: refused. Text is read tolerantly: what it could not read comes back as warnings.
+    if ((JSON_FORMATS as readonly string[]).includes(format)) expect(rejected).toBeGreaterThan(0);
+    else expect(rejected + warned).toBeGreaterThan(0);
+  });
+});
+
+describe('pasted text that is not a trace (issue 13, item 5)', () => {
+  const MB_50 = 50 * MB;
+
+  it('refuses an HTML page with a message saying what to do', () => {
+    const page =
+      '<!DOCTYPE html>\n<html><head><title>Traceroute</title></head><body><pre>\n 1  192.0.2.1  0.5 ms\n</pre></body></html>\n';
+    expectCode(() => parseTraces(page), 'FORMAT_UNKNOWN', /HTML page.*copy the traceroute text/);
+    // Named as a format, the page is that format's own error: nothing in it reads as its output.
+    expectCode(
+      () => parseTraces(page.replace(/ 1 {2}192.*\n/, ''), 'tracert'),
+      'PARSE_FAILED',
+      /no tracert hop lines/,
+    );
+  });
+
+  it('says, for text it cannot place, what each format it tried needs', () => {
+    const err = expectCode(
+      () => parseTraces('Hello, here is my network problem.\nIt is slow.\n'),
+      'FORMAT_UNKNOWN',
+    );
+    for (const format of FORMATS.filter(
+      (f) => !(JSON_FORMATS as readonly string[]).includes(f) && f !== 'junos' && f !== 'nxos',
+    )) {
+      expect(err.message).toContain(`${format}: needs`);
+    }
+    expect(err.message).toContain('warts: needs');
+  });
+
+  it('a 50 MB paste: one trace and 50 MB of other text is read in bounded time, with bounded warnings', () => {
+    const junk = 'this line is not part of any traceroute output, just words\n';
+    const text = `${SAMPLES.traceroute}${junk.repeat(Math.ceil(MB_50 / junk.length))}`;
+    expect(text.length).toBeGreaterThan(MB_50);
+    const started = performance.now();
+    const [trace] = parseTraces(text);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(trace?.hops.map((h) => h.ttl)).toEqual([1, 2]);
+    expect(trace?.warnings).toHaveLength(51);
+    expect(trace?.warnings?.at(-1)).toMatch(/^\.\.\. and \d+ more warnings like these$/);
+  });
+
+  it.each(['mtr-report', 'tracert', 'cisco', 'winmtr'] as const)(
+    'a 50 MB paste of one %s row repeated: bounded time and a bounded answer',
+    (format) => {
+      const sample = SAMPLES[format];
+      const lines = sample.split(/\r?\n/);
+      const row = lines.find((l) => /\d+ +(?:ms|msec)|0\.0%|\|\s+\d+\s+\|/.test(l)) as string;
+      const text = `${sample}\n${`${row}\n`.repeat(Math.ceil(MB_50 / (row.length + 1)))}`;
+      const started = performance.now();
+      let traces: Trace[] = [];
+      try {
+        traces = parseTraces(text, format);
+      } catch (err) {
+        expect(err).toBeInstanceOf(DetourwatchError);
+      }
+      expect(performance.now() - started).toBeLessThan(20_000);
+      for (const trace of traces) {
+        expect(trace.hops.length).toBeLessThanOrEqual(MAX_TTL);
+        // The line warnings are capped; a few notes about the whole trace come on top.
+        expect(trace.warnings?.length ?? 0).toBeLessThanOrEqual(MAX_WARNINGS + 6);
+      }
+    },
+  );
+
+  it('a German tracert saved by cmd.exe (code page 850, not UTF-8) is read, not taken for binary', () => {
+    const cp850 = Buffer.from(pasted('tracert/handwritten-german.txt').replace(/ü/g, '\u0000'), 'latin1');
+    // "ü" is 0x81 in code page 850: invalid as UTF-8.
+    for (let i = cp850.indexOf(0); i !== -1; i = cp850.indexOf(0, i + 1)) cp850[i] = 0x81;
+    const text = cp850.toString('utf8');
+    expect(text).toContain('\ufffd');
+    const [trace] = parseTraces(text);
+    expect(trace?.meta?.variant).toBe('windows-tracert');
+    expect(trace?.destination.address).toBe('203.0.113.80');
+    expect(trace?.hops).toHaveLength(4);
+    // The header line it could not read ("�ber maximal 30 Hops:") is named.
+    expect(trace?.warnings?.some((w) => w.startsWith('line 4:'))).toBe(true);
+  });
+
+  it('a tracert saved as UTF-16 (Windows PowerShell `>`) is read from its bytes', async () => {
+    const text = pasted('tracert/handwritten-d.txt');
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    // As text (decoded as UTF-8 by someone else) it is NUL bytes: refused, with the way out named.
+    expectCode(() => parseTraces(bytes.toString('utf8')), 'PARSE_FAILED', /UTF-16/);
+    const items: TraceItem[] = [];
+    for await (const piece of readTraceInput(
+      Readable.from([bytes.subarray(0, 7), bytes.subarray(7)]),
+      'auto',
+    )) {
+      if ('items' in piece) items.push(...piece.items);
+    }
+    expect(items).toHaveLength(1);
+    const item = items[0] as TraceItem;
+    expect('trace' in item && item.trace.hops.map((h) => h.replies[0]?.address)).toEqual([
+      '192.168.1.1',
+      '198.51.100.1',
+      null,
+      '203.0.113.80',
+    ]);
   });
 });

@@ -1,12 +1,11 @@
 /**
  * The exact output formats of the Debian 12 tools the agent runs (scamper 20211212, mtr-tiny 0.95,
  * traceroute 2.1.2), captured against loopback: each JSON/text form parses to one trace to that address,
- * auto-detected and with the format named, and mtr's non-JSON modes are refused with advice.
+ * auto-detected and with the format named, mtr's report, raw, CSV and XML modes included.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DetourwatchError } from '../../protocol/errors.ts';
 import type { Trace } from '../../protocol/trace.ts';
 import { parseTraces, type TraceFormat } from '../../server/parse/index.ts';
 import { sharedFixturesDir, warnSkipped } from '../helpers/fixtures.ts';
@@ -20,6 +19,10 @@ const files = fixtures ? readdirSync(dir).filter((f) => !f.endsWith('.md')) : []
 function formatOf(file: string): Exclude<TraceFormat, 'auto'> | null {
   if (file.startsWith('scamper-json')) return 'scamper';
   if (file.startsWith('mtr-json')) return 'mtr';
+  if (file.startsWith('mtr-report')) return 'mtr-report';
+  if (file.startsWith('mtr-raw')) return 'mtr-raw';
+  if (file.startsWith('mtr-csv')) return 'mtr-csv';
+  if (file.startsWith('mtr-xml')) return 'mtr-xml';
   if (file.startsWith('traceroute') || file.startsWith('scamper-text')) return 'traceroute';
   return null;
 }
@@ -30,15 +33,15 @@ function targetOf(file: string): string {
 }
 
 let parsed = 0;
-let refused = 0;
 
 describe.skipIf(!fixtures)('compat: Debian tool output captured on loopback', () => {
   afterAll(() => {
-    console.log(`local tools compat: ${parsed} outputs parsed, ${refused} non-JSON mtr outputs refused`);
+    console.log(`local tools compat: ${parsed} outputs parsed`);
   });
 
-  it('holds scamper, mtr and traceroute outputs', () => {
-    expect(files.filter((f) => formatOf(f) !== null).length).toBeGreaterThanOrEqual(10);
+  it('holds scamper, mtr and traceroute outputs, all of them in formats detourwatch reads', () => {
+    expect(files.filter((f) => formatOf(f) !== null).length).toBeGreaterThanOrEqual(14);
+    expect(files.filter((f) => formatOf(f) === null)).toEqual([]);
   });
 
   it.each(files.filter((f) => formatOf(f) !== null))('%s', (file) => {
@@ -64,12 +67,5 @@ describe.skipIf(!fixtures)('compat: Debian tool output captured on loopback', ()
       }
     }
     parsed++;
-  });
-
-  it.each(files.filter((f) => formatOf(f) === null))('%s is refused with advice to use --json', (file) => {
-    const text = readFileSync(path.join(dir, file), 'utf8');
-    expect(() => parseTraces(text)).toThrow(DetourwatchError);
-    expect(() => parseTraces(text)).toThrow(/--json/);
-    refused++;
   });
 });

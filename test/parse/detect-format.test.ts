@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DetourwatchError } from '../../protocol/errors.ts';
 import { isTraceFormat, parseTraceLine, parseTraces, TRACE_FORMATS } from '../../server/parse/index.ts';
+import { pasted } from './paste-helpers.ts';
 
 const scamperLine = JSON.stringify({
   type: 'trace',
@@ -83,12 +84,53 @@ describe('format detection', () => {
 
   it.each([
     ['prose', 'Hello, this is not a traceroute.\n'],
-    ['mtr --report', 'Start: 2024-01-01T00:00:00+0000\nHOST: host  Loss%   Snt   Last\n'],
-    ['mtr --csv', 'Mtr_Version,Start_Time,Status,Host,Hop,Ip,Loss%,Snt, ,Last\n'],
     ['a JSON string', '"traceroute"'],
     ['a JSON number array', '[1,2,3]'],
   ])('rejects %s as FORMAT_UNKNOWN', (_what, text) => {
     expect(() => parseTraces(text)).toThrow(expect.objectContaining({ code: 'FORMAT_UNKNOWN' }));
+  });
+
+  it.each([
+    ['an mtr report', 'mtr-report/rw-n-c3.txt', 'mtr', 'report'],
+    ["a copy of mtr's screen", 'mtr-curses/screen-100x20.txt', 'mtr', 'screen'],
+    ['mtr --raw', 'mtr-raw/raw-n-c2.txt', 'mtr', 'raw'],
+    ['mtr --csv', 'mtr-csv/csv-n-c3.txt', 'mtr', 'csv'],
+    ['mtr --xml', 'mtr-xml/xml-n-c3.xml', 'mtr', 'xml'],
+    ['Windows tracert', 'tracert/handwritten-names-crlf.txt', 'traceroute', 'windows-tracert'],
+    ['a German tracert', 'tracert/handwritten-german.txt', 'traceroute', 'windows-tracert'],
+    ['a WinMTR export', 'winmtr/handwritten-export.txt', 'mtr', 'winmtr'],
+    ['Cisco IOS', 'cisco/ios-ntc-traceroute-5-mpls.txt', 'traceroute', 'cisco-ios'],
+    ['Cisco IOS-XR', 'cisco/iosxr-genie-golden-prompt-mpls.txt', 'traceroute', 'cisco-ios-xr'],
+    ['NX-OS', 'nxos/napalm-nxos-ssh-alternate1-mpls.txt', 'traceroute', 'nxos'],
+    ['Junos with MPLS lines', 'junos/handwritten-mpls-labels.txt', 'traceroute', 'junos'],
+  ])('recognises %s (after any prompt lines)', (_what, file, tool, variant) => {
+    const [trace] = parseTraces(pasted(file));
+    expect(trace?.tool).toBe(tool);
+    expect(trace?.meta?.variant).toBe(variant);
+  });
+
+  it('recognises Junos after its `[edit]` line, which is not JSON', () => {
+    const text = `[edit]\n${pasted('junos/handwritten-mpls-labels.txt')}`;
+    expect(parseTraces(text)[0]?.meta?.variant).toBe('junos');
+  });
+
+  it('says, when no text format matches, which it tried and what each needs', () => {
+    const error = (() => {
+      try {
+        parseTraces('Hello, this is not a traceroute.\n');
+      } catch (err) {
+        return err as DetourwatchError;
+      }
+    })();
+    expect(error?.code).toBe('FORMAT_UNKNOWN');
+    expect(error?.message).toContain('tried scamper, mtr and atlas: not JSON');
+    for (const format of TRACE_FORMATS.filter(
+      (f) => !['auto', 'scamper', 'mtr', 'atlas', 'junos', 'nxos'].includes(f),
+    )) {
+      expect(error?.message).toContain(`${format}: needs`);
+    }
+    // Junos and NX-OS print the classic layout: the traceroute entry names them.
+    expect(error?.message).toMatch(/traceroute: needs .*Junos, NX-OS/);
   });
 
   it("gives the named parser's own error when the named format is wrong", () => {
@@ -109,7 +151,8 @@ describe('format detection', () => {
 
   it('knows its format names', () => {
     for (const format of TRACE_FORMATS) expect(isTraceFormat(format)).toBe(true);
-    expect(isTraceFormat('warts')).toBe(false);
+    expect(isTraceFormat('warts')).toBe(true);
+    expect(isTraceFormat('pcap')).toBe(false);
   });
 });
 

@@ -121,6 +121,7 @@ describe('scamper trace', () => {
       replyTtl: 64,
       icmpType: 11,
       icmpCode: 0,
+      attempt: 1,
     });
     expect(trace.hops[2]?.replies[0]?.flag).toBeUndefined();
   });

@@ -240,13 +240,37 @@ describe('traceroute text', () => {
 
   it.each([
     ['an RTT before any address', ' 1  0.4 ms', /round-trip time 0\.4 before any address/],
-    ['a host without an RTT', ' 1  192.0.2.1  *', /not followed by a round-trip time/],
-    ['a flag without a reply', ' 1  * !H', /follows no reply/],
     ['hop number 300', ' 300  192.0.2.1  0.4 ms', /outside 1-255/],
-    ['a line that is not traceroute', ' 1  192.0.2.1  0.4 ms\nhello world', /line 2: not traceroute output/],
+    [
+      'hop number 300 after good hops',
+      ' 1  192.0.2.1  0.4 ms\n 300  192.0.2.1  0.4 ms',
+      /line 2: hop number 300/,
+    ],
     ['a tracepath line with junk', ' 1:  192.0.2.1  fast', /unexpected "fast"/],
     ['only a diagnostic', 'traceroute: unknown host nowhere.example', /unknown host/],
+    ['a line that is not traceroute, and nothing else', 'hello world', /line 1: not traceroute output/],
   ])('rejects %s', (_what, text, message) => {
     expect(() => parseTraces(text, 'traceroute')).toThrow(message);
+  });
+
+  // Pasted text is read tolerantly (issue 13): what a line gave before it broke is kept, the line is named.
+  it.each([
+    [
+      'a host without an RTT',
+      ' 1  192.0.2.1  *',
+      [[null, null]],
+      /line 1: hop 1: host 192\.0\.2\.1 is not followed by a round-trip time \(the line is read up to there\)/,
+    ],
+    ['a flag without a reply', ' 1  * !H', [[null, null]], /line 1: hop 1: "!H" follows no reply/],
+    [
+      'a line that is not traceroute',
+      ' 1  192.0.2.1  0.4 ms\nhello world',
+      [['192.0.2.1', 0.4]],
+      /^line 2: not traceroute output: "hello world" \(line skipped\)$/,
+    ],
+  ])('keeps what it can of %s, with a warning', (_what, text, hop1, warning) => {
+    const trace = one(text);
+    expect(summary(trace)).toEqual([[1, hop1]]);
+    expect(trace.warnings).toEqual([expect.stringMatching(warning)]);
   });
 });
