@@ -132,7 +132,10 @@ describe('detourwatch serve: a real process', () => {
     try {
       expect(output()).toContain(path.join(dir, DATABASE_FILE));
       expect(output()).toContain(`npx detourwatch token create --name NAME --data ${dir}`);
-      expect(output()).toContain(`npx detourwatch agent --server ${url.replace('http', 'ws')} --token TOKEN`);
+      expect(output()).toContain(
+        `npx --yes ${url}/agent/detourwatch-agent.tgz --server ${url.replace('http', 'ws')} --location LAT,LON`,
+      );
+      expect(output()).toContain(`agent page (instructions and package for volunteers): ${url}/agent/`);
       expect(output()).toMatch(/^analysis: /m);
 
       const refused = new TestClient(`${url.replace('http', 'ws')}/api/v1/agent`, 'dwt_wrong');
