@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DetourwatchError } from '../protocol/errors.ts';
+import { DetourwatchError, describeError } from '../protocol/errors.ts';
 import type { AgentLimits, EngineName, Position } from '../protocol/messages.ts';
 import { ENGINE_NAMES } from '../protocol/messages.ts';
 import { type OptionSpecs, readOptions } from '../protocol/options.ts';
@@ -20,6 +21,18 @@ export interface AgentConfig {
   engine: EngineChoice;
   outboxDir: string;
   allowSpecialTargets: boolean;
+  /** `--ca FILE`: a private CA's PEM for a wss:// coordinator; null: the system's CAs. */
+  ca: Buffer | null;
+}
+
+function readCa(text: string): Buffer {
+  try {
+    const pem = readFileSync(path.resolve(text));
+    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no PEM certificate in it');
+    return pem;
+  } catch (err) {
+    throw new DetourwatchError('USAGE', `cannot use ${text} as a CA certificate: ${describeError(err)}`);
+  }
 }
 
 export const AGENT_ENDPOINT = '/api/v1/agent';
@@ -91,6 +104,7 @@ const AGENT_OPTIONS = {
   engine: { type: 'string', parse: (t: string) => parseChoice(t, ENGINE_CHOICES), default: 'auto' },
   outbox: { type: 'string', parse: parseOutboxDir },
   'allow-special-targets': { type: 'boolean' },
+  ca: { type: 'string', env: 'DETOURWATCH_CA', parse: readCa },
 } as const satisfies OptionSpecs;
 
 /**
@@ -116,5 +130,6 @@ export function parseAgentConfig(
     engine: values.engine,
     outboxDir: values.outbox ?? defaultOutboxDir(env, home),
     allowSpecialTargets: values['allow-special-targets'],
+    ca: values.ca ?? null,
   };
 }

@@ -99,6 +99,8 @@ export class Delivery {
       this.retryLater(msg.resultId, e, msg.retryAfterMs, msg.reason);
       return;
     }
+    // Refused: it will never be stored, so sending it again cannot help; it goes like an acked one, logged.
+    const refusal = msg.status === 'refused' ? { code: msg.code, reason: msg.reason } : null;
     this.entries.delete(msg.resultId);
     if (e.state === 'in-flight') this.inFlight--;
     try {
@@ -111,7 +113,14 @@ export class Delivery {
         deleteFailed: describeError(err),
       });
     }
-    this.log.info('result-acked', { resultId: msg.resultId, status: msg.status, pending: this.entries.size });
+    if (refusal)
+      this.log.warn('result-refused', { resultId: msg.resultId, ...refusal, pending: this.entries.size });
+    else
+      this.log.info('result-acked', {
+        resultId: msg.resultId,
+        status: msg.status,
+        pending: this.entries.size,
+      });
     this.notifyIdle();
     void this.pump();
   }

@@ -10,6 +10,8 @@ export type SessionEnd =
   | { kind: 'refused'; code: 'AUTH_FAILED' | 'VERSION_INCOMPATIBLE'; reason: string }
   /** Another live connection holds this token (4009): asking again soon would be refused again. */
   | { kind: 'already-connected'; reason: string }
+  /** Something else answered at this URL (a web server, a proxy's page): a person must fix --server. */
+  | { kind: 'not-coordinator'; reason: string }
   /** Anything else: reconnect after backoff. `connectedForMs` is null when no welcome arrived. */
   | { kind: 'lost'; reason: string; connectedForMs: number | null }
   /** The agent closed it (shutdown). */
@@ -18,6 +20,8 @@ export type SessionEnd =
 export interface SessionOptions {
   url: string;
   token: string;
+  /** `--ca FILE`: the PEM of a private CA the coordinator's certificate must chain to (wss:// only). */
+  ca?: Buffer | null;
   /** Built when the socket opens, so `pending` is current. */
   hello: () => HelloMessage;
   log: Logger;
@@ -26,12 +30,37 @@ export interface SessionOptions {
   onAck: (ack: AckMessage) => void;
 }
 
+/** What Node's TLS says when a certificate does not verify: the agent names the remedy (--ca). */
+const TLS_TRUST_ERRORS = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 /** Upgrade plus welcome must complete within this. */
 const HANDSHAKE_TIMEOUT_MS = 15_000;
 /** A clean close that gets no answer is cut off after this. */
 const CLOSE_TIMEOUT_MS = 3_000;
 /** Silence for this many heartbeat intervals means the connection is dead even if TCP has not noticed. */
 export const SILENT_INTERVALS = 3;
+
+/**
+ * Whether a refused upgrade came from a coordinator: its hub refuses with a 4xx/5xx status and a plain-text
+ * reason (server/hub/hub.ts). A success or redirect status, an HTML page or a JSON body is something else.
+ */
+export function isCoordinatorRefusal(status: number, contentType: string | undefined): boolean {
+  return status >= 400 && status < 600 && /^text\/plain\b/i.test(contentType ?? '');
+}
+
+/** The URL as a person would open it in a browser (ws -> http), for messages. */
+function httpForm(url: string): string {
+  return url.replace(/^ws(s?):/i, 'http$1:');
+}
 
 /**
  * One WebSocket connection to the coordinator, from upgrade to close: authenticates, says hello, waits for
@@ -64,6 +93,8 @@ export class Session {
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       perMessageDeflate: false,
       followRedirects: false,
+      // Certificates are always verified; --ca adds a private CA to (instead of) the system's.
+      ...(opts.ca ? { ca: opts.ca } : {}),
     });
     this.handshakeTimer = setTimeout(() => {
       this.abandon({
@@ -84,16 +115,29 @@ export class Session {
       this.lastHeard = Date.now();
     });
     this.ws.on('unexpected-response', (_req, res) => {
+      const status = res.statusCode ?? 0;
+      const plain = isCoordinatorRefusal(status, res.headers['content-type']);
+      // Whatever answered is not a coordinator: its body (an HTML page) is never read into the log. A 401
+      // or 403 still means the token is refused, whoever says so (a proxy in front of the coordinator).
+      if (!plain && status !== 401 && status !== 403) {
+        this.endOverride = {
+          kind: 'not-coordinator',
+          reason: `this is not a detourwatch coordinator: HTTP ${status} from ${httpForm(opts.url)}`,
+        };
+        res.destroy();
+        this.ws.terminate();
+        return;
+      }
       // The coordinator refused the upgrade itself (e.g. 401 before a socket exists): read its reason.
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
-        if (body.length < 500) body += chunk;
+        if (plain && body.length < 500) body += chunk;
       });
       const settle = () => {
-        const reason = `HTTP ${res.statusCode}${body.trim() ? `: ${body.trim().slice(0, 500)}` : ''}`;
+        const reason = `HTTP ${status}${body.trim() ? `: ${body.trim().slice(0, 500)}` : ''}`;
         this.endOverride =
-          res.statusCode === 401 || res.statusCode === 403
+          status === 401 || status === 403
             ? { kind: 'refused', code: 'AUTH_FAILED', reason }
             : { kind: 'lost', reason, connectedForMs: null };
         this.ws.terminate();
@@ -101,8 +145,11 @@ export class Session {
       res.on('end', settle);
       res.on('error', settle);
     });
-    this.ws.on('error', (err) => {
-      this.lastError = describeError(err);
+    this.ws.on('error', (err: Error & { code?: string }) => {
+      this.lastError = TLS_TRUST_ERRORS.has(err.code ?? '')
+        ? `TLS_UNTRUSTED: the coordinator's certificate is not trusted (${err.code}: ${err.message}); ` +
+          'for a private CA start the agent with --ca FILE'
+        : describeError(err);
     });
     this.ws.on('close', (code, reasonBuffer) => this.closed(code, reasonBuffer.toString('utf8')));
   }
@@ -213,6 +260,9 @@ export class Session {
       this.lastCoordinatorError?.code === errorCode ? this.lastCoordinatorError.message : reason;
     if (code === CloseCode.authFailed)
       return { kind: 'refused', code: 'AUTH_FAILED', reason: explained('AUTH_FAILED') };
+    // An operator's API key is not an agent's token: the same remedy (ask for an agent token).
+    if (code === CloseCode.wrongRole)
+      return { kind: 'refused', code: 'AUTH_FAILED', reason: explained('FORBIDDEN') };
     if (code === CloseCode.versionIncompatible) {
       return { kind: 'refused', code: 'VERSION_INCOMPATIBLE', reason: explained('VERSION_INCOMPATIBLE') };
     }

@@ -7,6 +7,7 @@ import { CONFIDENCES } from '../protocol/verdict.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../server/export/formats.ts';
 import { asUsageError, openCliSource } from '../server/history/cli-source.ts';
 import { agentId, targetFilter } from '../server/history/param-parsers.ts';
+import { parseDatabaseUrl } from '../server/store/pg/database-url.ts';
 import type { CliIo, Command } from './io.ts';
 import { detourTable } from './text-table.ts';
 
@@ -24,6 +25,7 @@ Detour verdicts, newest first as a table, or every match exported (csv, json, nd
   --limit N           rows of the table (default 50, at most 1000)
   --format F          table (default), or an export of every match: csv, json, ndjson, geojson
   --data DIR          read the store in DIR (default ./data)                    DETOURWATCH_DATA
+  --database URL      read a PostgreSQL store (as serve --database)             DETOURWATCH_DATABASE_URL
   --server URL        read a coordinator's API instead                          DETOURWATCH_SERVER`;
 
 type Format = 'table' | ExportFormat;
@@ -37,8 +39,9 @@ const time = (text: string): string => {
 
 /**
  * The filter flags `detours` and `incidents` share, checked with the parsers the API uses, so that every bad
- * flag is named at once before a store is opened or a coordinator asked. --data and --server take no
- * variable here: the history source reads DETOURWATCH_DATA and DETOURWATCH_SERVER itself, with their order.
+ * flag is named at once before a store is opened or a coordinator asked. --data, --database and --server
+ * take no variable here: the history source reads DETOURWATCH_DATA, DETOURWATCH_DATABASE_URL and
+ * DETOURWATCH_SERVER itself, with their order.
  */
 export const FILTER_OPTIONS = {
   since: { type: 'string', parse: time },
@@ -49,6 +52,7 @@ export const FILTER_OPTIONS = {
   limit: { type: 'string', parse: (t: string) => String(parseIntIn(t, 1, 1000)) },
   format: { type: 'string' },
   data: { type: 'string' },
+  database: { type: 'string', parse: parseDatabaseUrl },
   server: { type: 'string' },
 } as const satisfies OptionSpecs;
 

@@ -5,7 +5,7 @@ import { type OptionSpecs, readOptions } from '../protocol/options.ts';
 import { parseCountryCode } from '../protocol/values/country.ts';
 import { parsePositiveNumber } from '../protocol/values/number.ts';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
-import { dataDirFrom } from '../server/config/serve-config.ts';
+import { DATABASE_OPTION, dataDirFrom, refuseDataWithDatabase } from '../server/config/serve-config.ts';
 import { parseIncidentQuiet } from '../server/history/history-options.ts';
 import { startHistory } from '../server/history/history-service.ts';
 import { type AtlasImportReport, importAtlas, storeImportSink } from '../server/import/atlas-import.ts';
@@ -27,6 +27,7 @@ location; incidents are updated. Results already imported (same msm_id, prb_id a
 so importing a file twice adds nothing.
 
   --data DIR                the store to import into (default ./data)             DETOURWATCH_DATA
+  --database URL            a PostgreSQL store instead (as serve --database)      DETOURWATCH_DATABASE_URL
   --probe-archive FILE      probe locations: a RIPE Atlas probe archive ({"objects": [...]}, or one probe
                             a line), e.g. https://ftp.ripe.net/ripe/atlas/probes/archive/
   --probe-location ID=LAT,LON
@@ -44,6 +45,7 @@ a probe behind NAT (a private source address) then has no position and its resul
 
 const IMPORT_OPTIONS = {
   data: { type: 'string', env: 'DETOURWATCH_DATA' },
+  database: DATABASE_OPTION,
   'probe-archive': { type: 'string' },
   // Parsed by the command: its message names the flag already.
   'probe-location': { type: 'string', multiple: true },
@@ -114,7 +116,7 @@ export const importCommand: Command = {
   summary: 'import RIPE Atlas traceroute results into the store',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { values, positionals, problems } = readOptions(IMPORT_OPTIONS, args, process.env, {
+    const { values, positionals, problems, source } = readOptions(IMPORT_OPTIONS, args, process.env, {
       allowPositionals: true,
     });
     const [kind, file, ...extra] = positionals;
@@ -125,6 +127,7 @@ export const importCommand: Command = {
       const location = problems.check(null, () => parseProbeLocation(text));
       if (location) given.push(location);
     }
+    refuseDataWithDatabase({ source, problems });
     problems.throwIfAny('import');
 
     const probes = await probeLocations(values['probe-archive'], given, io);
@@ -136,7 +139,11 @@ export const importCommand: Command = {
       kmPerMs: values['km-per-ms'],
       lookUpDocumentation: values['look-up-documentation'],
     });
-    const store = await openStore({ dataDir: dataDirFrom(values.data), create: true });
+    const store = await openStore({
+      dataDir: dataDirFrom(values.data),
+      database: values.database,
+      create: true,
+    });
     // Incidents and baselines follow the imported traces; an import sends no alerts.
     const history = await startHistory({
       store,

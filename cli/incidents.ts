@@ -11,10 +11,12 @@ import type { CliIo, Command } from './io.ts';
 import { cellText, incidentTable, renderTable, via } from './text-table.ts';
 
 const USAGE = `Usage: detourwatch incidents [options]
-       detourwatch incidents show ID [--traces N] [--format table|json] [--data DIR | --server URL]
+       detourwatch incidents show ID [--traces N] [--format table|json] [--data DIR | --database URL | --server URL]
+       detourwatch incidents export ID --out FILE [--html FILE] [--data DIR | --database URL | --server URL]
 
 Detour incidents: consecutive detours of one cause (vantage point, destination /24 or /48, foreign
-countries and ASNs), newest first; \`show\` prints one with its baselines and its traces as evidence.
+countries and ASNs), newest first; \`show\` prints one with its baselines and its traces as evidence;
+\`export\` writes its signed evidence bundle (\`detourwatch bundle --help\` says what it holds).
 
   --state S           open or closed
   --since WHEN        seen at or after this time: ISO 8601 or a duration back from now (7d)
@@ -25,6 +27,7 @@ countries and ASNs), newest first; \`show\` prints one with its baselines and it
   --limit N           rows (default 50, at most 1000); with show: --traces N evidence traces (default 20)
   --format F          table (default) or json
   --data DIR          read the store in DIR (default ./data)                    DETOURWATCH_DATA
+  --database URL      read a PostgreSQL store (as serve --database)             DETOURWATCH_DATABASE_URL
   --server URL        read a coordinator's API instead                          DETOURWATCH_SERVER`;
 
 const INCIDENT_OPTIONS = {
@@ -39,8 +42,33 @@ function detailText(d: IncidentDetail, traces: TraceItem[], more: boolean): stri
     `incident #${d.id} (${d.state}): ${d.subject} -> ${d.destinationPrefix} via ${via(d.countries, d.asns)}`,
     `  first seen ${d.firstSeen}, last seen ${d.lastSeen}${d.closedAt ? `, closed ${d.closedAt}` : ''}`,
     `  ${d.traceCount} traces (${d.confirmedCount} confirmed)${d.lastClearAt ? `; a domestic path was seen again at ${d.lastClearAt}` : ''}`,
+    d.corroborated
+      ? `  corroborated at ${d.corroboratedAt} by independent witnesses (${d.witnesses} count)`
+      : `  single witness: not yet corroborated by independent verified vantage points (${d.witnesses} count); no alert sent`,
     '',
   ];
+  if (d.witnessList.length > 0) {
+    lines.push('Witnesses:');
+    lines.push(
+      ...renderTable(
+        ['VANTAGE', 'OWNER', 'NETWORK', 'ASN', 'CITY', 'LOCATION', 'TRACES', 'LAST SEEN'],
+        d.witnessList.map((w) => [
+          cellText(w.subject, 32),
+          cellText(w.owner ?? '-', 24),
+          w.addressPrefix ?? '-',
+          w.asn === null ? '-' : `AS${w.asn}`,
+          cellText(w.city ?? '-', 20),
+          w.locationStatus,
+          String(w.traces),
+          w.lastSeen,
+        ]),
+      )
+        .trimEnd()
+        .split('\n')
+        .map((l) => `  ${l}`),
+      '',
+    );
+  }
   if (d.baselines.length > 0) {
     lines.push('Baselines (normal path -> latest):');
     for (const b of d.baselines) {
@@ -74,6 +102,8 @@ export const incidentsCommand: Command = {
   summary: 'list detour incidents, or show one with its evidence',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
+    if (args[0] === 'export')
+      return (await import('./bundle.ts')).exportBundle('incident', args.slice(1), io);
     const { values, positionals, problems } = readOptions(INCIDENT_OPTIONS, args, process.env, {
       allowPositionals: true,
     });
@@ -84,7 +114,7 @@ export const incidentsCommand: Command = {
     const [sub, idText, ...extra] = positionals;
     let id: number | null = null;
     if (sub !== undefined && sub !== 'show')
-      problems.add(`unknown subcommand ${quote(sub)} (there is only show ID)`);
+      problems.add(`unknown subcommand ${quote(sub)} (show ID or export ID)`);
     else if (sub === 'show' && idText === undefined) problems.add('show needs the incident ID');
     else if (sub === 'show')
       id = problems.check('ID', () => parseIntIn(idText ?? '', 1, Number.MAX_SAFE_INTEGER)) ?? null;

@@ -23,13 +23,25 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'list or export detour verdicts (from the store or a coordinator)',
     load: async () => (await import('./detours.ts')).detoursCommand,
   },
+  agents: {
+    summary: "list agents, show one's location status and evidence, or verify it",
+    load: async () => (await import('./agents.ts')).agentsCommand,
+  },
   incidents: {
     summary: 'list detour incidents, or show one with its evidence',
     load: async () => (await import('./incidents.ts')).incidentsCommand,
   },
+  bundle: {
+    summary: 'make or verify signed evidence bundles of incidents and traces',
+    load: async () => (await import('./bundle.ts')).bundleCommand,
+  },
   import: {
     summary: 'import RIPE Atlas traceroute results into the store',
     load: async () => (await import('./import.ts')).importCommand,
+  },
+  store: {
+    summary: 'copy a SQLite store into PostgreSQL',
+    load: async () => (await import('./store.ts')).storeCommand,
   },
 };
 

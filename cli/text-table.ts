@@ -57,10 +57,22 @@ export function detourTable(items: readonly DetourItem[]): string {
 
 export function incidentTable(items: readonly IncidentItem[]): string {
   return renderTable(
-    ['ID', 'STATE', 'FIRST SEEN', 'LAST SEEN', 'TRACES', 'FROM', 'TO PREFIX', 'VIA', 'CLEAR SINCE'],
+    [
+      'ID',
+      'STATE',
+      'WITNESSES',
+      'FIRST SEEN',
+      'LAST SEEN',
+      'TRACES',
+      'FROM',
+      'TO PREFIX',
+      'VIA',
+      'CLEAR SINCE',
+    ],
     items.map((i) => [
       `#${i.id}`,
       i.state,
+      i.corroborated ? String(i.witnesses) : 'single witness',
       minute(i.firstSeen),
       minute(i.lastSeen),
       String(i.traceCount),

@@ -32,6 +32,12 @@ export const ERROR_CODES = [
   'UNAVAILABLE',
   // a fault of the coordinator: 500, the message says only that its log has the details
   'INTERNAL',
+  // no operator key (or an unknown one) where the route needs one: 401
+  'AUTH_REQUIRED',
+  // a valid key of the wrong role (an agent token on an operator route): 403
+  'FORBIDDEN',
+  // too many requests from this address or key: 429 with Retry-After
+  'RATE_LIMITED',
   // probe network
   'PROTOCOL_INVALID',
   'AUTH_FAILED',
@@ -41,6 +47,21 @@ export const ERROR_CODES = [
   'ENGINE_MISSING',
   'STORE_FAILED',
   'NOT_FOUND',
+  // evidence bundles (`detourwatch bundle verify`): not a bundle; the signature does not match the document;
+  // a part the document names by SHA-256 (the HTML report, a raw output) differs; not the pinned key
+  'BUNDLE_INVALID',
+  'SIGNATURE_INVALID',
+  'DIGEST_MISMATCH',
+  'KEY_MISMATCH',
+  // the coordinator's certificate is not one the agent trusts (--ca for a private CA)
+  'TLS_UNTRUSTED',
+  // results the coordinator refuses (protocol/messages.ts RESULT_REFUSALS): the agent deletes them
+  'RESULT_UNREQUESTED',
+  'RESULT_FOREIGN',
+  'RESULT_LATE',
+  'RESULT_REPLAYED',
+  'RESULT_TIME_INVALID',
+  'RESULT_TARGET_MISMATCH',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

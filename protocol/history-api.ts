@@ -4,13 +4,16 @@
  */
 import type { ErrorCode } from './errors.ts';
 import type { ProbeMethod, TraceTool } from './trace.ts';
-import type { Confidence, ForeignHop, HopStatus, Verdict, VerdictKind } from './verdict.ts';
+import type { Confidence, ForeignHop, HopReading, HopStatus, Verdict, VerdictKind } from './verdict.ts';
 
 export const INCIDENT_STATES = ['open', 'closed'] as const;
 export type IncidentState = (typeof INCIDENT_STATES)[number];
 
-/** What an alert is about: an incident opening or closing. */
-export const INCIDENT_EVENT_KINDS = ['incident.opened', 'incident.closed'] as const;
+/**
+ * What an alert is about: an incident published (`opened`: once corroborated, see IncidentItem), reaching its
+ * independent witnesses (`corroborated`, only when corroboration is required), or closing.
+ */
+export const INCIDENT_EVENT_KINDS = ['incident.opened', 'incident.corroborated', 'incident.closed'] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'dropped'] as const;
@@ -96,6 +99,8 @@ export interface DetourItem extends TraceItem {
   sourcePosition: PositionItem | null;
   foreignHops: ForeignHop[];
   reason: string;
+  /** Every TTL's reading (the verdict's hop table): what the GeoJSON export draws, source to destination. */
+  hops: HopReading[];
 }
 
 export interface IncidentItem {
@@ -116,6 +121,71 @@ export interface IncidentItem {
   confirmedCount: number;
   firstTraceId: number;
   lastTraceId: number;
+  /**
+   * Whether enough independent verified vantage points saw it (`--corroboration N`); until then it is a
+   * "single witness" incident and no `incident.opened` alert is sent.
+   */
+  corroborated: boolean;
+  corroboratedAt: string | null;
+  /** How many witnesses count (at most `--max-witnesses-per-owner` per owner, ASN and city). */
+  witnesses: number;
+  /** Every vantage point that saw it, in the order they did. */
+  witnessList: WitnessItem[];
+}
+
+/** How far an agent's claimed location is believed (server/trust/vantage.ts decides). */
+export const LOCATION_STATUSES = ['verified', 'unverified', 'contradicted'] as const;
+export type LocationStatus = (typeof LOCATION_STATUSES)[number];
+
+/** One vantage point that saw an incident, with what makes it independent of the others. */
+export interface WitnessItem {
+  /** `agent:<id>`, or an import's region (`region:<lat>,<lon>`). */
+  subject: string;
+  agentId: string | null;
+  /** The token's owner (or `token:<id>` when none was given); null for imports. */
+  owner: string | null;
+  /** The /24 (IPv4) or /48 (IPv6) of the agent's public address. */
+  addressPrefix: string | null;
+  /** Origin ASN of that network, where known. */
+  asn: number | null;
+  city: string | null;
+  /** The vantage's location status when it last saw the incident. */
+  locationStatus: LocationStatus;
+  firstSeen: string;
+  lastSeen: string;
+  traces: number;
+}
+
+/** One piece of evidence about where an agent is: a disc of `boundKm` around `position`. */
+export interface VantageEvidenceItem {
+  kind: 'first-hop' | 'mesh' | 'landmark';
+  /** What was measured: the hop's address, the other agent's id, the landmark's address. */
+  subject: string;
+  /** How a person reads it: "first public hop 198.51.100.7 (San Jose)", "verified agent la-1". */
+  label: string;
+  position: { lat: number; lon: number };
+  rttMs: number;
+  /** rtt x km-per-ms plus the position's own uncertainty. */
+  boundKm: number;
+  /** From the claimed location to `position`. */
+  distanceKm: number;
+  consistent: boolean;
+  /** `physics`: a verified agent or an operator's landmark; `database`: a database placement. */
+  strength: 'physics' | 'database';
+  /** Whether it took part in the decision (an unverified peer or a loose disc does not). */
+  counted: boolean;
+}
+
+/** An agent's location status, its evidence and any operator override (GET /api/v1/agents, `agents show`). */
+export interface AgentLocationItem {
+  status: LocationStatus;
+  /** One sentence with the numbers: why this status. */
+  reason: string;
+  /** How tightly the evidence pins the agent (km), when verified by evidence. */
+  radiusKm: number | null;
+  evidence: VantageEvidenceItem[];
+  override: { by: string; note: string; at: string } | null;
+  evaluatedAt: string | null;
 }
 
 export interface BaselinePathItem {

@@ -3,7 +3,7 @@
  * The agent authenticates on the upgrade request (`Authorization: Bearer <token>`), then says `hello`;
  * everything after is validated on receipt by both sides with the functions below.
  */
-import { DetourwatchError } from './errors.ts';
+import { DetourwatchError, type ErrorCode } from './errors.ts';
 import { parseRfc3339 } from './time.ts';
 import { PROBE_METHODS, type ProbeMethod } from './trace.ts';
 
@@ -20,6 +20,10 @@ export const CloseCode = {
   protocolViolation: 4003,
   /** Too many bad messages. */
   tooManyErrors: 4004,
+  /**
+   * The token is valid but not an agent's (an operator API key): create an agent token; do not retry.
+   */
+  wrongRole: 4006,
   /** Another connection with the same token replaced this one (this one did not answer a ping in time). */
   replaced: 4005,
   /**
@@ -106,13 +110,32 @@ export interface TaskMessage {
 export const MAX_RETRY_AFTER_MS = 10 * 60 * 1000;
 
 /**
+ * Why a result is refused: it answers no task the coordinator issued to this agent (unrequested: no or an
+ * unknown task id; foreign: another agent's task), came after the task's window (late), answers a task
+ * already answered by another result, or repeats a result id with other content (replayed), says it
+ * started in the future or before its task was issued (time invalid), or traced another target than its
+ * task named (target mismatch). Sending it again cannot help.
+ */
+export const RESULT_REFUSALS = [
+  'RESULT_UNREQUESTED',
+  'RESULT_FOREIGN',
+  'RESULT_LATE',
+  'RESULT_REPLAYED',
+  'RESULT_TIME_INVALID',
+  'RESULT_TARGET_MISMATCH',
+] as const satisfies readonly ErrorCode[];
+export type ResultRefusal = (typeof RESULT_REFUSALS)[number];
+
+/**
  * `stored`: committed to the coordinator's store; `duplicate`: it already was. Either way the agent may delete
  * it. `retry`: NOT stored (the store was busy or failed): the agent keeps it and sends it again on the same
- * connection after `retryAfterMs`.
+ * connection after `retryAfterMs`. `refused`: NOT stored and never will be (`code` says why): the agent
+ * deletes it and logs the refusal.
  */
 export type AckMessage =
   | { type: 'ack'; resultId: string; status: 'stored' | 'duplicate' }
-  | { type: 'ack'; resultId: string; status: 'retry'; retryAfterMs: number; reason: string };
+  | { type: 'ack'; resultId: string; status: 'retry'; retryAfterMs: number; reason: string }
+  | { type: 'ack'; resultId: string; status: 'refused'; code: ResultRefusal; reason: string };
 
 export interface ErrorMessage {
   type: 'error';
@@ -281,10 +304,26 @@ function parseAck(o: Json): AckMessage {
     const retryAfterMs = num(o, 'retryAfterMs', 0, MAX_RETRY_AFTER_MS, true);
     return { type: 'ack', resultId, status, retryAfterMs, reason: str(o, 'reason', 200) };
   }
+  if (status === 'refused') {
+    const code = field(o, 'code');
+    if (!(RESULT_REFUSALS as readonly unknown[]).includes(code))
+      fail(`"code" must be one of ${RESULT_REFUSALS.join(', ')}`);
+    if (field(o, 'retryAfterMs') !== undefined) fail('"retryAfterMs" belongs to a "retry" ack only');
+    return { type: 'ack', resultId, status, code: code as ResultRefusal, reason: str(o, 'reason', 200) };
+  }
   if (status !== 'stored' && status !== 'duplicate')
-    fail('"status" must be "stored", "duplicate" or "retry"');
+    fail('"status" must be "stored", "duplicate", "retry" or "refused"');
   if (field(o, 'retryAfterMs') !== undefined) fail('"retryAfterMs" belongs to a "retry" ack only');
+  if (field(o, 'code') !== undefined) fail('"code" belongs to a "refused" ack only');
   return { type: 'ack', resultId, status };
+}
+
+/** Shortened to what `parseAck` takes. */
+const fitReason = (reason: string): string => (reason.length > 200 ? `${reason.slice(0, 197)}...` : reason);
+
+/** The coordinator's side of a refusal: an ack `parseAck` accepts. */
+export function refusedAck(resultId: string, code: ResultRefusal, reason: string): AckMessage {
+  return { type: 'ack', resultId, status: 'refused', code, reason: fitReason(reason) };
 }
 
 /** The coordinator's side of the same rule: a retry ack it builds is one `parseAck` accepts. */
@@ -294,6 +333,6 @@ export function retryAck(resultId: string, retryAfterMs: number, reason: string)
     resultId,
     status: 'retry',
     retryAfterMs: Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(retryAfterMs))),
-    reason: reason.length > 200 ? `${reason.slice(0, 197)}...` : reason,
+    reason: fitReason(reason),
   };
 }

@@ -17,12 +17,17 @@ export interface AlertPayload {
 export function alertSummary(e: IncidentEvent): string {
   const i = e.incident;
   const via = [...i.countries, ...i.asns.map((a) => `AS${a}`)].join(' ');
-  const what = e.kind === 'incident.opened' ? 'detour incident opened' : 'detour incident closed';
+  const what = {
+    'incident.opened': 'detour incident opened',
+    'incident.corroborated': 'detour incident corroborated',
+    'incident.closed': 'detour incident closed',
+  }[e.kind];
   const span =
-    e.kind === 'incident.opened'
-      ? `first seen ${new Date(i.firstSeen).toISOString()}`
-      : `last seen ${new Date(i.lastSeen).toISOString()}`;
-  return `detourwatch: ${what} #${i.id}: ${i.subject} -> ${i.destinationPrefix} via ${via} (${i.traceCount} traces, ${span})`;
+    e.kind === 'incident.closed'
+      ? `last seen ${new Date(i.lastSeen).toISOString()}`
+      : `first seen ${new Date(i.firstSeen).toISOString()}`;
+  const seen = `${i.witnessCount} witness${i.witnessCount === 1 ? '' : 'es'}`;
+  return `detourwatch: ${what} #${i.id}: ${i.subject} -> ${i.destinationPrefix} via ${via} (${i.traceCount} traces, ${seen}, ${span})`;
 }
 
 export function alertBody(e: IncidentEvent, deliveryId: number, timestamp: number): string {

@@ -54,7 +54,7 @@ export function webhookTarget(
 /**
  * A webhook configuration file:
  * `{"webhooks":[{"url":"https://...","secret":"...","events":["incident.opened","incident.closed"]}]}`.
- * `secret` and `events` are optional (no secret: `defaultSecret`, usually --webhook-secret; no events: both).
+ * `secret` and `events` are optional (no secret: `defaultSecret`, usually --webhook-secret; no events: all of INCIDENT_EVENT_KINDS).
  */
 export function parseWebhookConfig(
   text: string,

@@ -12,6 +12,8 @@ import {
   historyConfigFrom,
   type ReadFile,
 } from '../history/history-options.ts';
+import { type Cidr, parseCidr } from '../net/client-address.ts';
+import { parseDatabaseUrl } from '../store/pg/database-url.ts';
 import { tileOrigin } from './tile-url.ts';
 
 /** The catalogue shipped with detourwatch, used when the operator gives no --targets. */
@@ -27,6 +29,8 @@ export interface ServeConfig {
   port: number;
   /** Absolute. */
   dataDir: string;
+  /** A PostgreSQL URL (--database, DETOURWATCH_DATABASE_URL): the store is there instead of under dataDir. */
+  database: string | undefined;
   /** The analysis options, left undefined when not given so the analysis pipeline applies its own defaults. */
   cityDb: string | undefined;
   asnDb: string | undefined;
@@ -41,6 +45,20 @@ export interface ServeConfig {
   /** The map's online tile layer (a Leaflet URL template); null: the offline base map only. */
   tileUrl: string | null;
   tileAttribution: string | null;
+  /** Reads without an operator key (`--public-read false` closes them). */
+  publicRead: boolean;
+  /** `--trust-proxy CIDR` (repeatable): proxies whose X-Forwarded-For is believed. */
+  trustProxy: Cidr[];
+  /** `--tls-cert` and `--tls-key`: HTTPS and wss:// on the same port; null: plain HTTP. */
+  tls: { certFile: string; keyFile: string } | null;
+}
+
+/** `--public-read true|false` (also yes/no, on/off, 1/0). */
+function parseYesNo(text: string): boolean {
+  const t = text.trim().toLowerCase();
+  if (['true', 'yes', 'on', '1'].includes(t)) return true;
+  if (['false', 'no', 'off', '0'].includes(t)) return false;
+  throw badValue(`${quote(text)} is not true or false`);
 }
 
 function parseHost(text: string): string {
@@ -67,6 +85,29 @@ function tileUrl(text: string): string {
 
 const DAY = 86_400_000;
 
+/**
+ * `--database URL` (or DETOURWATCH_DATABASE_URL): the store on PostgreSQL; the SQLite store under --data is
+ * the default. The same option for every command that opens the store (serve, token, import, detours,
+ * incidents, store copy).
+ */
+export const DATABASE_OPTION = {
+  type: 'string',
+  env: 'DETOURWATCH_DATABASE_URL',
+  parse: parseDatabaseUrl,
+} as const satisfies OptionSpecs[string];
+
+/** Both flags name a store: the command could not know which one was meant. */
+export function refuseDataWithDatabase(
+  reading: Pick<
+    OptionReading<{ data: OptionSpecs[string]; database: OptionSpecs[string] }>,
+    'source' | 'problems'
+  >,
+): void {
+  if (reading.source('data') === '--data' && reading.source('database') === '--database') {
+    reading.problems.add('give --data DIR (SQLite) or --database URL (PostgreSQL), not both');
+  }
+}
+
 export const SERVE_OPTIONS = {
   host: { type: 'string', env: 'DETOURWATCH_HOST', parse: parseHost, default: '127.0.0.1' },
   port: {
@@ -76,6 +117,7 @@ export const SERVE_OPTIONS = {
     default: 8080,
   },
   data: { type: 'string', env: 'DETOURWATCH_DATA' },
+  database: DATABASE_OPTION,
   'city-db': { type: 'string', env: 'DETOURWATCH_CITY_DB', parse: existingFile },
   'asn-db': { type: 'string', env: 'DETOURWATCH_ASN_DB', parse: existingFile },
   'home-country': { type: 'string', env: 'DETOURWATCH_HOME_COUNTRY', parse: parseCountryCode },
@@ -97,6 +139,10 @@ export const SERVE_OPTIONS = {
   'look-up-documentation': { type: 'boolean', env: 'DETOURWATCH_LOOK_UP_DOCUMENTATION' },
   'tile-url': { type: 'string', env: 'DETOURWATCH_TILE_URL', parse: tileUrl, default: null },
   'tile-attribution': { type: 'string', env: 'DETOURWATCH_TILE_ATTRIBUTION', default: null },
+  'public-read': { type: 'string', env: 'DETOURWATCH_PUBLIC_READ', parse: parseYesNo, default: true },
+  'trust-proxy': { type: 'string', multiple: true, env: 'DETOURWATCH_TRUST_PROXY', parse: parseCidr },
+  'tls-cert': { type: 'string', env: 'DETOURWATCH_TLS_CERT', parse: existingFile },
+  'tls-key': { type: 'string', env: 'DETOURWATCH_TLS_KEY', parse: existingFile },
 } as const satisfies OptionSpecs;
 
 /** serve's own configuration from options already read. */
@@ -106,6 +152,7 @@ export function serveConfigFrom(values: OptionReading<typeof SERVE_OPTIONS>['val
     host: values.host,
     port: values.port,
     dataDir: dataDirFrom(values.data),
+    database: values.database,
     cityDb: values['city-db'],
     asnDb: values['asn-db'],
     homeCountry: values['home-country'],
@@ -118,6 +165,12 @@ export function serveConfigFrom(values: OptionReading<typeof SERVE_OPTIONS>['val
     lookUpDocumentation: values['look-up-documentation'],
     tileUrl: values['tile-url'],
     tileAttribution: values['tile-attribution'],
+    publicRead: values['public-read'],
+    trustProxy: values['trust-proxy'],
+    tls:
+      values['tls-cert'] !== undefined && values['tls-key'] !== undefined
+        ? { certFile: values['tls-cert'], keyFile: values['tls-key'] }
+        : null,
   };
 }
 
@@ -133,6 +186,9 @@ export function loadServeOptions(
   const reading = readOptions({ ...SERVE_OPTIONS, ...HISTORY_OPTIONS }, args, env);
   const history = historyConfigFrom(reading, readFile);
   const config = serveConfigFrom(reading.values);
+  refuseDataWithDatabase(reading);
+  if ((reading.source('tls-cert') === null) !== (reading.source('tls-key') === null))
+    reading.problems.add('--tls-cert and --tls-key go together: give both, or neither for plain HTTP');
   reading.problems.throwIfAny('serve');
   return { config, history };
 }

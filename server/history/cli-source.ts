@@ -1,26 +1,35 @@
 import { DetourwatchError } from '../../protocol/errors.ts';
 import { dataDirFrom } from '../config/serve-config.ts';
 import { openStore } from '../store/open-store.ts';
+import { parseDatabaseUrl } from '../store/pg/database-url.ts';
 import type { HistorySource } from './history-source.ts';
 import { localHistorySource } from './local-source.ts';
 import { ParameterError } from './parameter-error.ts';
 import { remoteHistorySource } from './remote-source.ts';
 
 /**
- * The history a command reads: a coordinator's API with --server (or DETOURWATCH_SERVER), otherwise the
- * store under --data (or DETOURWATCH_DATA, or ./data), the same directory `serve` writes.
+ * The history a command reads: a coordinator's API with --server (or DETOURWATCH_SERVER), a PostgreSQL
+ * store with --database (or DETOURWATCH_DATABASE_URL), otherwise the store under --data (or
+ * DETOURWATCH_DATA, or ./data), the same one `serve` writes. A flag wins over every variable.
  */
 export async function openCliSource(
-  options: { data?: string | undefined; server?: string | undefined },
+  options: { data?: string | undefined; database?: string | undefined; server?: string | undefined },
   env: Record<string, string | undefined>,
 ): Promise<HistorySource> {
-  if (options.data !== undefined && options.server !== undefined) {
-    throw new DetourwatchError('USAGE', 'give --data or --server, not both');
+  const given = [options.data, options.database, options.server].filter((o) => o !== undefined);
+  if (given.length > 1) {
+    throw new DetourwatchError('USAGE', 'give --data, --database or --server, not several');
   }
-  const server = options.server ?? (options.data === undefined ? env.DETOURWATCH_SERVER : undefined);
+  const server = given.length === 0 ? env.DETOURWATCH_SERVER : options.server;
   if (server !== undefined && server !== '') return remoteHistorySource(server);
+  const database =
+    options.database ??
+    (given.length === 0 && (env.DETOURWATCH_DATABASE_URL ?? '') !== ''
+      ? env.DETOURWATCH_DATABASE_URL
+      : undefined);
   const store = await openStore({
     dataDir: dataDirFrom(options.data ?? env.DETOURWATCH_DATA),
+    database: database === undefined ? undefined : parseDatabaseUrl(database),
     create: false,
   });
   return localHistorySource(store, () => store.close());

@@ -5,12 +5,17 @@ import { parseDurationIn } from '../../protocol/values/duration.ts';
 import { parseIntIn } from '../../protocol/values/number.ts';
 import { parseWebhookConfig, type WebhookTarget, webhookTarget } from '../alerts/webhook-config.ts';
 import { DEFAULT_QUIET_MS } from '../incidents/tracker.ts';
+import { DEFAULT_CORROBORATION_RULES } from '../incidents/witnesses.ts';
 
 /** `detourwatch serve`'s options for incidents, alerts and retention. */
 export interface HistoryConfig {
   quietMs: number;
   webhooks: WebhookTarget[];
   retainHopsDays: number | null;
+  /** Independent verified witnesses an incident needs before it is published (1: at once). */
+  corroboration: number;
+  /** At most this many of one owner's agents in one ASN and city count as witnesses. */
+  maxWitnessesPerOwner: number;
 }
 
 /** Shorter than a minute, one incident would split at every pause between two traces. */
@@ -31,6 +36,18 @@ export const HISTORY_OPTIONS = {
     env: 'DETOURWATCH_RETAIN_HOPS_DAYS',
     parse: (t: string) => parseIntIn(t, 1, 99_999),
     default: null,
+  },
+  corroboration: {
+    type: 'string',
+    env: 'DETOURWATCH_CORROBORATION',
+    parse: (t: string) => parseIntIn(t, 1, 100),
+    default: DEFAULT_CORROBORATION_RULES.corroboration,
+  },
+  'max-witnesses-per-owner': {
+    type: 'string',
+    env: 'DETOURWATCH_MAX_WITNESSES_PER_OWNER',
+    parse: (t: string) => parseIntIn(t, 1, 1000),
+    default: DEFAULT_CORROBORATION_RULES.maxWitnessesPerOwner,
   },
 } as const satisfies OptionSpecs;
 
@@ -66,7 +83,13 @@ export function historyConfigFrom(
       );
     }
   }
-  return { quietMs: values['incident-quiet'], webhooks, retainHopsDays: values['retain-hops-days'] };
+  return {
+    quietMs: values['incident-quiet'],
+    webhooks,
+    retainHopsDays: values['retain-hops-days'],
+    corroboration: values.corroboration,
+    maxWitnessesPerOwner: values['max-witnesses-per-owner'],
+  };
 }
 
 /** The history options alone (tests, benchmarks); `serve` reads them together with its own. */

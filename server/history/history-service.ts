@@ -1,15 +1,19 @@
 import { describeError } from '../../protocol/errors.ts';
 import { type AlertQueue, createAlertQueue } from '../alerts/alert-queue.ts';
 import type { WebhookTarget } from '../alerts/webhook-config.ts';
+import { createIncidentFold } from '../incidents/fold.ts';
 import { type IncidentTracker, startIncidentTracker } from '../incidents/tracker.ts';
 import type { IncidentEvent } from '../incidents/types.ts';
+import { DEFAULT_CORROBORATION_RULES } from '../incidents/witnesses.ts';
+import { DEFAULT_KM_PER_MS } from '../physics/rtt-bound.ts';
 import { type Retention, startRetention } from '../retention/retention.ts';
 import type { DeliveryStore } from '../store/delivery-store.ts';
 import type { IncidentFold, IncidentStore } from '../store/incident-store.ts';
 import type { RetentionStore } from '../store/retention-store.ts';
+import { startVantageChecks, type VantageChecks, type VantageChecksStore } from '../trust/vantage-checks.ts';
 
 /** The groups of the store history uses (the API's reads of it are server/http/routes-history.ts's). */
-export type HistoryServiceStore = IncidentStore & DeliveryStore & RetentionStore;
+export type HistoryServiceStore = IncidentStore & DeliveryStore & RetentionStore & VantageChecksStore;
 
 export interface HistoryOptions {
   store: HistoryServiceStore;
@@ -24,10 +28,20 @@ export interface HistoryOptions {
   log?: (line: string) => void;
   /** The pure incident fold; the product's own unless a test injects another (server/incidents/fold.ts). */
   fold?: IncidentFold;
+  /** Independent verified witnesses an incident needs before it is published (default 2; 1: at once). */
+  corroboration?: number;
+  /** Of one owner's agents in one ASN and city, at most this many count as witnesses (default 2). */
+  maxWitnessesPerOwner?: number;
+  /** The speed-of-light bound the vantage checks use (`--km-per-ms`, default 100). */
+  kmPerMs?: number;
+  /** How often the vantage checks look for new readings (default 2 s). */
+  vantageCheckMs?: number;
 }
 
 export interface HistoryService {
   readonly tracker: IncidentTracker;
+  /** Where agents are believed to be (server/trust). */
+  readonly vantage: VantageChecks;
   /** Stops timers and alert delivery, unbinds the fold from the store. The store stays open. */
   close(): Promise<void>;
 }
@@ -50,14 +64,18 @@ export async function startHistory(options: HistoryOptions): Promise<HistoryServ
   const raise = (events: readonly IncidentEvent[]) => {
     try {
       for (const e of events)
-        log(
-          `incident #${e.incident.id} ${e.kind === 'incident.opened' ? 'opened' : 'closed'}: ${e.incident.key}`,
-        );
+        log(`incident #${e.incident.id} ${e.kind.replace('incident.', '')}: ${e.incident.key}`);
       alerts?.enqueue(events);
     } catch (err) {
       log(`incidents: cannot raise ${events.length} event(s): ${describeError(err)}`);
     }
   };
+  const fold =
+    options.fold ??
+    createIncidentFold({
+      corroboration: options.corroboration ?? DEFAULT_CORROBORATION_RULES.corroboration,
+      maxWitnessesPerOwner: options.maxWitnessesPerOwner ?? DEFAULT_CORROBORATION_RULES.maxWitnessesPerOwner,
+    });
 
   let tracker: IncidentTracker;
   try {
@@ -66,7 +84,7 @@ export async function startHistory(options: HistoryOptions): Promise<HistoryServ
       quietMs: options.quietMs,
       now,
       raise,
-      ...(options.fold ? { fold: options.fold } : {}),
+      fold,
     });
   } catch (err) {
     await alerts?.close();
@@ -90,9 +108,19 @@ export async function startHistory(options: HistoryOptions): Promise<HistoryServ
       ? null
       : startRetention({ store, retainDays: options.retainHopsDays, now, log });
 
+  const vantage = startVantageChecks({
+    store,
+    kmPerMs: options.kmPerMs ?? DEFAULT_KM_PER_MS,
+    everyMs: options.vantageCheckMs ?? 2_000,
+    now,
+    log,
+  });
+
   return {
     tracker,
+    vantage,
     async close() {
+      await vantage.close();
       clearInterval(sweep);
       tracker.stop();
       await sweeping;

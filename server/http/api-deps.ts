@@ -1,14 +1,21 @@
+import type { EvidenceContext } from '../evidence/make-bundle.ts';
 import type { ExportSlots } from '../history/export-slots.ts';
 import type { Hub } from '../hub/hub.ts';
 import type { Ingest } from '../ingest/ingest.ts';
 import type { Scheduler } from '../schedule/scheduler.ts';
 import type { Store } from '../store/store.ts';
+import type { Auth } from './auth.ts';
+import type { RateLimits } from './rate-limit.ts';
 import type { HistoryRouteDeps } from './routes-history.ts';
 import type { MapWebOptions } from './routes-map.ts';
 
 /** What the HTTP routes read and drive; server/coordinator.ts provides it. */
 export interface ApiDeps extends HistoryRouteDeps {
   store: Store;
+  /** Who may steer and who may read (auth.ts). */
+  auth: Auth;
+  /** The API's rate limits (rate-limit.ts DEFAULT_RATE_LIMITS). */
+  rateLimits: RateLimits;
   hub: Pick<Hub, 'connected' | 'isConnected' | 'metrics'>;
   scheduler: Pick<Scheduler, 'request' | 'stats'>;
   ingest: Pick<Ingest, 'stats' | 'pending'>;
@@ -20,4 +27,6 @@ export interface ApiDeps extends HistoryRouteDeps {
   startedAt: number;
   /** The analysts' map: the page at `/` and its API under /api/v1/map. */
   map: MapWebOptions;
+  /** Who signs evidence bundles, and the analysis they cite; absent: the bundle routes answer 503. */
+  evidence?: EvidenceContext | undefined;
 }

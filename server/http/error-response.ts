@@ -13,9 +13,13 @@ export const API_ERROR_STATUS = {
   BAD_PARAMETER: 400,
   BAD_REQUEST: 400,
   TARGET_REFUSED: 400,
+  AUTH_REQUIRED: 401,
+  FORBIDDEN: 403,
   NOT_FOUND: 404,
   AGENT_NOT_CONNECTED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  // Retry-After is set by the rate limiter (server/http/rate-limit.ts), which knows the delay.
+  RATE_LIMITED: 429,
   UNAVAILABLE: 503,
 } as const satisfies Partial<Record<ErrorCode, ContentfulStatusCode>>;
 

@@ -10,10 +10,12 @@ const MAX_BODY_BYTES = 16 * 1024;
 const BODY_SHAPE = '{"agentId": "...", "target": "..."}';
 
 /** `POST /api/v1/measurements {agentId, target}`: one measurement now, answered with its task id. */
-export function measurementRoutes(deps: Pick<ApiDeps, 'store' | 'hub' | 'scheduler'>): Hono {
+export function measurementRoutes(deps: Pick<ApiDeps, 'store' | 'hub' | 'scheduler' | 'auth'>): Hono {
   const app = new Hono();
   app.post(
     '/api/v1/measurements',
+    // It steers volunteers' probes: operators only (auth.ts).
+    deps.auth.operator,
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
       onError: () => {

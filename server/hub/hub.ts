@@ -1,16 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { parseIp } from '../../protocol/address/parse.ts';
 import { describeError } from '../../protocol/errors.ts';
 import { type AgentLimits, CloseCode, MAX_MESSAGE_BYTES, type TaskMessage } from '../../protocol/messages.ts';
 import type { Ingest } from '../ingest/ingest.ts';
+import { type Cidr, clientAddress } from '../net/client-address.ts';
 import type { Store } from '../store/store.ts';
 import { hashToken } from '../store/tokens.ts';
 import { bearerToken } from './bearer.ts';
 import { fitCloseReason } from './close-reason.ts';
 import { type Counters, createHubMetrics, type HubMetrics } from './metrics.ts';
 import { AgentSession, type SessionContext, type SessionLimits } from './session.ts';
+import { createTaskGate } from './task-gate.ts';
 
 /** The agents' WebSocket endpoint (on the same port as the HTTP API). */
 export const AGENT_PATH = '/api/v1/agent';
@@ -37,6 +38,12 @@ export interface HubOptions extends Partial<SessionLimits> {
   store: Store;
   ingest: Ingest;
   events?: HubEvents;
+  /** How long after issue a task may first be answered (task-check.ts DEFAULT_TASK_WINDOW_MS). */
+  taskWindowMs?: number;
+  /** false: results need no task. Only tests and benchmarks of ingest set it; serve never does. */
+  enforceTasks?: boolean;
+  /** `--trust-proxy`: peers whose X-Forwarded-For names the agent's address. */
+  trustProxy?: readonly Cidr[];
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -64,16 +71,6 @@ const DEFAULT_LIMITS: SessionLimits = {
 
 /** Pings an agent may leave unanswered; at the next tick it is cut off. */
 const MAX_MISSED_PONGS = 2;
-
-function remoteAddress(request: IncomingMessage): string | null {
-  const raw = request.socket.remoteAddress;
-  if (!raw) return null;
-  try {
-    return parseIp(raw)?.address ?? null;
-  } catch {
-    return null;
-  }
-}
 
 function view(session: AgentSession): ConnectedAgent | null {
   if (!session.agent || !session.limits) return null;
@@ -103,6 +100,23 @@ export function createHub(options: HubOptions): Hub {
   const log = options.log ?? (() => {});
   const events = options.events ?? {};
   const metrics: HubMetrics = createHubMetrics();
+  const trustProxy = options.trustProxy ?? [];
+  /** The agent's real address: the socket's peer, or what a trusted proxy says in X-Forwarded-For. */
+  const remoteAddress = (request: IncomingMessage): string | null => {
+    const forwarded = request.headers['x-forwarded-for'];
+    return clientAddress(
+      request.socket.remoteAddress,
+      Array.isArray(forwarded) ? forwarded.join(',') : forwarded,
+      trustProxy,
+    );
+  };
+  const tasks = createTaskGate({
+    store: options.store,
+    now,
+    windowMs: options.taskWindowMs,
+    enforce: options.enforceTasks,
+    log,
+  });
   // Compression off: it costs far more CPU than it saves on a few-KB traceroute (STACK.md). One message
   // per tick per socket (allowSynchronousEvents off), so a flooding agent cannot hold the loop for a whole
   // burst while other sockets wait.
@@ -191,6 +205,7 @@ export function createHub(options: HubOptions): Hub {
     limits,
     store: options.store,
     ingest: options.ingest,
+    tasks,
     metrics,
     now,
     log,
@@ -227,13 +242,31 @@ export function createHub(options: HubOptions): Hub {
     taskFailed: (agentId, taskId) => events.taskFailed?.(agentId, taskId),
   };
 
-  async function authenticate(request: IncomingMessage): Promise<{ id: number; name: string } | string> {
+  type Refusal = { code: 'AUTH_FAILED' | 'FORBIDDEN'; message: string };
+
+  async function authenticate(request: IncomingMessage): Promise<{ id: number; name: string } | Refusal> {
     const token = bearerToken(request.headers.authorization);
-    if (token === null)
-      return 'no token: start the agent with --token (the operator creates one: detourwatch token create)';
+    if (token === null) {
+      return {
+        code: 'AUTH_FAILED',
+        message:
+          'no token: start the agent with --token (the operator creates one: detourwatch token create)',
+      };
+    }
     const record = await options.store.findTokenByHash(hashToken(token));
     if (!record || record.revokedAt !== null) {
-      return 'token unknown or revoked: ask the operator for a new one (detourwatch token create)';
+      return {
+        code: 'AUTH_FAILED',
+        message: 'token unknown or revoked: ask the operator for a new one (detourwatch token create)',
+      };
+    }
+    if (record.role !== 'agent') {
+      return {
+        code: 'FORBIDDEN',
+        message:
+          `token #${record.id} is an ${record.role} API key, not an agent token: ` +
+          'agents need their own (detourwatch token create --name NAME)',
+      };
     }
     return { id: record.id, name: record.name };
   }
@@ -242,26 +275,28 @@ export function createHub(options: HubOptions): Hub {
     request: IncomingMessage,
     socket: Duplex,
     head: Buffer,
-    auth: { id: number; name: string } | string,
+    auth: { id: number; name: string } | Refusal,
   ) {
     wss.handleUpgrade(request, socket, head, (ws) => {
       metrics.count('connections');
-      if (typeof auth === 'string' || closing) {
-        if (typeof auth === 'string') {
-          metrics.count('authFailures');
-          log(`hub: refused a connection from ${remoteAddress(request) ?? 'an unknown address'}: ${auth}`);
+      if ('code' in auth || closing) {
+        const refused = 'code' in auth ? auth : null;
+        if (refused) {
+          metrics.count(refused.code === 'FORBIDDEN' ? 'wrongRole' : 'authFailures');
+          log(
+            `hub: refused a connection from ${remoteAddress(request) ?? 'an unknown address'}: ${refused.message}`,
+          );
         }
         ws.on('error', () => {});
-        const [code, reason] =
-          typeof auth === 'string' ? [CloseCode.authFailed, auth] : [1001, 'coordinator shutting down'];
-        ws.send(
-          JSON.stringify({
-            type: 'error',
-            code: code === 1001 ? 'SHUTTING_DOWN' : 'AUTH_FAILED',
-            message: reason,
-          }),
-        );
-        ws.close(code, fitCloseReason(reason));
+        const [closeCode, errorCode, reason] = refused
+          ? [
+              refused.code === 'FORBIDDEN' ? CloseCode.wrongRole : CloseCode.authFailed,
+              refused.code,
+              refused.message,
+            ]
+          : [1001, 'SHUTTING_DOWN', 'coordinator shutting down'];
+        ws.send(JSON.stringify({ type: 'error', code: errorCode, message: reason }));
+        ws.close(closeCode, fitCloseReason(reason));
         return;
       }
       sessions.add(new AgentSession(ws, auth, remoteAddress(request), ctx));
@@ -327,7 +362,9 @@ export function createHub(options: HubOptions): Hub {
     isConnected: (agentId) => byAgent.has(agentId),
     sendTask(agentId, task) {
       const session = byAgent.get(agentId);
-      if (!session) return false;
+      if (session?.state !== 'active') return false;
+      // Issued before it is sent, so its answer always finds it (task-gate.ts keeps it until it is stored).
+      tasks.issue(agentId, task);
       const sent = session.send(task);
       if (sent) metrics.count('tasksSent', agentId);
       return sent;
@@ -350,6 +387,7 @@ export function createHub(options: HubOptions): Hub {
         ),
       );
       await Promise.all(storeWrites);
+      await tasks.flush();
       wss.close();
     },
   };

@@ -1,3 +1,5 @@
+import type { ResultRefusal } from '../../protocol/messages.ts';
+
 /** What the hub counts. Global counters cover every socket; per-agent ones only sockets past `hello`. */
 export const HUB_COUNTERS = [
   /** Sockets upgraded (global only: the agent is not known yet). */
@@ -5,6 +7,8 @@ export const HUB_COUNTERS = [
   /** Sessions welcomed after a valid hello. */
   'sessions',
   'authFailures',
+  /** A valid token of the wrong role (an operator's API key) on the agents' endpoint. */
+  'wrongRole',
   'versionRefused',
   'malformed',
   'oversized',
@@ -20,11 +24,29 @@ export const HUB_COUNTERS = [
   'resultsReceived',
   /** Answered `retry`: not stored (store busy or failing); the agent sends it again. */
   'resultsRetried',
+  /** Refused (protocol/messages.ts RESULT_REFUSALS): never stored; the agent deletes it. Then one per reason. */
+  'resultsRefused',
+  'refusedUnrequested',
+  'refusedForeign',
+  'refusedLate',
+  'refusedReplayed',
+  'refusedTimeInvalid',
+  'refusedTargetMismatch',
   'tasksSent',
   'tasksFailed',
 ] as const;
 
 export type HubCounter = (typeof HUB_COUNTERS)[number];
+
+/** The counter of each refusal reason. */
+export const REFUSAL_COUNTER = {
+  RESULT_UNREQUESTED: 'refusedUnrequested',
+  RESULT_FOREIGN: 'refusedForeign',
+  RESULT_LATE: 'refusedLate',
+  RESULT_REPLAYED: 'refusedReplayed',
+  RESULT_TIME_INVALID: 'refusedTimeInvalid',
+  RESULT_TARGET_MISMATCH: 'refusedTargetMismatch',
+} as const satisfies Record<ResultRefusal, HubCounter>;
 export type Counters = Record<HubCounter, number>;
 
 export interface HubMetrics {

@@ -10,6 +10,7 @@ import {
   type HelloMessage,
   parseAgentMessage,
   type ResultMessage,
+  refusedAck,
   retryAck,
 } from '../../protocol/messages.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
@@ -17,7 +18,8 @@ import type { Ingest, IngestReply } from '../ingest/ingest.ts';
 import type { AgentRecord } from '../store/agent-store.ts';
 import type { Store } from '../store/store.ts';
 import { fitCloseReason } from './close-reason.ts';
-import type { HubMetrics } from './metrics.ts';
+import { type HubMetrics, REFUSAL_COUNTER } from './metrics.ts';
+import type { TaskGate } from './task-gate.ts';
 
 export interface SessionLimits {
   heartbeatMs: number;
@@ -40,6 +42,7 @@ export interface SessionContext {
   limits: SessionLimits;
   store: Store;
   ingest: Ingest;
+  tasks: TaskGate;
   metrics: HubMetrics;
   now: () => Date;
   log: (line: string) => void;
@@ -334,25 +337,61 @@ export class AgentSession {
     }
   }
 
+  /**
+   * A result reaches ingest only as the first answer to a task issued to this agent, in its window (or as a
+   * resend of that answer); anything else is refused, counted, and never stored.
+   */
   #onResult(agent: AgentRecord, message: ResultMessage): void {
     this.#ctx.metrics.count('resultsReceived', agent.id);
-    this.#ctx.resultReceived(agent.id, message.taskId);
     this.#pendingResults += 1;
     if (this.#pendingResults >= this.#ctx.limits.maxPendingResults && !this.#paused) {
       this.#paused = true;
       this.ws.pause();
     }
-    this.#ctx.ingest.submit({ id: agent.id, position: this.#position }, message, (reply) =>
-      this.#guard('a store reply', () => this.#onStored(agent, message, reply)),
+    this.#ctx.tasks.check(agent.id, message).then(
+      (verdict) =>
+        this.#guard('a result message', () => {
+          if (!verdict.accept) {
+            this.#settled();
+            this.#ctx.metrics.count('resultsRefused', agent.id);
+            this.#ctx.metrics.count(REFUSAL_COUNTER[verdict.code], agent.id);
+            this.#ctx.log(
+              `hub: agent ${agent.name} (${agent.id}): refused result ${message.resultId}: ${verdict.code}: ${verdict.reason}`,
+            );
+            this.#ctx.deliver(agent.id, refusedAck(message.resultId, verdict.code, verdict.reason), this);
+            return;
+          }
+          this.#ctx.resultReceived(agent.id, message.taskId);
+          this.#ctx.ingest.submit({ id: agent.id, position: this.#position }, message, (reply) =>
+            this.#guard('a store reply', () => this.#onStored(agent, message, reply)),
+          );
+        }),
+      (err: unknown) =>
+        this.#guard('a task check', () => {
+          // The store could not answer: nothing was decided, so the agent sends it again later.
+          this.#settled();
+          this.#ctx.metrics.count('resultsRetried', agent.id);
+          this.#ctx.log(`hub: cannot check the task of result ${message.resultId}: ${describeError(err)}`);
+          this.#ctx.deliver(
+            agent.id,
+            retryAck(message.resultId, 1000, 'the coordinator cannot check the task now'),
+            this,
+          );
+        }),
     );
   }
 
-  #onStored(agent: AgentRecord, message: ResultMessage, reply: IngestReply): void {
+  /** One result of this agent answered: reading resumes once half the pending ones are. */
+  #settled(): void {
     this.#pendingResults -= 1;
     if (this.#paused && this.#pendingResults < this.#ctx.limits.maxPendingResults / 2) {
       this.#paused = false;
       this.ws.resume();
     }
+  }
+
+  #onStored(agent: AgentRecord, message: ResultMessage, reply: IngestReply): void {
+    this.#settled();
     if ('retryAfterMs' in reply) {
       // Not stored: the agent keeps the result and sends it again on this connection after the delay.
       this.#ctx.metrics.count('resultsRetried', agent.id);

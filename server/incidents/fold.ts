@@ -2,17 +2,32 @@
  * The incident fold: pure, so the store can run it inside the transaction that writes the traces
  * (server/store/incident-store.ts). Given the ledger's state for a batch, it decides what the batch does,
  * observation by observation in the order given: the baseline of the trace's pair, the incident a detour
- * joins or opens (a trace already in an incident is skipped, so replaying a range is harmless), and a
- * domestic reading that may clear recent incidents of its pair. The decisions themselves are grouping.ts
- * and baseline.ts.
+ * joins or opens (a trace already in an incident is skipped, so replaying a range is harmless) with its
+ * vantage point as a witness, and a domestic reading that may clear recent incidents of its pair. It also
+ * hands the vantage checks the RTT readings of the batch (server/trust/rtt-samples.ts). The decisions
+ * themselves are grouping.ts, witnesses.ts and baseline.ts.
+ *
+ * Trust: a trace from a vantage whose location is `contradicted` never joins or clears an incident (it is
+ * stored, judged, and shown with its vantage's status; physics measured from a false point proves nothing).
+ * An incident is published (`incident.opened`) only once corroborated by independent verified witnesses;
+ * `incident.corroborated` marks that moment, and `incident.closed` follows only a published incident.
  */
 
 import { destinationPrefix } from '../../protocol/address/prefix.ts';
 import type { FoldNeeds, FoldOutcome, FoldState, FoldWrites, IncidentFold } from '../store/incident-store.ts';
+import { rttSamples } from '../trust/rtt-samples.ts';
 import { judgesPath, updateBaseline } from './baseline.ts';
 import { clearedAt, isOver, joins, newIncident, withTrace } from './grouping.ts';
 import { incidentKey, vantageSubject } from './incident-key.ts';
-import type { Baseline, Incident, IncidentEvent, TraceObservation } from './types.ts';
+import type { Baseline, Incident, IncidentEvent, TraceObservation, VantageFacts } from './types.ts';
+import {
+  addWitness,
+  type CorroborationRules,
+  corroborates,
+  countedWitnesses,
+  DEFAULT_CORROBORATION_RULES,
+  witnessOf,
+} from './witnesses.ts';
 
 const pairKey = (subject: string, other: string) => `${subject}\n${other}`;
 
@@ -41,7 +56,13 @@ export function foldNeeds(observations: readonly TraceObservation[], quietMs: nu
   const pairs = new Map<string, { subject: string; prefix: string; from: number; to: number }>();
   const baselines = new Map<string, { subject: string; target: string }>();
   const traceIds: number[] = [];
+  const agents = new Set<string>();
+  const addresses = new Set<string>();
   for (const o of observations) {
+    if (o.agentId !== null) {
+      agents.add(o.agentId);
+      if ((o.destinationRttMs ?? null) !== null && o.destinationIp !== null) addresses.add(o.destinationIp);
+    }
     const b = baselinePair(o);
     if (b) baselines.set(pairKey(b.subject, b.target), b);
     const key = incidentKey(o);
@@ -71,6 +92,8 @@ export function foldNeeds(observations: readonly TraceObservation[], quietMs: nu
     pairs: [...pairs.values()],
     baselines: [...baselines.values()],
     traceIds,
+    agents: [...agents],
+    addresses: [...addresses],
   };
 }
 
@@ -82,12 +105,42 @@ function later(a: Incident, b: Incident): boolean {
   return a.id > b.id;
 }
 
+/** The incident with its witnesses recounted; corroborated (for good) the first time the rules are met. */
+function witnessed(i: Incident, rules: CorroborationRules, at: number): Incident {
+  const witnessCount = countedWitnesses(i.witnesses, rules.maxWitnessesPerOwner).length;
+  const corroboratedAt = i.corroboratedAt ?? (corroborates(i.witnesses, rules) ? at : null);
+  return { ...i, witnessCount, corroboratedAt };
+}
+
+/** The events one detour's change of an incident raises (`before` null: the detour created it). */
+function eventsOf(
+  before: Incident | null,
+  after: Incident,
+  rules: CorroborationRules,
+  now: number,
+): IncidentEvent[] {
+  if (after.state !== 'open' || after.corroboratedAt === null) return [];
+  const newlyCorroborated = before === null || before.corroboratedAt === null;
+  if (newlyCorroborated) {
+    // The opening waited for its witnesses; with corroboration off there is nothing to announce besides it.
+    const opened: IncidentEvent = { kind: 'incident.opened', incident: after, at: now };
+    return rules.corroboration <= 1
+      ? [opened]
+      : [opened, { kind: 'incident.corroborated', incident: after, at: now }];
+  }
+  return before.state === 'closed' ? [{ kind: 'incident.opened', incident: after, at: now }] : [];
+}
+
 export function foldObservations(
   state: FoldState,
   observations: readonly TraceObservation[],
   quietMs: number,
   now: number,
+  rules: CorroborationRules = DEFAULT_CORROBORATION_RULES,
 ): FoldOutcome {
+  const vantages = new Map<string, VantageFacts>((state.vantages ?? []).map((v) => [v.agentId, v]));
+  const agentAt = new Map<string, string>((state.peers ?? []).map((p) => [p.address, p.agentId]));
+  const samples: NonNullable<FoldWrites['samples']> = [];
   const incidents = new Map<number, Incident>(state.incidents.map((i) => [i.id, i]));
   const baselines = new Map<string, Baseline>(state.baselines.map((b) => [pairKey(b.subject, b.target), b]));
   const linked = new Set(state.linked);
@@ -105,6 +158,10 @@ export function foldObservations(
 
   for (const o of observations) {
     highest = Math.max(highest, o.traceId);
+    // Stamped with the fold's clock: the checks re-evaluate what changed since they last looked.
+    for (const sample of rttSamples(o, agentAt)) samples.push({ ...sample, at: now });
+    const facts = o.agentId === null ? undefined : vantages.get(o.agentId);
+    const believed = facts?.status !== 'contradicted';
 
     const pair = baselinePair(o);
     if (pair) {
@@ -113,29 +170,35 @@ export function foldObservations(
       changedBaselines.add(id);
     }
 
-    const key = incidentKey(o);
+    const key = believed ? incidentKey(o) : null;
     if (key && !linked.has(o.traceId)) {
       linked.add(o.traceId);
+      const witness = witnessOf(o, vantageSubject(o), facts);
       let found: Incident | null = null;
       for (const i of incidents.values()) {
         if (i.key === key.key && joins(i, o.startedAt, quietMs) && (found === null || later(i, found)))
           found = i;
       }
       if (found) {
-        const next = withTrace(found, o, quietMs, now);
+        const joined = withTrace(found, o, quietMs, now);
+        const next = witnessed(
+          { ...joined, witnesses: addWitness(joined.witnesses, witness) },
+          rules,
+          o.startedAt,
+        );
         set(next);
         links.push({ incidentId: found.id, traceId: o.traceId });
-        if (found.state === 'closed' && next.state === 'open')
-          events.push({ kind: 'incident.opened', incident: next, at: now });
+        events.push(...eventsOf(found, next, rules, now));
       } else {
-        const fresh: Incident = { ...newIncident(key, o, quietMs, now), id: --placeholder };
+        const born: Incident = { ...newIncident(key, o, quietMs, now), id: --placeholder };
+        const fresh = witnessed({ ...born, witnesses: [witness] }, rules, o.startedAt);
         set(fresh);
         links.push({ incidentId: fresh.id, traceId: o.traceId });
-        if (fresh.state === 'open') events.push({ kind: 'incident.opened', incident: fresh, at: now });
+        events.push(...eventsOf(null, fresh, rules, now));
       }
     }
 
-    const clear = clearPair(o);
+    const clear = believed ? clearPair(o) : null;
     if (clear) {
       for (const i of incidents.values()) {
         if (i.subject !== clear.subject || i.destinationPrefix !== clear.prefix) continue;
@@ -157,6 +220,7 @@ export function foldObservations(
         .map((id) => baselines.get(id))
         .filter((b): b is Baseline => b !== undefined),
       watermark: highest,
+      samples,
     },
     events,
   };
@@ -170,14 +234,20 @@ export function sweepIncidents(open: readonly Incident[], quietMs: number, now: 
     if (incident.state !== 'open' || !isOver(incident.lastSeen, quietMs, now)) continue;
     const closed: Incident = { ...incident, state: 'closed', closedAt: incident.lastSeen + quietMs };
     updated.push(closed);
-    events.push({ kind: 'incident.closed', incident: closed, at: now });
+    // Nobody was told of an incident that never had its witnesses.
+    if (closed.corroboratedAt !== null) events.push({ kind: 'incident.closed', incident: closed, at: now });
   }
   return { writes: { created: [], updated, links: [], baselines: [], watermark: 0 }, events };
 }
 
-/** The fold the product runs. */
-export const incidentFold: IncidentFold = {
-  needs: foldNeeds,
-  fold: foldObservations,
-  sweep: sweepIncidents,
-};
+/** The fold with its corroboration rules (`serve --corroboration`, `--max-witnesses-per-owner`). */
+export function createIncidentFold(rules: CorroborationRules): IncidentFold {
+  return {
+    needs: foldNeeds,
+    fold: (state, observations, quietMs, now) => foldObservations(state, observations, quietMs, now, rules),
+    sweep: sweepIncidents,
+  };
+}
+
+/** The fold under the default rules. */
+export const incidentFold: IncidentFold = createIncidentFold(DEFAULT_CORROBORATION_RULES);

@@ -57,6 +57,10 @@ export function newIncident(
     lastClearAt: null,
     firstTraceId: o.traceId,
     lastTraceId: o.traceId,
+    // The fold adds the witness and decides corroboration (witnesses.ts).
+    witnesses: [],
+    witnessCount: 0,
+    corroboratedAt: null,
   };
 }
 

@@ -1,5 +1,10 @@
-import type { BaselineItem, BaselinePathItem, IncidentItem } from '../../protocol/history-api.ts';
-import type { Baseline, BaselinePath, Incident } from './types.ts';
+import type {
+  BaselineItem,
+  BaselinePathItem,
+  IncidentItem,
+  WitnessItem,
+} from '../../protocol/history-api.ts';
+import type { Baseline, BaselinePath, Incident, Witness } from './types.ts';
 
 /** Incidents and baselines as the API and the webhooks show them: times as ISO 8601. */
 
@@ -23,6 +28,25 @@ export function incidentJson(i: Incident): IncidentItem {
     confirmedCount: i.confirmedCount,
     firstTraceId: i.firstTraceId,
     lastTraceId: i.lastTraceId,
+    corroborated: i.corroboratedAt !== null,
+    corroboratedAt: isoOrNull(i.corroboratedAt),
+    witnesses: i.witnessCount,
+    witnessList: i.witnesses.map(witnessJson),
+  };
+}
+
+function witnessJson(w: Witness): WitnessItem {
+  return {
+    subject: w.subject,
+    agentId: w.agentId,
+    owner: w.owner,
+    addressPrefix: w.addressPrefix,
+    asn: w.asn,
+    city: w.city,
+    locationStatus: w.status,
+    firstSeen: iso(w.firstSeen),
+    lastSeen: iso(w.lastSeen),
+    traces: w.traces,
   };
 }
 

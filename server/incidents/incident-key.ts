@@ -19,8 +19,10 @@ export function vantageSubject(o: Pick<TraceObservation, 'agentId' | 'sourcePosi
 }
 
 /**
- * The incident key of a detour: vantage point, destination prefix and the foreign countries and ASNs in path
- * order. Null for traces that are not detours or whose destination is not an address (nothing to group by).
+ * The incident key of a detour: its cause, the destination prefix and the foreign countries and ASNs in path
+ * order, whichever vantage point saw it (each one is a witness: witnesses.ts). `subject` is this trace's
+ * vantage point, which the incident keeps when the trace opens it. Null for traces that are not detours or
+ * whose destination is not an address (nothing to group by).
  */
 export function incidentKey(o: TraceObservation): IncidentKey | null {
   if (o.verdict !== 'detour') return null;
@@ -28,7 +30,7 @@ export function incidentKey(o: TraceObservation): IncidentKey | null {
   if (prefix === null) return null;
   const subject = vantageSubject(o);
   return {
-    key: [subject, prefix, o.foreignCountries.join('>'), o.foreignAsns.join('>')].join('|'),
+    key: ['cause', prefix, o.foreignCountries.join('>'), o.foreignAsns.join('>')].join('|'),
     subject,
     destinationPrefix: prefix,
     countries: [...o.foreignCountries],

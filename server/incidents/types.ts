@@ -1,4 +1,15 @@
+import type { LocationStatus } from '../../protocol/history-api.ts';
 import type { Confidence, VerdictKind } from '../../protocol/verdict.ts';
+
+/** A located reply an observation carries for the vantage checks (server/trust): where, and how fast. */
+export interface LocatedReply {
+  ip: string;
+  lat: number;
+  lon: number;
+  rttMs: number;
+  asn: number | null;
+  city: string | null;
+}
 
 /** What incident grouping and baselines need to know about one stored trace. */
 export interface TraceObservation {
@@ -21,6 +32,37 @@ export interface TraceObservation {
   pathCountries: string[];
   /** Distinct ASNs of the whole path in order; null when the pipeline did not report them. */
   pathAsns: number[] | null;
+  /** The first public hop when a City database placed it at city level; null when unknown or not at hand. */
+  firstHop?: LocatedReply | null;
+  /** The lowest RTT of a reply from the destination itself (the mesh reads agent-to-agent RTTs from it). */
+  destinationRttMs?: number | null;
+}
+
+/**
+ * What the fold knows of an agent as a witness (server/trust writes it, the fold reads it): who runs it, from
+ * which network, and how far its location is believed.
+ */
+export interface VantageFacts {
+  agentId: string;
+  owner: string | null;
+  addressPrefix: string | null;
+  asn: number | null;
+  city: string | null;
+  status: LocationStatus;
+}
+
+/** A vantage point that saw an incident. Times are epoch ms. */
+export interface Witness {
+  subject: string;
+  agentId: string | null;
+  owner: string | null;
+  addressPrefix: string | null;
+  asn: number | null;
+  city: string | null;
+  status: LocationStatus;
+  firstSeen: number;
+  lastSeen: number;
+  traces: number;
 }
 
 export type { IncidentState } from '../../protocol/history-api.ts';
@@ -28,8 +70,9 @@ export type { IncidentState } from '../../protocol/history-api.ts';
 import type { IncidentState } from '../../protocol/history-api.ts';
 
 /**
- * Consecutive detours that share a cause: the same vantage point (agent, or source region for imports), the
- * same destination prefix and the same foreign countries and ASNs in the same order. Times are epoch ms.
+ * Consecutive detours that share a cause: the same destination prefix and the same foreign countries and ASNs
+ * in the same order, seen from any vantage point (each one a witness). `subject` and `agentId` name the
+ * vantage point that saw it first. Times are epoch ms.
  */
 export interface Incident {
   id: number;
@@ -54,6 +97,12 @@ export interface Incident {
   lastClearAt: number | null;
   firstTraceId: number;
   lastTraceId: number;
+  /** Every vantage point that saw it, first seen first (at most MAX_WITNESSES_KEPT). */
+  witnesses: Witness[];
+  /** How many witnesses count after the per-owner cap. */
+  witnessCount: number;
+  /** When enough independent verified witnesses had seen it; null until then. */
+  corroboratedAt: number | null;
 }
 
 /** What an incident's key is made of. */

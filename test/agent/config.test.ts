@@ -33,6 +33,7 @@ describe('parseAgentConfig', () => {
       engine: 'auto',
       outboxDir: path.join(HOME, '.local/state/detourwatch/outbox'),
       allowSpecialTargets: false,
+      ca: null,
     });
   });
 

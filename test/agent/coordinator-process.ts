@@ -59,11 +59,15 @@ export async function killServe(
   await c.exited;
 }
 
-/** `token create` prints the token on its last line. */
-export async function createToken(dataDir: string, name: string): Promise<string> {
+/** `token create` prints the token on its last line; `operator` makes an API key that steers probes. */
+export async function createToken(
+  dataDir: string,
+  name: string,
+  role: 'agent' | 'operator' = 'agent',
+): Promise<string> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [BIN, 'token', 'create', '--name', name, '--data', dataDir],
+    [BIN, 'token', 'create', '--name', name, '--data', dataDir, '--role', role],
     {
       cwd: REPO_ROOT,
     },

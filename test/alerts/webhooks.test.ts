@@ -29,6 +29,9 @@ function event(kind: IncidentEvent['kind'], id: number): IncidentEvent {
     lastClearAt: null,
     firstTraceId: 1,
     lastTraceId: 2,
+    witnesses: [],
+    witnessCount: 2,
+    corroboratedAt: T0,
   };
   return { kind, incident, at: T0 };
 }

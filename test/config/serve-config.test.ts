@@ -106,6 +106,8 @@ describe("serve's options and the history's, read together", () => {
       quietMs: DEFAULT_QUIET_MS,
       webhooks: [],
       retainHopsDays: null,
+      corroboration: 2,
+      maxWitnessesPerOwner: 2,
     });
   });
 

@@ -88,7 +88,7 @@ describe('detourwatch detours', () => {
       [[...local, '--confidence', 'sure'], /--confidence: "sure" is not one of confirmed, probable/],
       [[...local, '--format', 'xml'], /--format must be one of table, csv, json, ndjson, geojson/],
       [[...local, '--format', 'csv', '--limit', '5'], /--limit applies to the table/],
-      [[...local, '--server', 'http://127.0.0.1:1'], /--data or --server, not both/],
+      [[...local, '--server', 'http://127.0.0.1:1'], /give --data, --database or --server, not several/],
       [[...local, '--bogus'], /Unknown option '--bogus'/],
       [['--server', h.url, '--via', 'China'], /--via: "China" is neither/],
       [['--server', h.url, '--confidence', 'sure'], /--confidence: "sure" is not one of/],

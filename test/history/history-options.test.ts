@@ -33,6 +33,8 @@ describe("serve's history options", () => {
       quietMs: DEFAULT_QUIET_MS,
       webhooks: [],
       retainHopsDays: null,
+      corroboration: 2,
+      maxWitnessesPerOwner: 2,
     });
   });
 

@@ -11,6 +11,9 @@ const HOUR = 3_600_000;
 const QUIET = 2 * HOUR;
 const T0 = Date.parse('2024-05-01T00:00:00Z');
 const empty = { incidents: [], baselines: [], linked: [] };
+// These cases are about grouping, joining and closing, not about witnesses (incident-witnesses.test.ts): with
+// corroboration off every incident is published at once, as before witnesses existed.
+const AT_ONCE = { corroboration: 1, maxWitnessesPerOwner: 2 };
 
 describe('the incident fold', () => {
   it('asks for the candidates of each key, widened by the quiet period around the batch', () => {
@@ -40,6 +43,7 @@ describe('the incident fold', () => {
       ],
       QUIET,
       T0 + 120_000,
+      AT_ONCE,
     );
     expect(writes.created).toHaveLength(1);
     const placeholder = writes.created[0]?.id ?? 0;
@@ -63,9 +67,15 @@ describe('the incident fold', () => {
 
   it('skips a trace already in an incident (a replayed range counts nothing twice)', () => {
     const o = detourObservation({ traceId: 5, startedAt: T0 });
-    const first = foldObservations(empty, [o], QUIET, T0);
+    const first = foldObservations(empty, [o], QUIET, T0, AT_ONCE);
     const incident = { ...(first.writes.created[0] ?? ({} as never)), id: 40 };
-    const again = foldObservations({ incidents: [incident], baselines: [], linked: [5] }, [o], QUIET, T0);
+    const again = foldObservations(
+      { incidents: [incident], baselines: [], linked: [5] },
+      [o],
+      QUIET,
+      T0,
+      AT_ONCE,
+    );
     expect(again.writes.created).toEqual([]);
     expect(again.writes.updated).toEqual([]);
     expect(again.writes.links).toEqual([]);
@@ -75,7 +85,7 @@ describe('the incident fold', () => {
   it('joins the loaded incident of the key, and a later domestic reading of the pair clears it', () => {
     const o = detourObservation({ traceId: 5, startedAt: T0 });
     const incident = {
-      ...(foldObservations(empty, [o], QUIET, T0).writes.created[0] ?? ({} as never)),
+      ...(foldObservations(empty, [o], QUIET, T0, AT_ONCE).writes.created[0] ?? ({} as never)),
       id: 40,
     };
     const { writes } = foldObservations(
@@ -86,6 +96,7 @@ describe('the incident fold', () => {
       ],
       QUIET,
       T0 + 2 * HOUR,
+      AT_ONCE,
     );
     expect(writes.created).toEqual([]);
     expect(writes.links).toEqual([{ incidentId: 40, traceId: 6 }]);
@@ -96,8 +107,8 @@ describe('the incident fold', () => {
 
   it('closes only what has been quiet for the whole period', () => {
     const incident = {
-      ...(foldObservations(empty, [detourObservation({ startedAt: T0 })], QUIET, T0).writes.created[0] ??
-        ({} as never)),
+      ...(foldObservations(empty, [detourObservation({ startedAt: T0 })], QUIET, T0, AT_ONCE).writes
+        .created[0] ?? ({} as never)),
       id: 3,
     };
     expect(sweepIncidents([incident], QUIET, T0 + QUIET - 1).writes.updated).toEqual([]);

@@ -28,14 +28,18 @@ describe('destination prefixes', () => {
 });
 
 describe('incident keys', () => {
-  it('groups by vantage point, destination /24, and foreign countries and ASNs in path order', () => {
+  // Grouping is by cause since incidents take witnesses (issue 11): another agent seeing the same detour is a
+  // second witness of one incident, no longer an incident of its own.
+  it('groups by destination /24 and foreign countries and ASNs in path order, whichever agent saw it', () => {
     const a = incidentKey(detourObservation({ destinationIp: '203.0.113.10' }));
     const b = incidentKey(detourObservation({ destinationIp: '203.0.113.200', traceId: 2 }));
     expect(a?.key).toBe(b?.key);
     expect(a?.destinationPrefix).toBe('203.0.113.0/24');
+    const denver = incidentKey(detourObservation({ agentId: 'ag_denver' }));
+    expect(denver?.key).toBe(a?.key);
+    expect(denver?.subject).toBe('agent:ag_denver');
     const other = [
       detourObservation({ destinationIp: '203.0.114.10' }),
-      detourObservation({ agentId: 'ag_denver' }),
       detourObservation({ foreignCountries: ['HK'] }),
       detourObservation({ foreignAsns: [4809] }),
       detourObservation({ foreignCountries: ['CN', 'HK'], foreignAsns: [4134] }),

@@ -1,9 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createIncidentFold } from '../../server/incidents/fold.ts';
 import { type IncidentTracker, startIncidentTracker } from '../../server/incidents/tracker.ts';
 import type { IncidentEvent, TraceObservation } from '../../server/incidents/types.ts';
 import type { Store } from '../../server/store/store.ts';
 import { detourObservation, domesticObservation } from './observation.ts';
-import { openTestStore } from './test-store.ts';
+import { describeEngines, storeEngines, type TestStore } from './test-store.ts';
 import { recordOf } from './trace-records.ts';
 
 const HOUR = 3_600_000;
@@ -20,13 +21,9 @@ const anyIncident = {
   target: null,
 } as const;
 
-let env: ReturnType<typeof openTestStore>;
+const engines = await storeEngines('the incident tracker');
+let env: TestStore;
 let clock = T0;
-beforeEach(() => {
-  env = openTestStore();
-  clock = T0;
-});
-afterEach(() => env.cleanup());
 
 /**
  * The tracker bound to a real store: traces are written through the store's write path (as imports), and
@@ -44,6 +41,8 @@ async function setup(): Promise<{
     store,
     quietMs: QUIET,
     now: () => clock,
+    // The lifecycle of one cause is tested here; witnesses have their own tests (incident-witnesses.test.ts).
+    fold: createIncidentFold({ corroboration: 1, maxWitnessesPerOwner: 2 }),
     raise: (events) => raised.push(...events),
   });
   return {
@@ -61,7 +60,13 @@ async function setup(): Promise<{
 const detour = (o: Partial<TraceObservation>) => detourObservation(o);
 const domestic = (o: Partial<TraceObservation>) => domesticObservation(o);
 
-describe('the incident tracker on SQLite', () => {
+describeEngines(engines, (engine) => {
+  beforeEach(async () => {
+    env = await engine.open();
+    clock = T0;
+  });
+  afterEach(() => env.cleanup());
+
   it('opens one incident for consecutive detours of one cause, with its evidence, and closes it when quiet', async () => {
     const { tracker, store, write } = await setup();
     clock = T0 + 10 * 60_000;

@@ -207,7 +207,7 @@ describe('the agent package, installed with npm and run from there', { timeout: 
       expect(me).toBeDefined();
       const res = await fetch(`${coordinator.coordinator.url}/api/v1/measurements`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${coordinator.operatorKey}` },
         body: JSON.stringify({ agentId: me?.agentId, target: '127.0.0.1' }),
       });
       expect(res.status).toBe(202);

@@ -39,6 +39,7 @@ describe('agent with the real coordinator', { timeout: 120_000 }, () => {
   let data: string;
   let outbox: string;
   let token: string;
+  let operatorKey: string;
   let coordinator: CoordinatorProcess | undefined;
   let agent: AgentProcess | undefined;
   let engines: StandInEngines;
@@ -48,6 +49,7 @@ describe('agent with the real coordinator', { timeout: 120_000 }, () => {
     data = path.join(tmp, 'data');
     outbox = path.join(tmp, 'outbox');
     token = await createToken(data, 'restart-test');
+    operatorKey = await createToken(data, 'test-operator', 'operator');
     // The traces run until released, so the coordinator can be killed while they run.
     engines = await createStandInEngines({ mode: 'trace', hold: true });
   });
@@ -84,7 +86,7 @@ describe('agent with the real coordinator', { timeout: 120_000 }, () => {
     for (let i = 0; i < TASKS; i++) {
       const res = await fetch(`${c.url}/api/v1/measurements`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${operatorKey}` },
         body: JSON.stringify({ agentId: me?.id, target: '127.0.0.1' }),
       });
       expect(res.status).toBe(202);

@@ -51,7 +51,8 @@ describe('GET /api/v1/agents', () => {
     expect(listed).toMatchObject({
       name: 'denver-volunteer',
       connected: true,
-      location: { lat: 39.74, lon: -104.99 },
+      // Rounded to 0.1 degree for the public (issue 11); trust-access.test.ts shows an operator the exact one.
+      location: { lat: 39.7, lon: -105 },
       engines: ['scamper', 'mtr'],
       agentVersion: '0.1.0',
       counters: { sessions: 1 },
@@ -77,10 +78,11 @@ describe('POST /api/v1/measurements', () => {
   it('sends the task to the connected agent and answers with its id', async () => {
     const { token } = await t.token();
     const client = await TestClient.connect(t.coordinator.agentUrl, token);
-    const { status, body } = await postJson(`${t.coordinator.url}/api/v1/measurements`, {
-      agentId: client.agentId,
-      target: 'Route-Views.Example.NET',
-    });
+    const { status, body } = await postJson(
+      `${t.coordinator.url}/api/v1/measurements`,
+      { agentId: client.agentId, target: 'Route-Views.Example.NET' },
+      t.operatorKey,
+    );
     expect(status).toBe(202);
     const task = await client.waitFor(isType('task'));
     expect(body).toEqual({
@@ -108,7 +110,7 @@ describe('POST /api/v1/measurements', () => {
       [{ agentId: 'ag_nobody', target: '192.0.2.1' }, 404, { code: 'NOT_FOUND' }],
     ];
     for (const [body, status, error] of cases) {
-      const response = await postJson(url, body);
+      const response = await postJson(url, body, t.operatorKey);
       expect({ body, status: response.status }).toEqual({ body, status });
       expect(response.body).toEqual({ error: { ...error, message: expect.any(String) } });
     }
@@ -116,16 +118,17 @@ describe('POST /api/v1/measurements', () => {
     client.close();
     await client.closed;
     await expect.poll(() => t.coordinator.hub.isConnected(client.agentId)).toBe(false);
-    const gone = await postJson(url, { agentId: client.agentId, target: '192.0.2.1' });
+    const gone = await postJson(url, { agentId: client.agentId, target: '192.0.2.1' }, t.operatorKey);
     expect(gone.status).toBe(409);
     expect(gone.body).toMatchObject({ error: { code: 'AGENT_NOT_CONNECTED' } });
   });
 
   it('refuses an oversized body', async () => {
-    const response = await postJson(`${t.coordinator.url}/api/v1/measurements`, {
-      agentId: 'x'.repeat(20_000),
-      target: 'a',
-    });
+    const response = await postJson(
+      `${t.coordinator.url}/api/v1/measurements`,
+      { agentId: 'x'.repeat(20_000), target: 'a' },
+      t.operatorKey,
+    );
     expect(response.status).toBe(413);
     expect(response.body).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
   });

@@ -10,7 +10,15 @@ import type { CliIo } from '../../cli/io.ts';
 import { main } from '../../cli/main.ts';
 import { CloseCode } from '../../protocol/messages.ts';
 import { DATABASE_FILE } from '../../server/store/sqlite/open.ts';
-import { ackFor, DOMESTIC_OUTPUT, getJson, resultMessage, TestClient } from './coordinator-harness.ts';
+import {
+  ackFor,
+  DOMESTIC_OUTPUT,
+  getJson,
+  isType,
+  postJson,
+  resultMessage,
+  TestClient,
+} from './coordinator-harness.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin/detourwatch.js');
@@ -41,8 +49,8 @@ async function run(args: string[]): Promise<{ status: number; out: string; err: 
   return { status, out, err };
 }
 
-async function createToken(name: string): Promise<{ id: number; token: string }> {
-  const { status, out } = await run(['token', 'create', '--name', name, '--data', dir]);
+async function createToken(name: string, role = 'agent'): Promise<{ id: number; token: string }> {
+  const { status, out } = await run(['token', 'create', '--name', name, '--role', role, '--data', dir]);
   expect(status).toBe(0);
   const lines = out.trimEnd().split('\n');
   const id = Number(/#(\d+)/.exec(out)?.[1]);
@@ -55,11 +63,15 @@ describe('detourwatch token', () => {
     expect(token).toMatch(/^dwt_[A-Za-z0-9_-]{43}$/);
     const listed = await run(['token', 'list', '--data', dir]);
     expect(listed.status).toBe(0);
-    expect(listed.out).toMatch(new RegExp(`^${id}\\s+pdx volunteer\\s+\\d{4}-\\d\\d-\\d\\dT\\S+\\s+-$`, 'm'));
+    expect(listed.out).toMatch(
+      new RegExp(`^${id}\\s+agent\\s+pdx volunteer\\s+-\\s+\\d{4}-\\d\\d-\\d\\dT\\S+\\s+-$`, 'm'),
+    );
     expect(listed.out).not.toContain(token);
     expect((await run(['token', 'revoke', String(id), '--data', dir])).status).toBe(0);
     const after = await run(['token', 'list', '--data', dir]);
-    expect(after.out).toMatch(new RegExp(`^${id}\\s+pdx volunteer\\s+\\S+\\s+\\d{4}-\\d\\d-\\d\\dT`, 'm'));
+    expect(after.out).toMatch(
+      new RegExp(`^${id}\\s+agent\\s+pdx volunteer\\s+-\\s+\\S+\\s+\\d{4}-\\d\\d-\\d\\dT`, 'm'),
+    );
     expect((await run(['token', 'revoke', String(id), '--data', dir])).out).toMatch(/already revoked/);
   });
 
@@ -119,6 +131,7 @@ function startServe(args: string[]): Promise<{ child: ChildProcess; url: string;
 describe('detourwatch serve: a real process', () => {
   it('starts on port 0, prints how to connect, stores a result, and shuts down cleanly on SIGTERM', async () => {
     const { token } = await createToken('child-test');
+    const { token: operatorKey } = await createToken('child-test-operator', 'operator');
     const { child, url, output } = await startServe([
       '--port',
       '0',
@@ -142,7 +155,15 @@ describe('detourwatch serve: a real process', () => {
       expect((await refused.closed).code).toBe(CloseCode.authFailed);
 
       const client = await TestClient.connect(`${url.replace('http', 'ws')}/api/v1/agent`, token);
-      const result = resultMessage(DOMESTIC_OUTPUT);
+      // serve takes a result only as the answer to a task it issued to that agent (issue 11).
+      const asked = await postJson(
+        `${url}/api/v1/measurements`,
+        { agentId: client.agentId, target: '192.0.2.50' },
+        operatorKey,
+      );
+      expect(asked.status).toBe(202);
+      const task = await client.waitFor(isType('task'), 10_000);
+      const result = resultMessage(DOMESTIC_OUTPUT, { taskId: task.taskId });
       client.send(result);
       expect((await client.waitFor(ackFor(result.resultId), 10_000)).status).toBe('stored');
       const traces = (await getJson(`${url}/api/v1/traces`)).body as {

@@ -31,6 +31,8 @@ import type { Store } from '../../server/store/store.ts';
 import { generateToken, hashToken } from '../../server/store/tokens.ts';
 import { CITIES, createWorldAnalyzer } from '../helpers/analyze-world.ts';
 
+const UNLIMITED = { ratePerSecond: 1e9, burst: 1e9 };
+
 /** Where test agents say they are (San Francisco), in their hello unless a test says otherwise. */
 export const AGENT_LOCATION = { lat: 37.77, lon: -122.42 };
 
@@ -73,6 +75,8 @@ export const DOMESTIC_OUTPUT = tracerouteOutput('192.0.2.20', [
 export interface TestCoordinator {
   coordinator: Coordinator;
   store: Store;
+  /** An operator API key (POST /api/v1/measurements needs one). */
+  operatorKey: string;
   dataDir: string;
   logs: string[];
   /** A new valid token (stored as its hash). */
@@ -105,6 +109,11 @@ export async function startTestCoordinator(
       store,
       log: (line) => logs.push(line),
       ...serveSettings(config, history),
+      // These tests send results on their own, not as answers to tasks; test/integration/trust-*.test.ts
+      // turn the check back on, as serve always has it.
+      enforceTasks: false,
+      // Suites send hundreds of requests from 127.0.0.1; trust-access.test.ts tests the limits themselves.
+      rateLimits: { read: UNLIMITED, write: UNLIMITED },
       ...overrides,
       // Only a test bringing its own world skips loading this one.
       analyzer: overrides.analyzer ?? worldAnalyzer(),
@@ -115,9 +124,14 @@ export async function startTestCoordinator(
     throw err;
   }
   let tokens = 0;
+  const operatorKey = generateToken();
+  await store.createToken('test-operator', hashToken(operatorKey), new Date().toISOString(), {
+    role: 'operator',
+  });
   return {
     coordinator,
     store,
+    operatorKey,
     dataDir,
     logs,
     async token(name = `agent-${++tokens}`) {
@@ -260,10 +274,17 @@ export async function getJson(url: string): Promise<{ status: number; body: unkn
   return { status: response.status, body: JSON.parse(text), text };
 }
 
-export async function postJson(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
+export async function postJson(
+  url: string,
+  body: unknown,
+  operatorKey?: string,
+): Promise<{ status: number; body: unknown }> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(operatorKey === undefined ? {} : { authorization: `Bearer ${operatorKey}` }),
+    },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: response.status, body: await response.json() };

@@ -149,7 +149,7 @@ describe('a second connection with the same token', () => {
     // Still its connection: it takes a task and delivers the result on it.
     const res = await fetch(`${t.coordinator.url}/api/v1/measurements`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${t.operatorKey}` },
       body: JSON.stringify({ agentId, target: '127.0.0.1' }),
     });
     expect(res.status).toBe(202);

@@ -124,7 +124,7 @@ describe('a second process holds the write lock for 3 s during ingest', () => {
       for (let i = 0; i < TASKS; i++) {
         const res = await fetch(`${t.coordinator.url}/api/v1/measurements`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${t.operatorKey}` },
           body: JSON.stringify({ agentId, target: '127.0.0.1' }),
         });
         expect(res.status).toBe(202);

@@ -26,7 +26,7 @@ describe('the ack message', () => {
     [{ status: 'retry', retryAfterMs: '250', reason: 'x' }, /"retryAfterMs" must be a finite number/],
     [{ status: 'retry', retryAfterMs: 250 }, /"reason" must be a string/],
     [{ status: 'stored', retryAfterMs: 250 }, /"retryAfterMs" belongs to a "retry" ack only/],
-    [{ status: 'later', retryAfterMs: 250 }, /"status" must be "stored", "duplicate" or "retry"/],
+    [{ status: 'later', retryAfterMs: 250 }, /"status" must be "stored", "duplicate", "retry" or "refused"/],
   ])('refuses %j', (fields, error) => {
     expect(() => ack(fields)).toThrow(error);
   });
