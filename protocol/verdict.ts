@@ -125,6 +125,14 @@ export interface HopPlacement {
   rejected: RejectedClaim[];
 }
 
+/** One geolocation database a verdict was judged with: its role, its file (or package) and its build date. */
+export interface GeoDatabaseBuild {
+  role: 'city' | 'asn';
+  name: string;
+  /** ISO date (YYYY-MM-DD) of the build, null when the database carries none (the embedded ASN table). */
+  builtAt: string | null;
+}
+
 export interface EndpointVerdict {
   ip: string | null;
   country: string | null;
@@ -156,4 +164,9 @@ export interface Verdict {
   hops: HopReading[];
   /** Why the trace cannot be true: present on `implausible` verdicts only. */
   problems?: PlausibilityProblem[];
+  /**
+   * The database builds every address of this trace was looked up in (one snapshot per trace, however the
+   * databases are swapped meanwhile). Absent on verdicts judged before databases could be swapped.
+   */
+  geoDatabases?: GeoDatabaseBuild[];
 }

@@ -8,6 +8,7 @@ import type { Verdict } from '../../protocol/verdict.ts';
 import { homeFrom } from '../detect/home-countries.ts';
 import { decideVerdict } from '../detect/verdict.ts';
 import { createLocator, type Locator } from '../geo/locator.ts';
+import type { DatabaseDigest } from '../geo/sources.ts';
 import { DEFAULT_KM_PER_MS } from '../physics/rtt-bound.ts';
 import { packagedGazetteer } from '../placement/dictionaries.ts';
 import { type PlacementInputs, placeTrace } from '../placement/place-trace.ts';
@@ -27,6 +28,11 @@ export interface AnalyzerOptions {
   kmPerMs?: number;
   /** Look up documentation ranges (test databases and the namespace lab place them); never in production. */
   lookUpDocumentation?: boolean;
+  /**
+   * The locator in service, asked once per trace (server/geo/database-swap.ts swaps it); replaces `cityDb`,
+   * `asnDb` and `lookUpDocumentation`.
+   */
+  locator?: () => Locator;
 }
 
 export interface Analysis {
@@ -50,6 +56,14 @@ export interface Analyzer {
   describe(): string[];
   /** Loads lazily loaded tables now, so a server's first trace does not stall every agent. */
   preload(): void;
+  /** What its verdicts rest on, for evidence bundles: the distance bound, home, the databases in service. */
+  provenance(): AnalysisProvenance;
+}
+
+export interface AnalysisProvenance {
+  kmPerMs: number;
+  homeCountries: string[];
+  databases: DatabaseDigest[];
 }
 
 /** What the analyzer adds to the databases: placement from names, constraints, corrections; more home countries. */
@@ -58,8 +72,9 @@ export interface AnalyzerExtras {
   homeCountries?: readonly string[];
 }
 
+/** `locator` is a fixed locator, or a function giving the one in service (asked once per trace). */
 export function analyzerFrom(
-  locator: Locator,
+  locator: Locator | (() => Locator),
   homeCountry: string,
   kmPerMs: number,
   extras: AnalyzerExtras = {},
@@ -71,27 +86,31 @@ export function analyzerFrom(
   };
   const home = homeFrom(extras.homeCountries?.length ? extras.homeCountries : homeCountry).countries;
   const placement = extras.placement;
+  const inService = typeof locator === 'function' ? locator : () => locator;
   const annotateAndJudge = (
     trace: Trace,
     sourcePosition: SourcePosition | null,
     context?: PlausibilityContext,
   ): Analysis => {
-    const located = locator.annotate(trace, sourcePosition);
+    // One snapshot for the whole trace: a swap meanwhile never judges it half with one build, half the other.
+    const geo = inService();
+    const located = geo.annotate(trace, sourcePosition);
     // Names, constraints and corrections replace the database locations they overturn (server/placement).
     const annotated = placement ? placeTrace(located, placement, { home, kmPerMs }) : located;
     // Before any judgement: a trace no real tool could print is kept as implausible, never judged a detour.
     const check = checkPlausibility(trace, context);
-    const verdict = check.ok
+    const judged = check.ok
       ? decideVerdict(annotated, options)
       : implausibleVerdict(trace, check.problems, homeCountry);
-    return { annotated, verdict };
+    return { annotated, verdict: { ...judged, geoDatabases: geo.builds() } };
   };
   return {
     annotateAndJudge,
     analyze: (trace, sourcePosition, context) => annotateAndJudge(trace, sourcePosition, context).verdict,
-    preload: () => locator.preload(),
+    preload: () => inService().preload(),
+    provenance: () => ({ kmPerMs, homeCountries: [...home], databases: inService().digests() }),
     describe: () => [
-      ...locator.describe(),
+      ...inService().describe(),
       `home country ${homeCountry}; distance bound ${kmPerMs} km per ms of RTT`,
     ],
   };
@@ -99,11 +118,13 @@ export function analyzerFrom(
 
 /** Opens the databases now, so a bad path fails at startup with DB_OPEN_FAILED naming the file. */
 export function createAnalyzer(options: AnalyzerOptions = {}): Analyzer {
-  const locator = createLocator({
-    ...(options.cityDb === undefined ? {} : { cityDb: options.cityDb }),
-    ...(options.asnDb === undefined ? {} : { asnDb: options.asnDb }),
-    lookUpDocumentation: options.lookUpDocumentation === true,
-  });
+  const locator =
+    options.locator ??
+    createLocator({
+      ...(options.cityDb === undefined ? {} : { cityDb: options.cityDb }),
+      ...(options.asnDb === undefined ? {} : { asnDb: options.asnDb }),
+      lookUpDocumentation: options.lookUpDocumentation === true,
+    });
   const homeCountries = options.homeCountries?.length
     ? options.homeCountries
     : (options.homeCountry ?? 'US').split(',');

@@ -1,10 +1,13 @@
 import type { DetourItem } from '../../protocol/history-api.ts';
+import type { HopReading } from '../../protocol/verdict.ts';
 
 /**
- * A detour as a GeoJSON Feature (RFC 7946): the path from the prober through the foreign hops the verdict
- * accepted, in TTL order, as [lon, lat]. Only placements the verdict kept are drawn; refuted ones are not
- * places. A path crossing the antimeridian (US -> China over the Pacific) is cut there into a
- * MultiLineString, as RFC 7946 section 3.1.9 asks, so flat maps do not draw it the long way round.
+ * A detour as a GeoJSON Feature (RFC 7946): the path from the prober through every hop with an accepted
+ * location, home and abroad, in TTL order, to the destination when it answered, as [lon, lat]: the leg back
+ * home is drawn. Refuted claims are not places and are not drawn; every hop's reading (status, claim,
+ * RTTs) is in the properties, with `drawn` saying whether it is a point of the line. A path crossing the
+ * antimeridian (US -> China over the Pacific) is cut there into a MultiLineString, as RFC 7946 section 3.1.9
+ * asks, so flat maps do not draw it the long way round.
  */
 export type LonLat = [number, number];
 
@@ -20,11 +23,42 @@ export interface DetourFeature {
   properties: Record<string, unknown>;
 }
 
-/** The path's points: the prober's position (when known), then each foreign hop's accepted location. */
+/** Readings with a place the verdict accepted (a refuted claim is where the hop is not). */
+const LOCATED: ReadonlySet<string> = new Set(['home', 'foreign-confirmed', 'foreign-probable']);
+
+const isDrawn = (h: HopReading): boolean => LOCATED.has(h.status) && h.lat !== null && h.lon !== null;
+
+/**
+ * The readings in TTL order. Items from a coordinator older than the hop table in DetourItem carry only
+ * their foreign hops: those stand in.
+ */
+function readings(d: DetourItem): HopReading[] {
+  const hops: HopReading[] =
+    d.hops ??
+    d.foreignHops.map((f) => ({
+      ttl: f.ttl,
+      ip: f.ip,
+      status: f.confirmed ? 'foreign-confirmed' : 'foreign-probable',
+      country: f.country,
+      rttMs: f.rttMs,
+      minRttMs: f.minRttMs,
+      name: null,
+      asn: f.asn,
+      org: f.org,
+      city: f.city,
+      lat: f.lat,
+      lon: f.lon,
+      precision: f.precision,
+      database: null,
+    }));
+  return [...hops].sort((a, b) => a.ttl - b.ttl);
+}
+
+/** The path's points: the prober's position (when known), then each hop's accepted location, destination last. */
 export function pathPoints(d: DetourItem): LonLat[] {
   const points: LonLat[] = [];
   if (d.sourcePosition) points.push([d.sourcePosition.lon, d.sourcePosition.lat]);
-  for (const h of [...d.foreignHops].sort((a, b) => a.ttl - b.ttl)) points.push([h.lon, h.lat]);
+  for (const h of readings(d)) if (isDrawn(h)) points.push([h.lon as number, h.lat as number]);
   return points;
 }
 
@@ -67,6 +101,7 @@ export function pathGeometry(points: readonly LonLat[]): Geometry | null {
 }
 
 export function detourFeature(d: DetourItem): DetourFeature {
+  const hops = readings(d);
   return {
     type: 'Feature',
     id: d.id,
@@ -97,6 +132,24 @@ export function detourFeature(d: DetourItem): DetourFeature {
         rttMs: h.rttMs,
         minRttMs: h.minRttMs,
         confirmed: h.confirmed,
+      })),
+      // The destination ends the line when it answered from a located place (its reading is the last point).
+      destinationReached: hops.some((h) => h.ip !== null && h.ip === d.destinationIp && isDrawn(h)),
+      hops: hops.map((h) => ({
+        ttl: h.ttl,
+        ip: h.ip,
+        status: h.status,
+        country: h.country,
+        city: h.city,
+        asn: h.asn,
+        org: h.org,
+        precision: h.precision,
+        lat: h.lat,
+        lon: h.lon,
+        rttMs: h.rttMs,
+        minRttMs: h.minRttMs,
+        database: h.database,
+        drawn: isDrawn(h),
       })),
     },
   };

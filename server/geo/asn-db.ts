@@ -1,6 +1,6 @@
 import { DetourwatchError } from '../../protocol/errors.ts';
 import { parseAsnRecord } from './asn-record.ts';
-import { describeMmdb, openMmdb } from './mmdb-file.ts';
+import { describeMmdb, mmdbBuild, mmdbDigest, openMmdb } from './mmdb-file.ts';
 import type { AsnSource } from './sources.ts';
 
 /** GeoLite2-ASN, GeoIP2-ISP (which carries the same two fields), DB-IP ASN. */
@@ -19,5 +19,7 @@ export function openAsnDb(path: string): AsnSource {
   return {
     lookup: (address, version) => parseAsnRecord(file.lookup(address, version), file.label),
     describe: () => [describeMmdb('asn', file)],
+    builds: () => [mmdbBuild('asn', file)],
+    digests: () => [mmdbDigest('asn', file)],
   };
 }

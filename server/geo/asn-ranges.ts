@@ -255,6 +255,7 @@ export function openEmbeddedAsnRanges(): AsnSource {
       load(4);
       load(6);
     },
+    builds: () => [{ role: 'asn', name: `@ip-location-db/asn ${version}`, builtAt: null }],
     describe: () =>
       ([4, 6] as const).map((v) => {
         const loaded = tables[v];

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { DetourwatchError } from '../../protocol/errors.ts';
 import { parseCityRecord } from './city-record.ts';
-import { describeMmdb, type MmdbFile, openMmdb } from './mmdb-file.ts';
+import { describeMmdb, type MmdbFile, mmdbBuild, mmdbDigest, openMmdb } from './mmdb-file.ts';
 import type { CitySource } from './sources.ts';
 
 /** GeoIP2/GeoLite2 City, GeoIP2 Enterprise, @ip-location-db's "city ipv4"/"city ipv6", DB-IP City. */
@@ -26,6 +26,8 @@ function fromFiles(v4: MmdbFile, v6: MmdbFile): CitySource {
     },
     describe: () =>
       v4 === v6 ? [describeMmdb('city', v4)] : [describeMmdb('city', v4), describeMmdb('city', v6)],
+    builds: () => (v4 === v6 ? [mmdbBuild('city', v4)] : [mmdbBuild('city', v4), mmdbBuild('city', v6)]),
+    digests: () => (v4 === v6 ? [mmdbDigest('city', v4)] : [mmdbDigest('city', v4), mmdbDigest('city', v6)]),
   };
 }
 

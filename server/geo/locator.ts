@@ -1,10 +1,11 @@
 import { inspectAddress } from '../../protocol/address/classify.ts';
 import type { AddressInfo, AnnotatedTrace, SourcePosition } from '../../protocol/annotated.ts';
 import type { Trace } from '../../protocol/trace.ts';
+import type { GeoDatabaseBuild } from '../../protocol/verdict.ts';
 import { openAsnDb } from './asn-db.ts';
 import { openEmbeddedAsnRanges } from './asn-ranges.ts';
 import { openCityDb, openEmbeddedCityDb } from './city-db.ts';
-import type { AsnSource, CitySource } from './sources.ts';
+import type { AsnSource, CitySource, DatabaseDigest } from './sources.ts';
 
 export interface LocatorOptions {
   /** A GeoIP2/GeoLite2 City .mmdb; default: the embedded GeoLite2 City data. */
@@ -32,6 +33,10 @@ export interface Locator {
   describe(): string[];
   /** Loads lazily loaded tables now (a server calls it before taking traffic). */
   preload(): void;
+  /** The database builds this locator answers from, for the verdicts it serves. */
+  builds(): GeoDatabaseBuild[];
+  /** The same with their files' SHA-256 where known (evidence bundles). */
+  digests(): DatabaseDigest[];
 }
 
 /** Distinct addresses kept; a long-running coordinator sees far more, so the cache starts over when full. */
@@ -86,6 +91,9 @@ export function locatorFrom(city: CitySource, asn: AsnSource, lookUpDocumentatio
     annotate,
     describe: () => [...city.describe(), ...asn.describe(), options],
     preload: () => asn.preload?.(),
+    builds: () => [...(city.builds?.() ?? []), ...(asn.builds?.() ?? [])],
+    digests: () =>
+      [city, asn].flatMap((s) => s.digests?.() ?? (s.builds?.() ?? []).map((b) => ({ ...b, sha256: null }))),
   };
 }
 

@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Reader } from 'maxmind';
 import { DetourwatchError, describeError } from '../../protocol/errors.ts';
 import type { IpVersion } from '../../protocol/trace.ts';
+import type { GeoDatabaseBuild } from '../../protocol/verdict.ts';
+import type { DatabaseDigest } from './sources.ts';
 
 /**
  * One MaxMind DB file, opened defensively. mmdb files are untrusted input: some corrupt files fail when
@@ -20,6 +23,8 @@ export interface MmdbFile {
   /** Null when the metadata's build_epoch is not a usable date. */
   builtAt: Date | null;
   nodeCount: number;
+  /** SHA-256 (hex) of the bytes read, for evidence bundles (server/evidence): computed once, at open. */
+  sha256: string;
   /** The raw record, or null when the file has nothing for the address (or cannot hold its version). */
   lookup(address: string, version: IpVersion): unknown;
 }
@@ -118,6 +123,7 @@ export function openMmdb(path: string, what: string): MmdbFile {
     ipVersion,
     builtAt: Number.isFinite(built) ? new Date(built) : null,
     nodeCount: m.nodeCount,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
     lookup(address, version) {
       // An IPv4-only tree would answer an IPv6 address with whatever its first 32 bits hit.
       if (version === 6 && ipVersion === 4) return null;
@@ -132,6 +138,16 @@ export function openMmdb(path: string, what: string): MmdbFile {
       }
     },
   };
+}
+
+/** The build a verdict names: the file name and its build date. */
+export function mmdbBuild(role: GeoDatabaseBuild['role'], file: MmdbFile): GeoDatabaseBuild {
+  return { role, name: file.label, builtAt: file.builtAt ? file.builtAt.toISOString().slice(0, 10) : null };
+}
+
+/** The build with the SHA-256 of its file, for evidence bundles. */
+export function mmdbDigest(role: GeoDatabaseBuild['role'], file: MmdbFile): DatabaseDigest {
+  return { ...mmdbBuild(role, file), sha256: file.sha256 };
 }
 
 /** One startup-log line about an opened file; `role` says what it serves ("city", "asn"). */

@@ -2,8 +2,10 @@ import { Hono } from 'hono';
 import type { ApiDeps } from './api-deps.ts';
 import { answerErrors } from './error-response.ts';
 import { openApiRoutes } from './openapi.ts';
+import { rateLimit } from './rate-limit.ts';
 import { agentPackageRoutes } from './routes-agent-package.ts';
 import { agentRoutes } from './routes-agents.ts';
+import { evidenceRoutes } from './routes-evidence.ts';
 import { healthRoutes } from './routes-health.ts';
 import { historyRoutes } from './routes-history.ts';
 import { mapWebRoutes } from './routes-map.ts';
@@ -15,11 +17,18 @@ import { measurementRoutes } from './routes-measurements.ts';
  */
 export function createApp(deps: ApiDeps, log: (line: string) => void): Hono {
   const app = new Hono();
+  // Every request counts against its key's or address's bucket; reads under /api/ are public unless
+  // --public-read false (then /healthz and the map page's assets stay open; its API does not).
+  app.use('*', rateLimit(deps.auth, deps.rateLimits, deps.now));
+  app.use('/api/*', (c, next) =>
+    c.req.method === 'GET' || c.req.method === 'HEAD' ? deps.auth.read(c, next) : next(),
+  );
   app.route('/', healthRoutes(deps));
   app.route('/', agentRoutes(deps));
   app.route('/', measurementRoutes(deps));
   app.route('/', mapWebRoutes(deps.map));
   app.route('/', historyRoutes(deps));
+  app.route('/', evidenceRoutes(deps));
   app.route('/', openApiRoutes());
   // The volunteers' page and the agent package (built by `npm run build:agent`).
   app.route('/', agentPackageRoutes({ publicUrl: null }));

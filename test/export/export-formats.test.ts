@@ -55,19 +55,70 @@ describe('NDJSON', () => {
 });
 
 describe('GeoJSON', () => {
-  it('is one FeatureCollection of paths from the prober through the foreign hops', async () => {
-    const doc = JSON.parse(
-      await text(exportChunks('geojson', [detourItem(), detourItem({ id: 8, sourcePosition: null })])),
-    );
+  /** The line's points, without the points RFC 7946 cutting adds at +-180. */
+  const vertices = (geometry: { type: string; coordinates: number[][] | number[][][] }): number[][] =>
+    (geometry.type === 'MultiLineString'
+      ? (geometry.coordinates as number[][][]).flat()
+      : (geometry.coordinates as number[][])
+    ).filter(([lon]) => Math.abs(lon ?? 0) !== 180);
+
+  it('runs from the prober through every located hop and back home to the destination', async () => {
+    const doc = JSON.parse(await text(exportChunks('geojson', [detourItem(), detourItem({ id: 8 })])));
     expect(doc.type).toBe('FeatureCollection');
     expect(doc.features.map((f: { id: number }) => f.id)).toEqual([7, 8]);
-    const [first, second] = doc.features;
-    // Los Angeles -> Hangzhou crosses the antimeridian: cut there, as RFC 7946 asks.
+    const [first] = doc.features;
+    // Los Angeles -> Hangzhou and Hangzhou -> Washington both cross the antimeridian: cut twice, as RFC 7946 asks.
     expect(first.geometry.type).toBe('MultiLineString');
-    expect(first.geometry.coordinates[0][0]).toEqual([-118.24, 34.05]);
-    expect(first.geometry.coordinates.at(-1).at(-1)).toEqual([120.16, 30.29]);
-    expect(second.geometry).toEqual({ type: 'Point', coordinates: [120.16, 30.29] });
+    expect(first.geometry.coordinates).toHaveLength(3);
+    // Prober, the Los Angeles router, Hangzhou, then the leg home to the destination in Washington; the
+    // refuted Frankfurt claim (TTL 6) and the unlocated hops are not places on the line.
+    expect(vertices(first.geometry)).toEqual([
+      [-118.24, 34.05],
+      [-118.25, 34.06],
+      [120.16, 30.29],
+      [-77.04, 38.9],
+    ]);
+    expect(first.properties.destinationReached).toBe(true);
     expect(first.properties.foreignHops[0].org).toContain('China Telecom');
+  });
+
+  it("gives each hop's status, place and RTTs as properties, saying which are points of the line", async () => {
+    const [feature] = JSON.parse(await text(exportChunks('geojson', [detourItem()]))).features;
+    const hops = feature.properties.hops as { ttl: number; status: string; drawn: boolean }[];
+    expect(hops.map((h) => [h.ttl, h.status, h.drawn])).toEqual([
+      [1, 'special', false],
+      [2, 'home', true],
+      [3, 'no-reply', false],
+      [5, 'foreign-confirmed', true],
+      [6, 'refuted', false],
+      [8, 'home', true],
+    ]);
+    expect(hops[3]).toMatchObject({
+      ip: '192.0.2.5',
+      country: 'CN',
+      city: 'Hangzhou',
+      rttMs: 160.2,
+      minRttMs: 105.99,
+    });
+    expect(hops[4]).toMatchObject({ country: 'DE', lat: 50.11, lon: 8.68 });
+  });
+
+  it('starts at the first located hop without a prober position, and ends at the last when the destination is silent', async () => {
+    const item = detourItem();
+    const silent = detourItem({ id: 9, sourcePosition: null, hops: item.hops.filter((h) => h.ttl !== 8) });
+    const [feature] = JSON.parse(await text(exportChunks('geojson', [silent]))).features;
+    expect(vertices(feature.geometry)).toEqual([
+      [-118.25, 34.06],
+      [120.16, 30.29],
+    ]);
+    expect(feature.properties.destinationReached).toBe(false);
+  });
+
+  it("draws an older coordinator's item, which has no hop table, through its foreign hops", async () => {
+    const { hops: _hops, ...old } = detourItem({ sourcePosition: null });
+    const [feature] = JSON.parse(await text(exportChunks('geojson', [old as DetourItem]))).features;
+    expect(feature.geometry).toEqual({ type: 'Point', coordinates: [120.16, 30.29] });
+    expect(feature.properties.hops.map((h: { status: string }) => h.status)).toEqual(['foreign-confirmed']);
   });
 
   it('is valid when empty', async () => {
