@@ -5,6 +5,8 @@
  *   GET /api/v1/map/config                 -> MapConfig
  *   GET /api/v1/map/detours?<DetourQuery>  -> DetourPage   (summaries, newest first)
  *   GET /api/v1/map/detours/:id            -> DetourDetail (404 when unknown)
+ *   GET /api/v1/map/routes?<filter>        -> RoutePage    (every matching detour, grouped by route)
+ *   GET /api/v1/map/timeline?<filter>&bucket=hour|day -> Timeline (detours per bucket, by foreign country)
  *   GET /api/v1/map/stream                 -> text/event-stream; event `detour`, data = one DetourSummary
  *
  * A summary carries only what the map draws (`path`); the hop table comes with the detail, fetched when an
@@ -18,6 +20,8 @@ import type { Confidence, HopStatus } from './verdict.ts';
 export const MAP_API = {
   config: '/api/v1/map/config',
   detours: '/api/v1/map/detours',
+  routes: '/api/v1/map/routes',
+  timeline: '/api/v1/map/timeline',
   stream: '/api/v1/map/stream',
 } as const;
 
@@ -130,9 +134,11 @@ export interface DetourQuery {
   country?: string;
   /** A foreign hop belongs to this ASN. */
   asn?: number;
-  /** The agent's id. */
+  /** The agent's id or its name (a name may stand for several agents). */
   agent?: string;
   confidence?: Confidence;
+  /** The detour is evidence of this incident. */
+  incident?: number;
   /** Most items to return (newest first); the server caps it. */
   limit?: number;
 }
@@ -141,6 +147,62 @@ export interface DetourPage {
   items: DetourSummary[];
   /** How many detours match the filters, regardless of limit. */
   total: number;
+  /** With an `agent` filter: the agents it names (by id or name); empty when it names none. */
+  agents?: MapAgent[];
+}
+
+/**
+ * Detours that took the same route, drawn once. A route is the sequence of drawn positions (each placed hop's
+ * reading, precision and coordinates rounded to 0.01 degree, about 1 km) between the source and destination
+ * positions rounded the same way: what the map would draw, so two traces on one route draw the same line.
+ * TTLs, silent hops and addresses do not count (another router in the same city is the same line).
+ */
+export interface MapRoute {
+  /** The route's identity (opaque; stable for the same drawn positions). */
+  key: string;
+  /** How many matching detours took it. */
+  count: number;
+  confirmed: number;
+  /** Their ids, newest first (`count` of them). */
+  ids: number[];
+  /** ISO 8601: the oldest and newest of them. */
+  firstSeen: string;
+  lastSeen: string;
+  /** The newest of them: what is drawn, and what a click opens first. */
+  latest: DetourSummary;
+}
+
+export interface RoutePage {
+  /** Most traces first. */
+  routes: MapRoute[];
+  /** How many detours match. */
+  total: number;
+  /**
+   * How many of them the routes hold (the sum of the counts): all of them, unless more match than one answer
+   * groups (then the newest that many; the page says so).
+   */
+  grouped: number;
+  /** With an `agent` filter: the agents it names (by id or name); empty when it names none. */
+  agents?: MapAgent[];
+}
+
+export const TIMELINE_BUCKETS = ['hour', 'day'] as const;
+export type TimelineBucket = (typeof TIMELINE_BUCKETS)[number];
+
+/** Detours in one hour or day (UTC), by their first foreign country. */
+export interface TimelineBin {
+  /** ISO 8601, the bucket's start. */
+  start: string;
+  /** Foreign country (ISO 3166-1 alpha-2, or `??` when unknown) -> detours. */
+  byCountry: Record<string, number>;
+  total: number;
+}
+
+export interface Timeline {
+  /** Chosen by the caller, else by the span: hours for up to three days, days beyond. */
+  bucket: TimelineBucket;
+  /** Only the buckets that hold a detour, oldest first. */
+  bins: TimelineBin[];
 }
 
 export interface MapConfig {
@@ -148,4 +210,6 @@ export interface MapConfig {
   tileUrl: string | null;
   /** Plain text shown in the attribution control (escaped, never interpreted as HTML). */
   tileAttribution: string | null;
+  /** The countries that are home (the first one is named in titles), territories included. */
+  homeCountries: string[];
 }

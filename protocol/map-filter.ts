@@ -6,11 +6,14 @@ import { CONFIDENCES, type Confidence } from './verdict.ts';
 /** The analyst's filters: the query without its page size. */
 export type DetourFilter = Omit<DetourQuery, 'limit'>;
 
-export const FILTER_KEYS = ['since', 'until', 'country', 'asn', 'agent', 'confidence'] as const;
+export const FILTER_KEYS = ['since', 'until', 'country', 'asn', 'agent', 'confidence', 'incident'] as const;
 
 export const isConfidence = (v: string): v is Confidence => (CONFIDENCES as readonly string[]).includes(v);
-/** Agent ids are opaque, but bounded and printable so they fit a URL and a log line. */
-export const isAgentId = (v: string): boolean => v.length > 0 && v.length <= 128 && /^[\x21-\x7e]+$/.test(v);
+/**
+ * The agent filter names an agent by id or by name (names are the volunteers' own: spaces and any script,
+ * but bounded and without control characters, so they fit a URL and a log line).
+ */
+export const isAgentRef = (v: string): boolean => v.length > 0 && v.length <= 128 && !/[\p{Cc}]/u.test(v);
 
 /** A canonical ISO 8601 instant, or null when `v` is not a date. */
 export function normaliseInstant(v: string): string | null {
@@ -54,8 +57,13 @@ export function readFilter(get: (key: string) => string | null): { filter: Detou
   if (asn !== undefined) filter.asn = asn;
   const agent = text('agent');
   if (agent !== undefined) {
-    if (isAgentId(agent)) filter.agent = agent;
+    if (isAgentRef(agent)) filter.agent = agent;
     else invalid.push('agent');
+  }
+  const incident = text('incident');
+  if (incident !== undefined) {
+    if (/^[1-9]\d{0,14}$/.test(incident)) filter.incident = Number(incident);
+    else invalid.push('incident');
   }
   const confidence = text('confidence');
   if (confidence !== undefined) {
@@ -71,7 +79,9 @@ export function matchesFilter(d: DetourSummary, f: DetourFilter): boolean {
   if (f.until !== undefined && Date.parse(d.startedAt) >= Date.parse(f.until)) return false;
   if (f.country !== undefined && !d.countries.includes(f.country)) return false;
   if (f.asn !== undefined && !d.foreignAsns.includes(f.asn)) return false;
-  if (f.agent !== undefined && d.agent?.id !== f.agent) return false;
+  // Live detours carry no incident yet (it is folded as they are stored): an incident view reloads instead.
+  if (f.incident !== undefined) return false;
+  if (f.agent !== undefined && d.agent?.id !== f.agent && d.agent?.name !== f.agent) return false;
   if (f.confidence !== undefined && d.confidence !== f.confidence) return false;
   return true;
 }

@@ -39,3 +39,15 @@ export function summarise(d: DetourDetail): DetourSummary {
   const { hops: _hops, ...summary } = d;
   return summary;
 }
+
+const at = (lat: number | null, lon: number | null): string =>
+  lat === null || lon === null ? '-' : `${lat.toFixed(2)},${lon.toFixed(2)}`;
+
+/**
+ * The route a detour took, as the map draws it (see `MapRoute` in map-api.ts): the source and destination
+ * positions and each drawn hop's reading, precision and position, rounded to 0.01 degree (about 1 km).
+ */
+export function routeKey(d: DetourSummary): string {
+  const hops = d.path.map((p) => `${p.status}/${p.precision}@${at(p.lat, p.lon)}`);
+  return [at(d.source.lat, d.source.lon), ...hops, at(d.destination.lat, d.destination.lon)].join(' ');
+}

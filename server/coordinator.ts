@@ -4,20 +4,24 @@
  * reach their seams (a wrapped ingest, short batch, tick and probe intervals, a failing fold) as options
  * here, never by wiring the parts a second way.
  */
-import type { Server } from 'node:http';
-import { createAdaptorServer } from '@hono/node-server';
 import type { MapConfig } from '../protocol/map-api.ts';
 import type { Analyzer } from './analyze/pipeline.ts';
 import type { ServeConfig } from './config/serve-config.ts';
+import { evidenceContext } from './evidence/make-bundle.ts';
+import { openSigningKey } from './evidence/signing-key.ts';
 import { type ExportSlots, exportSlots } from './history/export-slots.ts';
 import type { HistoryConfig } from './history/history-options.ts';
 import { type HistoryOptions, type HistoryService, startHistory } from './history/history-service.ts';
 import { createApp } from './http/app.ts';
+import { createAuth } from './http/auth.ts';
+import { createHttpServer, type TlsFiles } from './http/http-server.ts';
 import { listen, urlHost } from './http/listen.ts';
 import { storeMapSource } from './http/map-source.ts';
+import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.ts';
 import { AGENT_PATH, createHub, type Hub } from './hub/hub.ts';
 import type { SessionLimits } from './hub/session.ts';
 import { createIngest, type Ingest } from './ingest/ingest.ts';
+import type { Cidr } from './net/client-address.ts';
 import { parseTraces } from './parse/index.ts';
 import { openCatalogue } from './schedule/catalogue.ts';
 import { createScheduler } from './schedule/scheduler.ts';
@@ -30,7 +34,9 @@ const MAX_CONCURRENT_EXPORTS = 4;
 export type HistorySettings = Omit<HistoryOptions, 'store' | 'now' | 'log'>;
 
 /** The map's page settings (serve's --tile-url, --tile-attribution), where its page is, how often it polls. */
-export interface MapSettings extends MapConfig {
+export interface MapSettings extends Omit<MapConfig, 'homeCountries'> {
+  /** The analysis's home countries (serve's --home-country), for the page's title; US by default. */
+  homeCountries?: readonly string[];
   /** The built page; web/dist by default. */
   webRoot?: string;
   /** How often the live feed looks for new detours (default 1 s). */
@@ -39,7 +45,9 @@ export interface MapSettings extends MapConfig {
 
 export interface CoordinatorOptions extends Partial<SessionLimits> {
   store: Store;
-  analyzer: Pick<Analyzer, 'annotateAndJudge'>;
+  analyzer: Pick<Analyzer, 'annotateAndJudge' | 'provenance'>;
+  /** The data directory (`--data`): where the evidence signing key lives (server/evidence/signing-key.ts). */
+  dataDir: string;
   host: string;
   /** 0 picks a free port (tests). */
   port: number;
@@ -61,6 +69,21 @@ export interface CoordinatorOptions extends Partial<SessionLimits> {
   /** The clock of history and the API (epoch ms); benchmarks replay a stored store's time. */
   now?: () => number;
   log?: (line: string) => void;
+  /** HTTPS and wss:// on the same port (`serve --tls-cert/--tls-key`); absent: plain HTTP. */
+  tls?: TlsFiles | null;
+  /** Reads without an operator key (default true; `serve --public-read false` closes them). */
+  publicRead?: boolean;
+  /** `--trust-proxy`: peers whose X-Forwarded-For names the client (hub and rate limits). */
+  trustProxy?: readonly Cidr[];
+  /** The API's rate limits (default rate-limit.ts DEFAULT_RATE_LIMITS). */
+  rateLimits?: RateLimits;
+  /** How long after issue a task may first be answered (default 15 min); a test shortens it. */
+  taskWindowMs?: number;
+  /**
+   * false: results need no task. Only for tests and benchmarks of ingest that are not about tasks; `serve`
+   * never sets it (every result must answer a task the coordinator issued to that agent).
+   */
+  enforceTasks?: boolean;
   /** Wraps the ingest the hub feeds (a test makes it throw for one agent). */
   wrapIngest?: (ingest: Ingest) => Ingest;
 }
@@ -68,6 +91,7 @@ export interface CoordinatorOptions extends Partial<SessionLimits> {
 /** What `serve`'s configuration sets; the rest keeps its defaults. */
 export type ServeSettings = Pick<
   CoordinatorOptions,
+  | 'dataDir'
   | 'host'
   | 'port'
   | 'targetsFile'
@@ -77,11 +101,15 @@ export type ServeSettings = Pick<
   | 'heartbeatMs'
   | 'history'
   | 'map'
+  | 'publicRead'
+  | 'trustProxy'
+  | 'tls'
 >;
 
 /** The options `serve`'s configuration stands for (server/config/serve-config.ts loads it). */
 export function serveSettings(config: ServeConfig, history: HistoryConfig): ServeSettings {
   return {
+    dataDir: config.dataDir,
     host: config.host,
     port: config.port,
     targetsFile: config.targetsFile,
@@ -90,8 +118,15 @@ export function serveSettings(config: ServeConfig, history: HistoryConfig): Serv
     schedule: config.schedule,
     intervalMs: config.intervalMs,
     heartbeatMs: config.heartbeatMs,
+    publicRead: config.publicRead,
+    trustProxy: config.trustProxy,
+    tls: config.tls,
     history,
-    map: { tileUrl: config.tileUrl, tileAttribution: config.tileAttribution },
+    map: {
+      tileUrl: config.tileUrl,
+      tileAttribution: config.tileAttribution,
+      ...(config.homeCountry === undefined ? {} : { homeCountries: config.homeCountry.split(',') }),
+    },
   };
 }
 
@@ -105,6 +140,8 @@ export interface Coordinator {
   /** Incidents and baselines folded into every write, alerts, retention. */
   readonly history: HistoryService;
   readonly storeDescription: string;
+  /** The public key that signs evidence bundles (`ed25519:...`), for `serve`'s banner. */
+  readonly evidenceKey: string;
   /** Targets in the catalogue file now (the mesh of agents comes on top). */
   targetCount(): number;
   reloadTargets(): void;
@@ -167,6 +204,9 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       maxPendingResults: options.maxPendingResults,
       maxBufferedBytes: options.maxBufferedBytes,
       livenessProbeMs: options.livenessProbeMs,
+      taskWindowMs: options.taskWindowMs,
+      enforceTasks: options.enforceTasks,
+      trustProxy: options.trustProxy,
       log,
     });
     hubRef = hub;
@@ -174,9 +214,18 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       await ingest.close();
       await hub.close();
     });
+    // The evidence key, made on first use; each database's SHA-256 was computed when it was opened.
+    const evidence = evidenceContext(openSigningKey(options.dataDir), options.analyzer.provenance, now);
     const app = createApp(
       {
         store,
+        evidence,
+        auth: createAuth({
+          store,
+          publicRead: options.publicRead ?? true,
+          trustProxy: options.trustProxy ?? [],
+        }),
+        rateLimits: options.rateLimits ?? DEFAULT_RATE_LIMITS,
         hub,
         scheduler,
         ingest,
@@ -185,13 +234,18 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         startedAt,
         map: {
           source: mapSource,
-          config: { tileUrl: options.map.tileUrl, tileAttribution: options.map.tileAttribution },
+          config: {
+            tileUrl: options.map.tileUrl,
+            tileAttribution: options.map.tileAttribution,
+            ...(options.map.homeCountries ? { homeCountries: options.map.homeCountries } : {}),
+          },
           webRoot: options.map.webRoot,
         },
       },
       log,
     );
-    const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+    const tls = options.tls ?? null;
+    const server = createHttpServer(app.fetch, tls);
     server.on('upgrade', (request, socket, head) => hub.handleUpgrade(request, socket, head));
     const port = await listen(server, options.port, options.host);
     scheduler.start();
@@ -199,12 +253,13 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
 
     let closing: Promise<void> | null = null;
     return {
-      url: `http://${base}`,
-      agentUrl: `ws://${base}${AGENT_PATH}`,
+      url: `${tls ? 'https' : 'http'}://${base}`,
+      agentUrl: `${tls ? 'wss' : 'ws'}://${base}${AGENT_PATH}`,
       port,
       hub,
       history,
       storeDescription: store.description,
+      evidenceKey: evidence.key.publicKey,
       targetCount: () => catalogue.targets().length,
       reloadTargets: () => catalogue.reload(),
       close() {

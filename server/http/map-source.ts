@@ -1,8 +1,15 @@
 import { describeError } from '../../protocol/errors.ts';
-import type { DetourQuery, DetourSummary } from '../../protocol/map-api.ts';
-import { summarise } from '../../protocol/map-path.ts';
-import type { DetourFilter } from '../history/filters.ts';
-import type { MapStore } from '../store/map-store.ts';
+import type {
+  DetourSummary,
+  MapAgent,
+  MapRoute,
+  Timeline,
+  TimelineBin,
+  TimelineBucket,
+} from '../../protocol/map-api.ts';
+import type { DetourFilter } from '../../protocol/map-filter.ts';
+import { routeKey, summarise } from '../../protocol/map-path.ts';
+import type { MapFilter, MapStore } from '../store/map-store.ts';
 import { detourDetail } from './map-detour.ts';
 import type { MapDataSource } from './routes-map.ts';
 
@@ -14,8 +21,20 @@ const POLL_BATCH = 500;
 const ms = (instant: string | undefined): number | null =>
   instant === undefined ? null : Date.parse(instant);
 
-/** The map's query as the history filters say it (same semantics: `until` exclusive). */
-function filterOf(q: DetourQuery): DetourFilter {
+/**
+ * The most detours one routes answer groups. Past it the answer says how many it left out (`total` against
+ * the counts), never silently; the store's own limits are far above what one coordinator holds in a year.
+ */
+export const MAX_ROUTE_SCAN = 100_000;
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const BUCKET_MS: Record<TimelineBucket, number> = { hour: HOUR_MS, day: DAY_MS };
+/** Up to this span the timeline counts hours (72 bars at most); beyond it, days. */
+const HOURLY_SPAN_MS = 3 * DAY_MS;
+
+/** The map's query as the store's filter (same semantics as the history's: `until` exclusive). */
+function filterOf(q: DetourFilter): MapFilter {
   return {
     since: ms(q.since),
     until: ms(q.until),
@@ -24,7 +43,54 @@ function filterOf(q: DetourQuery): DetourFilter {
     agent: q.agent ?? null,
     target: null,
     confidence: q.confidence ?? null,
+    incident: q.incident ?? null,
   };
+}
+
+/** Detours grouped by the route they took (protocol/map-path.ts routeKey), most traces first. */
+export function groupRoutes(detours: readonly DetourSummary[]): MapRoute[] {
+  const routes = new Map<string, MapRoute>();
+  // Newest first in, so each route's first detour is its latest and its ids stay newest first.
+  for (const d of detours) {
+    const key = routeKey(d);
+    const route = routes.get(key);
+    if (!route) {
+      routes.set(key, {
+        key,
+        count: 1,
+        confirmed: d.confidence === 'confirmed' ? 1 : 0,
+        ids: [d.id],
+        firstSeen: d.startedAt,
+        lastSeen: d.startedAt,
+        latest: d,
+      });
+      continue;
+    }
+    route.count++;
+    if (d.confidence === 'confirmed') route.confirmed++;
+    route.ids.push(d.id);
+    if (d.startedAt < route.firstSeen) route.firstSeen = d.startedAt;
+  }
+  return [...routes.values()].sort((a, b) => b.count - a.count || (a.lastSeen < b.lastSeen ? 1 : -1));
+}
+
+/** Store counts as timeline bins: one per bucket that holds a detour, oldest first. */
+export function timelineOf(
+  bucket: TimelineBucket,
+  counts: readonly { start: number; country: string | null; count: number }[],
+): Timeline {
+  const bins = new Map<number, TimelineBin>();
+  for (const c of counts) {
+    let bin = bins.get(c.start);
+    if (!bin) {
+      bin = { start: new Date(c.start).toISOString(), byCountry: {}, total: 0 };
+      bins.set(c.start, bin);
+    }
+    const country = c.country ?? '??';
+    bin.byCountry[country] = (bin.byCountry[country] ?? 0) + c.count;
+    bin.total += c.count;
+  }
+  return { bucket, bins: [...bins.entries()].sort(([a], [b]) => a - b).map(([, bin]) => bin) };
 }
 
 export interface StoreMapSource extends MapDataSource {
@@ -48,6 +114,11 @@ export function storeMapSource(
   /** Where the feed continues; null until the store said where it starts. */
   let lastId: number | null = null;
   let polling = false;
+
+  /** With an agent filter, the agents it names: the page says so when it names none. */
+  async function agentsOf(query: DetourFilter): Promise<{ agents?: MapAgent[] }> {
+    return query.agent === undefined ? {} : { agents: await store.mapAgents(query.agent) };
+  }
 
   /** Notes where a subscription's feed starts: the newest trace id when it began. */
   async function begin(subscription: NodeJS.Timeout | null): Promise<void> {
@@ -102,7 +173,21 @@ export function storeMapSource(
   return {
     async listDetours(query) {
       const { detours, total } = await store.mapDetours(filterOf(query), query.limit);
-      return { items: detours.map((d) => summarise(detourDetail(d))), total };
+      return { items: detours.map((d) => summarise(detourDetail(d))), total, ...(await agentsOf(query)) };
+    },
+    async listRoutes(query) {
+      const { detours, total } = await store.mapDetours(filterOf(query), MAX_ROUTE_SCAN);
+      const routes = groupRoutes(detours.map((d) => summarise(detourDetail(d))));
+      return { routes, total, grouped: detours.length, ...(await agentsOf(query)) };
+    },
+    async timeline(query, bucket) {
+      const filter = filterOf(query);
+      let chosen = bucket;
+      if (chosen === null) {
+        const span = await store.mapTimeSpan(filter);
+        chosen = span !== null && span.last - span.first > HOURLY_SPAN_MS ? 'day' : 'hour';
+      }
+      return timelineOf(chosen, await store.mapTimeline(filter, BUCKET_MS[chosen]));
     },
     async getDetour(id) {
       const detour = await store.mapDetour(id);

@@ -4,16 +4,24 @@ import {
   DELIVERY_STATUSES,
   INCIDENT_EVENT_KINDS,
   INCIDENT_STATES,
+  LOCATION_STATUSES,
   TRACE_ORIGINS,
 } from '../../protocol/history-api.ts';
-import { DRAWN_STATUSES, MAP_API } from '../../protocol/map-api.ts';
+import { DRAWN_STATUSES, MAP_API, TIMELINE_BUCKETS } from '../../protocol/map-api.ts';
 import type { FILTER_KEYS } from '../../protocol/map-filter.ts';
 import { PROBE_METHODS, TRACE_TOOLS } from '../../protocol/trace.ts';
 import { CONFIDENCES, HOP_STATUSES, VERDICT_KINDS } from '../../protocol/verdict.ts';
 import { AGENT_VERSION } from '../../protocol/version.ts';
+import {
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  CANONICALIZATION,
+  SIGNATURE_ALGORITHM,
+} from '../evidence/bundle-document.ts';
 import { EXPORT_FORMATS } from '../export/formats.ts';
 import { type ParamSpec, ROUTE_PARAMS } from '../history/param-specs.ts';
 import { API_ERROR_CODES } from './error-response.ts';
+import { EVIDENCE_PATHS } from './routes-evidence.ts';
 import { HISTORY_PATHS } from './routes-history.ts';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './routes-map.ts';
 
@@ -100,6 +108,64 @@ const incidentItem = {
   confirmedCount: int,
   firstTraceId: int,
   lastTraceId: int,
+  corroborated: {
+    type: 'boolean',
+    description:
+      'false: a "single witness" incident; no incident.opened alert is sent until it is corroborated',
+  },
+  corroboratedAt: timeOrNull,
+  witnesses: {
+    ...int,
+    description: 'witnesses that count (at most --max-witnesses-per-owner per owner, ASN, city)',
+  },
+  witnessList: { type: 'array', items: ref('WitnessItem') },
+};
+
+const locationStatus: Schema = { type: 'string', enum: LOCATION_STATUSES };
+
+const agentLocation = {
+  status: locationStatus,
+  reason: { ...str, description: 'one sentence with the numbers' },
+  radiusKm: numOrNull,
+  evidence: {
+    type: 'array',
+    items: obj({
+      kind: { type: 'string', enum: ['first-hop', 'mesh', 'landmark'] },
+      subject: str,
+      label: str,
+      position: obj({ lat: { type: 'number' }, lon: { type: 'number' } }),
+      rttMs: { type: 'number' },
+      boundKm: { type: 'number' },
+      distanceKm: { type: 'number' },
+      consistent: { type: 'boolean' },
+      strength: { type: 'string', enum: ['physics', 'database'] },
+      counted: { type: 'boolean' },
+    }),
+  },
+  override: { oneOf: [{ type: 'null' }, obj({ by: str, note: str, at: time })] },
+  evaluatedAt: timeOrNull,
+};
+
+/** protocol/verdict.ts HopReading: one TTL's reading in the hop table. */
+const hopReading = {
+  ttl: int,
+  ip: strOrNull,
+  status: { type: 'string', enum: HOP_STATUSES },
+  country: strOrNull,
+  rttMs: numOrNull,
+  minRttMs: { ...numOrNull, description: 'the RTT its location needs from the prober' },
+  name: strOrNull,
+  asn: intOrNull,
+  org: strOrNull,
+  city: strOrNull,
+  lat: numOrNull,
+  lon: numOrNull,
+  precision: { type: ['string', 'null'], enum: [...LOCATION_PRECISIONS, null] },
+  database: strOrNull,
+};
+const hopPlacement: Schema = {
+  type: 'object',
+  description: 'which claim placed the hop and what lost (protocol/verdict.ts HopPlacement)',
 };
 
 const baselinePath = obj({
@@ -149,9 +215,43 @@ const SCHEMAS: Record<string, Schema> = {
     sourcePosition: { oneOf: [{ type: 'null' }, obj({ lat: { type: 'number' }, lon: { type: 'number' } })] },
     foreignHops: { type: 'array', items: ref('ForeignHop') },
     reason: str,
+    hops: { type: 'array', items: ref('HopReading'), description: "every TTL's reading, in TTL order" },
   }),
   DetourPage: page('detours', 'DetourItem'),
+  // `placement` is optional: present when more than the database was weighed.
+  HopReading: obj(hopReading, { properties: { ...hopReading, placement: hopPlacement } }),
+  EvidenceBundle: obj({
+    format: { type: 'string', enum: [BUNDLE_FORMAT] },
+    version: { type: 'integer', enum: [BUNDLE_VERSION] },
+    document: {
+      type: 'object',
+      description:
+        'the signed evidence document (server/evidence/bundle-document.ts EvidenceDocument): per trace the raw ' +
+        'output, every reply, the claims, placements and physics per hop and the verdict; the vantage points, ' +
+        "the databases (name, build date, SHA-256), the software version, the signer, and the HTML report's SHA-256",
+    },
+    signature: obj({
+      algorithm: { type: 'string', enum: [SIGNATURE_ALGORITHM] },
+      canonicalization: { type: 'string', enum: [CANONICALIZATION] },
+      value: { ...str, description: 'base64 Ed25519 signature of the canonical document' },
+    }),
+    publicKey: { ...str, description: "the coordinator's key, ed25519:<base64url>" },
+    html: { ...str, description: 'the self-contained HTML report (no script, static SVG map)' },
+  }),
   IncidentItem: obj(incidentItem),
+  WitnessItem: obj({
+    subject: str,
+    agentId: strOrNull,
+    owner: strOrNull,
+    addressPrefix: strOrNull,
+    asn: intOrNull,
+    city: strOrNull,
+    locationStatus,
+    firstSeen: time,
+    lastSeen: time,
+    traces: int,
+  }),
+  AgentLocation: obj({ agentId: str, ...agentLocation }),
   IncidentPage: page('incidents', 'IncidentItem'),
   BaselineItem: obj({
     id: int,
@@ -226,8 +326,53 @@ const mapHop = {
   status: { type: 'string', enum: HOP_STATUSES },
 };
 
+/** With an `agent` filter only: whom it names (empty when nobody). */
+const MAP_AGENTS: Schema = {
+  type: 'array',
+  items: ref('MapAgent'),
+  description: 'with an agent filter: the agents it names by id or name',
+};
+
 const MAP_SCHEMAS: Record<string, Schema> = {
-  MapConfig: obj({ tileUrl: strOrNull, tileAttribution: strOrNull }),
+  MapConfig: obj({ tileUrl: strOrNull, tileAttribution: strOrNull, homeCountries: strings }),
+  MapAgent: obj({ id: str, name: str }),
+  MapRoute: obj({
+    key: str,
+    count: int,
+    confirmed: int,
+    ids: { ...ints, description: 'the detours on this route, newest first' },
+    firstSeen: time,
+    lastSeen: time,
+    latest: ref('MapDetourSummary'),
+  }),
+  MapRoutePage: {
+    ...obj({
+      routes: { type: 'array', items: ref('MapRoute') },
+      total: { ...int, description: 'how many detours match' },
+      grouped: { ...int, description: 'how many of them the routes hold (all, unless past the cap)' },
+    }),
+    properties: {
+      routes: { type: 'array', items: ref('MapRoute') },
+      total: { ...int, description: 'how many detours match' },
+      grouped: { ...int, description: 'how many of them the routes hold (all, unless past the cap)' },
+      agents: MAP_AGENTS,
+    },
+  },
+  MapTimeline: obj({
+    bucket: { type: 'string', enum: TIMELINE_BUCKETS },
+    bins: {
+      type: 'array',
+      items: obj({
+        start: time,
+        byCountry: {
+          type: 'object',
+          additionalProperties: int,
+          description: 'first foreign country -> detours',
+        },
+        total: int,
+      }),
+    },
+  }),
   MapPathHop: obj({
     ttl: int,
     status: { type: 'string', enum: DRAWN_STATUSES },
@@ -247,10 +392,17 @@ const MAP_SCHEMAS: Record<string, Schema> = {
   },
   MapDetourSummary: obj(mapSummary),
   MapDetourDetail: obj({ ...mapSummary, hops: { type: 'array', items: ref('MapHop') } }),
-  MapDetourPage: obj({
-    items: { type: 'array', items: ref('MapDetourSummary') },
-    total: { ...int, description: 'how many detours match, regardless of limit' },
-  }),
+  MapDetourPage: {
+    ...obj({
+      items: { type: 'array', items: ref('MapDetourSummary') },
+      total: { ...int, description: 'how many detours match, regardless of limit' },
+    }),
+    properties: {
+      items: { type: 'array', items: ref('MapDetourSummary') },
+      total: { ...int, description: 'how many detours match, regardless of limit' },
+      agents: MAP_AGENTS,
+    },
+  },
 };
 
 /** GET /api/v1/map/detours's query, as routes-map.ts parseDetourQuery reads it: the filter, then the size. */
@@ -275,12 +427,16 @@ const MAP_DETOUR_PARAMS: Record<
     schema: { type: 'string', pattern: '^([Aa][Ss])?[0-9]{1,10}$' },
   },
   agent: {
-    description: "The measuring agent's id.",
+    description: "The measuring agent's id or name (the answer's `agents` lists whom it names).",
     schema: { type: 'string', minLength: 1, maxLength: 128 },
   },
   confidence: {
     description: 'The verdict held with this confidence.',
     schema: { type: 'string', enum: CONFIDENCES },
+  },
+  incident: {
+    description: 'The detour is evidence of this incident (its id).',
+    schema: { type: 'integer', minimum: 1 },
   },
   limit: {
     description: `Most detours to return, newest first; more than ${MAX_PAGE_LIMIT} are capped to ${MAX_PAGE_LIMIT}.`,
@@ -399,7 +555,34 @@ function historyPaths(): Record<string, Schema> {
   };
 }
 
+/** Signed evidence bundles (server/http/routes-evidence.ts). */
+function evidencePaths(): Record<string, Schema> {
+  const bundle = (what: string): Schema =>
+    get(
+      `The signed evidence bundle of one ${what} (a .dwbundle.json file; \`detourwatch bundle verify\` checks it)`,
+      [idParam(what)],
+      json(ref('EvidenceBundle'), 'The bundle, as an attachment.'),
+      {
+        ...NOT_FOUND,
+        '503': json(
+          ref('Error'),
+          'UNAVAILABLE: too many exports are running; retry after Retry-After seconds.',
+        ),
+      },
+    );
+  return {
+    [openApiPath(EVIDENCE_PATHS.incidentBundle)]: bundle('incident'),
+    [openApiPath(EVIDENCE_PATHS.traceBundle)]: bundle('trace'),
+  };
+}
+
 const anyJson = (description: string): Schema => json({ type: 'object' }, description);
+
+/** The map's filter parameters (the detour list's, without its size). */
+const mapFilterParams = (): Schema[] =>
+  Object.entries(MAP_DETOUR_PARAMS)
+    .filter(([name]) => name !== 'limit')
+    .map(([name, p]) => ({ name, in: 'query', required: false, ...p }));
 
 /** The map page's API (server/http/routes-map.ts). */
 function mapPaths(): Record<string, Schema> {
@@ -414,6 +597,25 @@ function mapPaths(): Record<string, Schema> {
       'Detours flattened for the map, newest first, filtered',
       Object.entries(MAP_DETOUR_PARAMS).map(([name, p]) => ({ name, in: 'query', required: false, ...p })),
       json(ref('MapDetourPage'), 'The matching detours (at most `limit`) and how many match.'),
+    ),
+    [MAP_API.routes]: get(
+      'Every matching detour, grouped by route (drawn positions), most traces first',
+      mapFilterParams(),
+      json(ref('MapRoutePage'), 'The routes with their counts and detour ids.'),
+    ),
+    [MAP_API.timeline]: get(
+      'Matching detours per hour or day (UTC), by first foreign country',
+      [
+        ...mapFilterParams(),
+        {
+          name: 'bucket',
+          in: 'query',
+          required: false,
+          description: 'hour or day; by default hours for a span of up to three days, else days.',
+          schema: { type: 'string', enum: TIMELINE_BUCKETS },
+        },
+      ],
+      json(ref('MapTimeline'), 'The buckets that hold a detour, oldest first.'),
     ),
     [`${MAP_API.detours}/{id}`]: get(
       "One detour for the map, with every TTL's reading",
@@ -446,8 +648,35 @@ function coordinatorPaths(): Record<string, Schema> {
     },
     '/api/v1/agents': {
       get: {
-        summary: 'The agents (never a token or its hash)',
+        summary: 'The agents (never a token or its hash), each with its `locationStatus`',
         responses: { '200': anyJson('{agents: [...]}') },
+      },
+    },
+    '/api/v1/agents/{id}/location': {
+      get: {
+        summary:
+          "An agent's location status with its evidence (other agents' positions rounded without an operator key)",
+        parameters: [{ name: 'id', in: 'path', required: true, schema: str }],
+        responses: { '200': json(ref('AgentLocation'), 'The status and evidence.'), ...NOT_FOUND },
+      },
+    },
+    '/api/v1/agents/{id}/verify': {
+      post: {
+        summary:
+          "An operator's override: the location is verified (recorded with the key, the time and the note)",
+        parameters: [{ name: 'id', in: 'path', required: true, schema: str }],
+        requestBody: { required: true, content: { 'application/json': { schema: obj({ note: str }) } } },
+        responses: {
+          '200': anyJson('{agentId, override: {by, note, at}}'),
+          ...ERRORS,
+          '400': json(
+            ref('Error'),
+            'BAD_PARAMETER (`note` missing, empty or over 1000 characters) or BAD_REQUEST.',
+          ),
+          '401': json(ref('Error'), 'AUTH_REQUIRED: no or an unknown operator key.'),
+          '403': json(ref('Error'), 'FORBIDDEN: an agent token, not an operator key.'),
+          ...NOT_FOUND,
+        },
       },
     },
     '/api/v1/measurements': {
@@ -487,7 +716,7 @@ export function openApiDocument(): Schema {
         'is `{"error": {"code", "message", "parameter"?}}` (schema Error); unknown or malformed parameters are ' +
         'refused with 400 BAD_PARAMETER naming the parameter.',
     },
-    paths: { ...coordinatorPaths(), ...mapPaths(), ...historyPaths() },
+    paths: { ...coordinatorPaths(), ...mapPaths(), ...historyPaths(), ...evidencePaths() },
     components: { schemas: { ...SCHEMAS, ...MAP_SCHEMAS } },
   };
 }

@@ -114,7 +114,9 @@ describe.skipIf(!HAVE_CHROMIUM)('analysts map in Chromium, over a real coordinat
     expect(await page.evaluate(() => window.detourwatch?.stats().paths)).toBe(3);
     expect(await drawnParts(page)).toBeGreaterThanOrEqual(3);
     expect((await rowIds(page)).sort()).toEqual(Object.values(ids).sort());
-    expect(await page.locator('#counts').textContent()).toMatch(/^3 of 3 detours · 1 confirmed · 2 probable/);
+    expect(await page.locator('#counts').textContent()).toMatch(
+      /^3 detour traces on 3 routes · 1 confirmed · 2 probable/,
+    );
     await page.close();
   });
 
@@ -172,7 +174,7 @@ describe.skipIf(!HAVE_CHROMIUM)('analysts map in Chromium, over a real coordinat
     await page.fill('input[name="country"]', 'DE');
     await expect.poll(() => rowIds(page)).toEqual([ids.frankfurt]);
     expect(await page.evaluate(() => window.detourwatch?.stats().paths)).toBe(1);
-    expect(await page.locator('#counts').textContent()).toMatch(/^1 of 1 detours/);
+    expect(await page.locator('#counts').textContent()).toMatch(/^1 detour trace on 1 route/);
     const link = page.url();
     expect(new URL(link).searchParams.get('country')).toBe('DE');
 
@@ -194,9 +196,7 @@ describe.skipIf(!HAVE_CHROMIUM)('analysts map in Chromium, over a real coordinat
     const fresh = (await rowIds(page)).find((id) => !before.includes(id));
     expect(await page.locator(`#list .row[data-id="${fresh}"]`).getAttribute('class')).toContain('new');
     expect(await page.evaluate(() => window.detourwatch?.stats().paths)).toBe(before.length + 1);
-    expect(await page.locator('#counts').textContent()).toContain(
-      `${before.length + 1} of ${before.length + 1}`,
-    );
+    expect(await page.locator('#counts').textContent()).toContain(`${before.length + 1} detour traces`);
     await page.close();
   });
 

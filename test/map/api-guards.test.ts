@@ -45,9 +45,16 @@ describe('api guards', () => {
   });
 
   it('reads the map configuration or says it cannot', () => {
+    // An older coordinator names no home: the analysis's default.
     expect(readMapConfig({ tileUrl: null, tileAttribution: null })).toEqual({
       tileUrl: null,
       tileAttribution: null,
+      homeCountries: ['US'],
+    });
+    expect(
+      readMapConfig({ tileUrl: null, tileAttribution: null, homeCountries: ['DE', '<b>'] }),
+    ).toMatchObject({
+      homeCountries: ['DE'],
     });
     expect(() => readMapConfig({ tileUrl: 3 })).toThrow(/map configuration/);
   });

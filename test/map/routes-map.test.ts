@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createAdaptorServer } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DetourPage } from '../../protocol/map-api.ts';
+import type { DetourPage, RoutePage, Timeline } from '../../protocol/map-api.ts';
 import { summarise } from '../../protocol/map-path.ts';
 import { answerErrors } from '../../server/http/error-response.ts';
 import { MAX_PAGE_LIMIT, mapRoutes, parseDetourQuery } from '../../server/http/routes-map.ts';
@@ -39,7 +39,43 @@ describe('map routes', () => {
 
   it('serves the configuration', async () => {
     const res = await app.request('/api/v1/map/config');
-    expect(await res.json()).toEqual(config);
+    expect(await res.json()).toEqual({
+      ...config,
+      homeCountries: ['US', 'PR', 'GU', 'VI', 'AS', 'MP', 'UM'],
+    });
+    const de = answerErrors(mapRoutes({ source, config: { ...config, homeCountries: ['DE'] } }), () => {});
+    expect(await (await de.request('/api/v1/map/config')).json()).toMatchObject({ homeCountries: ['DE'] });
+  });
+
+  it('groups detours that took the same route, with their count and ids, newest first', async () => {
+    const again = laHangzhouDc(4, '2026-03-02T09:00:00.000Z');
+    const grouped = answerErrors(mapRoutes({ source: memorySource([...detours, again]), config }), () => {});
+    const page = (await (await grouped.request('/api/v1/map/routes')).json()) as RoutePage;
+    expect(page.total).toBe(4);
+    expect(page.routes.map((r) => r.count)).toEqual([2, 1, 1]);
+    expect(page.routes[0]).toMatchObject({
+      ids: [4, 1],
+      firstSeen: detours[0]?.startedAt,
+      lastSeen: again.startedAt,
+      latest: { id: 4 },
+    });
+    const de = (await (await grouped.request('/api/v1/map/routes?country=DE')).json()) as RoutePage;
+    expect(de.routes.map((r) => r.ids)).toEqual([[2]]);
+  });
+
+  it('counts detours per bucket by foreign country, and refuses an unknown bucket', async () => {
+    const day = (await (await app.request('/api/v1/map/timeline?bucket=day')).json()) as Timeline;
+    expect(day).toEqual({
+      bucket: 'day',
+      bins: [{ start: '2026-03-01T00:00:00.000Z', byCountry: { CN: 1, DE: 1, JP: 1 }, total: 3 }],
+    });
+    const hours = (await (await app.request('/api/v1/map/timeline?bucket=hour')).json()) as Timeline;
+    expect(hours.bins.map((b) => b.start)).toEqual(detours.map((d) => d.startedAt));
+    const bad = await app.request('/api/v1/map/timeline?bucket=week');
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: { code: 'BAD_PARAMETER', parameter: 'bucket' } });
+    const badIncident = await app.request('/api/v1/map/routes?incident=x');
+    expect(await badIncident.json()).toMatchObject({ error: { parameter: 'incident' } });
   });
 
   it('lists summaries newest first with the total, filtered', async () => {

@@ -36,7 +36,8 @@ describe('view state in the URL', () => {
     ['asn=4294967296', 'asn'],
     ['confidence=certain', 'confidence'],
     ['since=yesterday', 'since'],
-    ['agent=a%20b', 'agent'],
+    ['agent=a%07b', 'agent'],
+    ['incident=1.5', 'incident'],
   ])('drops the malformed field in ?%s and keeps the rest', (query, field) => {
     const v = parseViewState(`?${query}&confidence=probable&path=7`);
     if (field !== 'confidence') expect(v.filter.confidence).toBe('probable');

@@ -3,8 +3,13 @@ import {
   type DetourSummary,
   DRAWN_STATUSES,
   type DrawnStatus,
+  type MapAgent,
   type MapConfig,
-  type MapHop,
+  type MapRoute,
+  type RoutePage,
+  TIMELINE_BUCKETS,
+  type Timeline,
+  type TimelineBin,
 } from '../../protocol/map-api.ts';
 import { CONFIDENCES, HOP_STATUSES } from '../../protocol/verdict.ts';
 
@@ -105,18 +110,167 @@ export function isDetourSummary(v: unknown): v is DetourSummary {
   return detourProblem(v) === null;
 }
 
+const isMapAgent = (v: unknown): v is MapAgent =>
+  isObject(v) && typeof v.id === 'string' && typeof v.name === 'string';
+
+/** An agent filter's resolution, when the answer carries one. */
+function agentsOf(v: Json): { agents?: MapAgent[] } {
+  if (v.agents === undefined) return {};
+  if (!Array.isArray(v.agents)) throw new Error('the coordinator answered a damaged agent list');
+  return { agents: v.agents.filter(isMapAgent) };
+}
+
 /** Keeps the valid items of a page; `dropped` counts the rest so the page can say so. */
 export function readDetourPage(v: unknown): { page: DetourPage; dropped: number } {
   if (!isObject(v) || !Array.isArray(v.items) || !isNum(v.total)) {
     throw new Error('the coordinator answered something that is not a list of detours');
   }
   const items = v.items.filter(isDetourSummary);
-  return { page: { items, total: v.total }, dropped: v.items.length - items.length };
+  return { page: { items, total: v.total, ...agentsOf(v) }, dropped: v.items.length - items.length };
+}
+
+function isRoute(v: unknown): v is MapRoute {
+  return (
+    isObject(v) &&
+    typeof v.key === 'string' &&
+    isNum(v.count) &&
+    v.count >= 1 &&
+    isNum(v.confirmed) &&
+    Array.isArray(v.ids) &&
+    v.ids.length === v.count &&
+    v.ids.every(isNum) &&
+    typeof v.firstSeen === 'string' &&
+    typeof v.lastSeen === 'string' &&
+    isDetourSummary(v.latest)
+  );
+}
+
+/** Keeps the valid routes; `dropped` counts the detours on damaged ones, so the page can say so. */
+export function readRoutePage(v: unknown): { page: RoutePage; dropped: number } {
+  if (!isObject(v) || !Array.isArray(v.routes) || !isNum(v.total) || !isNum(v.grouped)) {
+    throw new Error('the coordinator answered something that is not a list of routes');
+  }
+  const routes = v.routes.filter(isRoute);
+  const kept = routes.reduce((n, r) => n + r.count, 0);
+  return {
+    page: { routes, total: v.total, grouped: v.grouped, ...agentsOf(v) },
+    dropped: Math.max(0, v.grouped - kept),
+  };
+}
+
+function isBin(v: unknown): v is TimelineBin {
+  return (
+    isObject(v) &&
+    typeof v.start === 'string' &&
+    !Number.isNaN(Date.parse(v.start)) &&
+    isNum(v.total) &&
+    isObject(v.byCountry) &&
+    Object.values(v.byCountry).every(isNum)
+  );
+}
+
+export function readTimeline(v: unknown): Timeline {
+  if (
+    !isObject(v) ||
+    !(TIMELINE_BUCKETS as readonly unknown[]).includes(v.bucket) ||
+    !Array.isArray(v.bins) ||
+    !v.bins.every(isBin)
+  ) {
+    throw new Error('the coordinator answered a timeline this page does not understand');
+  }
+  return v as unknown as Timeline;
 }
 
 export function readMapConfig(v: unknown): MapConfig {
   if (!isObject(v) || !isStrOrNull(v.tileUrl) || !isStrOrNull(v.tileAttribution)) {
     throw new Error('the coordinator answered a map configuration this page does not understand');
   }
-  return { tileUrl: v.tileUrl as string | null, tileAttribution: v.tileAttribution as string | null };
+  // An older coordinator sends no home: the analysis's default.
+  const home = Array.isArray(v.homeCountries)
+    ? v.homeCountries.filter((c) => typeof c === 'string' && /^[A-Z]{2}$/.test(c))
+    : [];
+  return {
+    tileUrl: v.tileUrl as string | null,
+    tileAttribution: v.tileAttribution as string | null,
+    homeCountries: home.length > 0 ? home : ['US'],
+  };
+}
+
+/** What the incidents view shows of GET /api/v1/incidents; witnesses only when the coordinator counts them. */
+export interface IncidentRow {
+  id: number;
+  state: string;
+  agentId: string | null;
+  destinationPrefix: string;
+  countries: string[];
+  asns: number[];
+  firstSeen: string;
+  lastSeen: string;
+  traceCount: number;
+  confirmedCount: number;
+  witnesses: number | null;
+  corroborated: boolean | null;
+}
+
+function incidentRow(v: unknown): IncidentRow | null {
+  if (!isObject(v) || !isNum(v.id) || typeof v.state !== 'string') return null;
+  if (!Array.isArray(v.countries) || !v.countries.every((c) => typeof c === 'string')) return null;
+  if (!Array.isArray(v.asns) || !v.asns.every(isNum)) return null;
+  if (typeof v.firstSeen !== 'string' || typeof v.lastSeen !== 'string') return null;
+  if (!isNum(v.traceCount) || !isNum(v.confirmedCount) || typeof v.destinationPrefix !== 'string')
+    return null;
+  return {
+    id: v.id,
+    state: v.state,
+    agentId: typeof v.agentId === 'string' ? v.agentId : null,
+    destinationPrefix: v.destinationPrefix,
+    countries: v.countries as string[],
+    asns: v.asns as number[],
+    firstSeen: v.firstSeen,
+    lastSeen: v.lastSeen,
+    traceCount: v.traceCount,
+    confirmedCount: v.confirmedCount,
+    witnesses: isNum(v.witnesses) ? v.witnesses : null,
+    corroborated: typeof v.corroborated === 'boolean' ? v.corroborated : null,
+  };
+}
+
+export function readIncidents(v: unknown): { incidents: IncidentRow[]; more: boolean } {
+  if (!isObject(v) || !Array.isArray(v.incidents)) {
+    throw new Error('the coordinator answered something that is not a list of incidents');
+  }
+  const incidents = v.incidents.map(incidentRow).filter((x): x is IncidentRow => x !== null);
+  return { incidents, more: typeof v.nextCursor === 'string' };
+}
+
+/** An agent marker: where the agent says it is (rounded by the coordinator) and how far that is believed. */
+export interface AgentMarkerData {
+  id: string;
+  name: string;
+  connected: boolean;
+  lat: number;
+  lon: number;
+  /** `verified`, `unverified`, `contradicted`; null when the coordinator does not say. */
+  locationStatus: string | null;
+}
+
+export function readAgents(v: unknown): AgentMarkerData[] {
+  if (!isObject(v) || !Array.isArray(v.agents)) {
+    throw new Error('the coordinator answered something that is not a list of agents');
+  }
+  const out: AgentMarkerData[] = [];
+  for (const a of v.agents) {
+    if (!isObject(a) || typeof a.id !== 'string' || typeof a.name !== 'string') continue;
+    const loc = a.location;
+    if (!isObject(loc) || !isLat(loc.lat) || !isLon(loc.lon)) continue;
+    out.push({
+      id: a.id,
+      name: a.name,
+      connected: a.connected === true,
+      lat: loc.lat as number,
+      lon: loc.lon as number,
+      locationStatus: typeof a.locationStatus === 'string' ? a.locationStatus : null,
+    });
+  }
+  return out;
 }

@@ -11,8 +11,8 @@ import { worldX, worldY } from './mercator.ts';
  */
 
 export interface BulkLines extends L.Path {
-  /** Adds parts, each a list of [lat, lon] points; drawn at the next frame. */
-  addParts(parts: readonly (readonly [number, number])[][]): void;
+  /** Adds parts, each a list of [lat, lon] points, at a line width (the layer's own by default). */
+  addParts(parts: readonly (readonly [number, number])[][], weight?: number): void;
   clear(): void;
   partCount(): number;
 }
@@ -32,6 +32,8 @@ interface State {
   _xy: Float64Array[];
   /** Per part: minX, minY, maxX, maxY in world units. */
   _box: Float64Array[];
+  /** Per part: its line width (a route's count sets it). */
+  _w: number[];
   redraw(): void;
 }
 
@@ -40,9 +42,11 @@ const Bulk = L.Path.extend({
     L.setOptions(this, { ...options, interactive: false });
     this._xy = [];
     this._box = [];
+    this._w = [];
   },
 
-  addParts(this: State, parts: readonly (readonly [number, number])[][]) {
+  addParts(this: State, parts: readonly (readonly [number, number])[][], weight?: number) {
+    const w = weight ?? this.options.weight ?? 1;
     for (const part of parts) {
       if (part.length < 2) continue;
       const xy = new Float64Array(part.length * 2);
@@ -59,6 +63,7 @@ const Bulk = L.Path.extend({
       });
       this._xy.push(xy);
       this._box.push(box);
+      this._w.push(w);
     }
     this.redraw();
   },
@@ -66,6 +71,7 @@ const Bulk = L.Path.extend({
   clear(this: State) {
     this._xy = [];
     this._box = [];
+    this._w = [];
     this.redraw();
   },
 
@@ -115,7 +121,8 @@ const Bulk = L.Path.extend({
     const bottom = (view.max?.y ?? 0) + origin.y;
     ctx.setLineDash(o._dashArray ?? []);
     ctx.globalAlpha = o.opacity ?? 1;
-    ctx.lineWidth = o.weight ?? 1;
+    let width = o.weight ?? 1;
+    ctx.lineWidth = width;
     ctx.strokeStyle = o.color ?? '#000000';
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
@@ -124,6 +131,11 @@ const Bulk = L.Path.extend({
       if ((box[2] as number) * scale < left || (box[0] as number) * scale > right) continue;
       if ((box[3] as number) * scale < top || (box[1] as number) * scale > bottom) continue;
       const xy = this._xy[i] as Float64Array;
+      const w = this._w[i] as number;
+      if (w !== width) {
+        width = w;
+        ctx.lineWidth = w;
+      }
       ctx.beginPath();
       ctx.moveTo((xy[0] as number) * scale - origin.x, (xy[1] as number) * scale - origin.y);
       for (let k = 2; k < xy.length; k += 2) {

@@ -19,6 +19,7 @@ export class DetourList {
   private readonly spacer: HTMLElement;
   private readonly rows: HTMLElement;
   private frameQueued = false;
+  private empty: HTMLElement | null = null;
 
   constructor(
     private readonly viewport: HTMLElement,
@@ -33,6 +34,14 @@ export class DetourList {
 
   setItems(items: readonly DetourSummary[]): void {
     this.items = items;
+    this.render();
+  }
+
+  /** What the list says when it has no row (null: nothing). */
+  setEmptyState(node: HTMLElement | null): void {
+    this.empty?.remove();
+    this.empty = node;
+    if (node) this.viewport.prepend(node);
     this.render();
   }
 
@@ -69,6 +78,7 @@ export class DetourList {
   }
 
   private render(): void {
+    if (this.empty) this.empty.hidden = this.items.length > 0;
     this.spacer.style.height = `${this.items.length * ROW_HEIGHT}px`;
     const first = Math.max(0, Math.floor(this.viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
     const visible = Math.ceil(this.viewport.clientHeight / ROW_HEIGHT) + 2 * OVERSCAN;

@@ -3,6 +3,9 @@ import { type DetourFilter, FILTER_KEYS, readFilter } from '../../protocol/map-f
 import { inputFromIso, isoFromInput } from './format.ts';
 import { h } from './safe-dom.ts';
 
+/** The fields of the form (an incident is opened from the incidents view, not typed). */
+const FORM_KEYS = FILTER_KEYS.filter((k) => k !== 'incident');
+
 /** Typing settles for this long before the list is fetched again. */
 const TYPING_DEBOUNCE_MS = 350;
 
@@ -43,7 +46,7 @@ export class FilterForm {
     this.field('asn').value = f.asn === undefined ? '' : String(f.asn);
     this.field('agent').value = f.agent ?? '';
     this.field('confidence').value = f.confidence ?? '';
-    for (const key of FILTER_KEYS) this.field(key).removeAttribute('aria-invalid');
+    for (const key of FORM_KEYS) this.field(key).removeAttribute('aria-invalid');
   }
 
   /** Offers the agents, countries and ASNs seen so far as suggestions in the text fields. */
@@ -57,7 +60,8 @@ export class FilterForm {
     if (this.seenAgents.size + this.seenCountries.size + this.seenAsns.size === before) return;
     this.fillList(
       'dw-agents',
-      [...this.seenAgents].map(([id, name]) => [id, name]),
+      // Names are what analysts know agents by; the id shows as the label.
+      [...this.seenAgents].map(([id, name]) => [name, id]),
     );
     this.fillList(
       'dw-countries',
@@ -80,7 +84,7 @@ export class FilterForm {
       confidence: this.field('confidence').value,
     };
     const { filter, invalid } = readFilter((key) => values[key] ?? null);
-    for (const key of FILTER_KEYS) {
+    for (const key of FORM_KEYS) {
       if (invalid.includes(key)) this.field(key).setAttribute('aria-invalid', 'true');
       else this.field(key).removeAttribute('aria-invalid');
     }

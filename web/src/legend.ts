@@ -7,6 +7,7 @@ export function addLegend(
   map: L.Map,
   showRefuted: boolean,
   onToggleRefuted: (show: boolean) => void,
+  homeCountries: readonly string[],
 ): HTMLInputElement {
   const toggle = h('input', { attrs: { type: 'checkbox', id: 'dw-show-refuted' } });
   toggle.checked = showRefuted;
@@ -31,8 +32,23 @@ export function addLegend(
     const box = h(
       'div',
       { className: 'dw-legend leaflet-bar' },
+      h('div', { className: 'legend-row legend-home' }, homeText(homeCountries)),
       ...EVIDENCE_ORDER.map((e) =>
-        h('div', { className: 'legend-row' }, line(EVIDENCE_STYLE[e].color, false), EVIDENCE_STYLE[e].label),
+        h(
+          'div',
+          { className: 'legend-row' },
+          line(EVIDENCE_STYLE[e].color, false),
+          e === 'domestic'
+            ? `${EVIDENCE_STYLE[e].label} (in ${homeCountries[0] ?? 'home'})`
+            : EVIDENCE_STYLE[e].label,
+        ),
+      ),
+      h('div', { className: 'legend-row' }, line('#555555', false), 'Wider line: more traces on that route'),
+      h(
+        'div',
+        { className: 'legend-row' },
+        dot('#1b7a3a', false),
+        'Agent (location verified; dashed: not yet)',
       ),
       h(
         'div',
@@ -55,4 +71,10 @@ export function addLegend(
   };
   control.addTo(map);
   return toggle;
+}
+
+/** "Home: US (with PR, GU, ...)": what counts as domestic here. */
+export function homeText(home: readonly string[]): string {
+  const [first, ...rest] = home;
+  return `Home: ${first ?? '?'}${rest.length > 0 ? ` (with ${rest.join(', ')})` : ''}`;
 }

@@ -1,18 +1,31 @@
 import 'leaflet/dist/leaflet.css';
 import './styles.css';
 import L from 'leaflet';
-import type { DetourDetail, DetourSummary, MapConfig } from '../../protocol/map-api.ts';
+import type { DetourDetail, DetourSummary, MapAgent, MapConfig, MapRoute } from '../../protocol/map-api.ts';
 import { compareNewestFirst, type DetourFilter, matchesFilter } from '../../protocol/map-filter.ts';
-import { fetchDetour, fetchDetours, fetchMapConfig } from './api-client.ts';
+import { routeKey } from '../../protocol/map-path.ts';
+import { AgentMarkers } from './agent-markers.ts';
+import {
+  fetchAgents,
+  fetchDetour,
+  fetchDetours,
+  fetchIncidents,
+  fetchMapConfig,
+  fetchRoutes,
+  fetchTimeline,
+} from './api-client.ts';
 import { addOfflineMap, addTiles, WEST_EDGE } from './base-map.ts';
 import { renderDetail } from './detail-view.ts';
 import { DetourList } from './detour-list.ts';
 import { FilterForm } from './filter-form.ts';
 import { formatCount } from './format.ts';
+import { IncidentsView } from './incidents-view.ts';
 import { addLegend } from './legend.ts';
 import { type FeedStatus, followDetours } from './live-feed.ts';
 import type {} from './page-handle.ts';
 import { PathLayer } from './path-layer.ts';
+import { h, replaceChildren } from './safe-dom.ts';
+import { TimelineView, type TimeRange } from './timeline.ts';
 import { formatViewState, parseViewState, type ViewState } from './url-state.ts';
 
 /** US, the Atlantic to western Europe, and the Pacific to China (one world west, see path-geometry.ts). */
@@ -27,16 +40,29 @@ function byId<T extends HTMLElement>(id: string): T {
   return el as T;
 }
 
-const OFFLINE: MapConfig = { tileUrl: null, tileAttribution: null };
+const OFFLINE: MapConfig = { tileUrl: null, tileAttribution: null, homeCountries: ['US'] };
+/** Live detours settle for this long before the timeline is asked again. */
+const TIMELINE_REFRESH_MS = 1500;
+
+/** The filter without its time range: the timeline shows all of time, the brushed range marked on it. */
+const untimed = (f: DetourFilter): DetourFilter => {
+  const { since: _since, until: _until, ...rest } = f;
+  return rest;
+};
+
+const plural = (n: number, one: string, many: string): string => `${formatCount(n)} ${n === 1 ? one : many}`;
 
 interface PendingPage {
   controller: AbortController;
-  result: ReturnType<typeof fetchDetours>;
+  result: Promise<[Awaited<ReturnType<typeof fetchDetours>>, Awaited<ReturnType<typeof fetchRoutes>>]>;
 }
 
 function startFetch(filter: DetourFilter): PendingPage {
   const controller = new AbortController();
-  const result = fetchDetours(filter, controller.signal);
+  const result = Promise.all([
+    fetchDetours(filter, controller.signal),
+    fetchRoutes(filter, controller.signal),
+  ]);
   // Awaited later by load(); this keeps an early failure from being reported as unhandled meanwhile.
   result.catch(() => {});
   return { controller, result };
@@ -47,9 +73,13 @@ async function start(): Promise<void> {
   const app = byId('app');
   const countsEl = byId('counts');
   const messageEl = byId('message');
+  const scopeEl = byId('scope');
   const listEl = byId('list');
+  const incidentsEl = byId('incidents');
   const detailEl = byId('detail');
   const liveEl = byId('live');
+  const tabDetours = byId<HTMLButtonElement>('tab-detours');
+  const tabIncidents = byId<HTMLButtonElement>('tab-incidents');
 
   const showMessage = (text: string | null): void => {
     messageEl.hidden = text === null;
@@ -57,15 +87,25 @@ async function start(): Promise<void> {
   };
 
   let view: ViewState = parseViewState(window.location.search);
-  // Both requests go out before anything is built: the page's own work overlaps their round trips.
+  // The requests go out before anything is built: the page's own work overlaps their round trips.
   const configured = fetchMapConfig().catch((err: unknown) => {
     showMessage(`Map configuration unavailable (${String(err)}); showing the offline map.`);
     return OFFLINE;
   });
   const firstPage = startFetch(view.filter);
+  const agentsLoaded = fetchAgents().catch(() => []);
+  /** The list's detours (the newest PAGE_LIMIT), and how many match. */
   let items: DetourSummary[] = [];
+  let listTotal = 0;
+  /** Every matching detour, by route: the map's content. */
+  let routes = new Map<string, MapRoute>();
+  let routeOfId = new Map<number, MapRoute>();
   let total = 0;
+  /** How many of them the routes hold: all, unless the coordinator's cap was reached. */
+  let grouped = 0;
   let dropped = 0;
+  /** The route whose traces the list shows, when one was clicked. */
+  let routeScope: MapRoute | null = null;
   /** Hop tables fetched so far (a detour never changes once stored). */
   const details = new Map<number, DetourDetail>();
   let loading: AbortController | null = null;
@@ -85,17 +125,34 @@ async function start(): Promise<void> {
   map.fitBounds(INITIAL_BOUNDS);
   new ResizeObserver(() => map.invalidateSize()).observe(byId('map'));
 
-  const paths = new PathLayer(map, (id) => void select(id, false));
+  const paths = new PathLayer(map, (id) => void pickRoute(id));
+  const agentMarkers = new AgentMarkers(map);
   const list = new DetourList(listEl, (id) => void select(id, true));
-  const form = new FilterForm(byId<HTMLFormElement>('filters'), (f) => void applyFilter(f));
-  const refutedToggle = addLegend(map, view.showRefuted, (show) => {
-    view = { ...view, showRefuted: show };
-    paths.setShowRefuted(show);
-    writeUrl('replace');
-  });
-  paths.setShowRefuted(view.showRefuted);
+  const incidents = new IncidentsView(incidentsEl, (id) => void openIncident(id));
+  const timeline = new TimelineView(byId('timeline'), (range) => void brush(range));
+  const form = new FilterForm(
+    byId<HTMLFormElement>('filters'),
+    (f) =>
+      // The form has no incident field: an open incident stays until its scope is cleared.
+      void applyFilter(view.filter.incident === undefined ? f : { ...f, incident: view.filter.incident }),
+  );
   form.show(view.filter);
-  window.detourwatch = { map, stats: () => paths.stats() };
+  window.detourwatch = { map, stats: () => paths.stats(), agents: () => agentMarkers.count() };
+
+  function showTab(which: 'detours' | 'incidents'): void {
+    tabDetours.setAttribute('aria-selected', String(which === 'detours'));
+    tabIncidents.setAttribute('aria-selected', String(which === 'incidents'));
+    const detailOpen = view.selected !== null;
+    listEl.hidden = which !== 'detours' || detailOpen;
+    incidentsEl.hidden = which !== 'incidents' || detailOpen;
+  }
+  let tab: 'detours' | 'incidents' = 'detours';
+  const switchTo = (which: 'detours' | 'incidents'): void => {
+    tab = which;
+    showTab(which);
+  };
+  tabDetours.addEventListener('click', () => switchTo('detours'));
+  tabIncidents.addEventListener('click', () => switchTo('incidents'));
 
   function writeUrl(mode: 'push' | 'replace'): void {
     const url = `${window.location.pathname}${formatViewState(view)}`;
@@ -105,33 +162,176 @@ async function start(): Promise<void> {
   }
 
   function showCounts(): void {
-    const confirmed = items.filter((d) => d.confidence === 'confirmed').length;
+    let confirmed = 0;
+    for (const r of routes.values()) confirmed += r.confirmed;
     const parts = [
-      `${formatCount(items.length)} of ${formatCount(total)} detours`,
+      grouped < total
+        ? `${formatCount(total)} detour traces; the newest ${formatCount(grouped)} are drawn on ${plural(routes.size, 'route', 'routes')} (narrow the time range to draw all)`
+        : `${plural(total, 'detour trace', 'detour traces')} on ${plural(routes.size, 'route', 'routes')}`,
       `${formatCount(confirmed)} confirmed`,
-      `${formatCount(items.length - confirmed)} probable`,
+      `${formatCount(total - confirmed)} probable`,
     ];
+    if (items.length < listTotal) parts.push(`the list shows the newest ${formatCount(items.length)}`);
     if (dropped > 0) parts.push(`${formatCount(dropped)} damaged records skipped`);
     countsEl.textContent = parts.join(' · ');
   }
 
-  /** Fetches the detours for the current filter (or takes a request already under way) and shows them. */
+  /** What the list shows: every loaded detour, or the clicked route's. */
+  function showList(): void {
+    if (routeScope) {
+      const ids = new Set(routeScope.ids);
+      list.setItems(items.filter((d) => ids.has(d.id)));
+    } else list.setItems(items);
+  }
+
+  /** The banner that says what the list and map are narrowed to (a route, an incident), with a way back. */
+  function showScope(): void {
+    const parts: HTMLElement[] = [];
+    if (view.filter.incident !== undefined) {
+      const back = h('button', { className: 'scope-clear', attrs: { type: 'button' } }, 'All detours');
+      back.addEventListener('click', () => void openIncident(null));
+      parts.push(
+        h(
+          'div',
+          { className: 'scope-row incident-scope' },
+          `Traces of incident #${view.filter.incident}`,
+          back,
+        ),
+      );
+    }
+    if (routeScope) {
+      const back = h('button', { className: 'scope-clear', attrs: { type: 'button' } }, 'All routes');
+      back.addEventListener('click', () => scopeRoute(null));
+      const via = routeScope.latest.countries.filter((c) => c !== routeScope?.latest.source.country);
+      parts.push(
+        h(
+          'div',
+          { className: 'scope-row route-scope' },
+          `${plural(routeScope.count, 'trace', 'traces')} on this route${via.length > 0 ? ` via ${via.join(', ')}` : ''}`,
+          back,
+        ),
+      );
+    }
+    scopeEl.hidden = parts.length === 0;
+    replaceChildren(scopeEl, ...parts);
+  }
+
+  function emptyState(): HTMLElement {
+    const filtered = Object.values(view.filter).some((v) => v !== undefined);
+    if (filtered) {
+      return h(
+        'div',
+        { className: 'empty' },
+        h('p', null, 'No detour matches these filters.'),
+        h('p', { className: 'minor' }, 'Widen the time range, or clear the filters above.'),
+      );
+    }
+    const link = h('a', { attrs: { href: '/agent/' } }, 'the volunteers’ page');
+    return h(
+      'div',
+      { className: 'empty first-run' },
+      h('p', null, h('strong', null, 'No detours yet.')),
+      h(
+        'p',
+        null,
+        'Detours appear here once agents trace paths. To connect the first agent, open ',
+        link,
+        ' on the machine that will run it: it explains how to install the agent and start it with a token from ',
+        h('code', null, 'detourwatch token create'),
+        '.',
+      ),
+    );
+  }
+
+  /** Says when the agent filter names nobody (or several agents). */
+  function agentNotice(agents: MapAgent[] | undefined): string | null {
+    const ref = view.filter.agent;
+    if (ref === undefined || agents === undefined) return null;
+    if (agents.length === 0) return `No agent has the name or id “${ref}”.`;
+    if (agents.length > 1) return `“${ref}” names ${agents.length} agents; showing all of them.`;
+    return null;
+  }
+
+  function setRoutes(list: readonly MapRoute[]): void {
+    routes = new Map(list.map((r) => [r.key, r]));
+    routeOfId = new Map();
+    for (const r of list) for (const id of r.ids) routeOfId.set(id, r);
+    paths.setRoutes(list);
+  }
+
+  let timelineLoading: AbortController | null = null;
+  async function loadTimeline(): Promise<void> {
+    timelineLoading?.abort();
+    const controller = new AbortController();
+    timelineLoading = controller;
+    try {
+      const data = await fetchTimeline(untimed(view.filter), controller.signal);
+      if (controller.signal.aborted) return;
+      const { since, until } = view.filter;
+      timeline.set(data, since !== undefined && until !== undefined ? { since, until } : null);
+    } catch {
+      // The timeline is an aid: the map and list still say what they show.
+    }
+  }
+  let timelineTimer: ReturnType<typeof setTimeout> | undefined;
+  const refreshTimelineSoon = (): void => {
+    clearTimeout(timelineTimer);
+    timelineTimer = setTimeout(() => void loadTimeline(), TIMELINE_REFRESH_MS);
+  };
+
+  async function loadIncidents(agents: MapAgent[] | undefined): Promise<void> {
+    const agentId =
+      view.filter.agent === undefined ? null : agents?.length === 1 ? (agents[0]?.id ?? null) : null;
+    if (view.filter.agent !== undefined && agentId === null) {
+      incidents.set([], false);
+      return;
+    }
+    try {
+      const { incidents: rows, more } = await fetchIncidents(
+        withoutIncident(view.filter),
+        agentId,
+        new AbortController().signal,
+      );
+      incidents.set(rows, more);
+      incidents.setSelected(view.filter.incident ?? null);
+    } catch (err) {
+      incidents.showError(`Could not load incidents: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  /** An open incident keeps its siblings in view: the incidents list is the filter's, not the incident's own. */
+  const withoutIncident = (f: DetourFilter): DetourFilter => {
+    const { incident: _incident, ...rest } = f;
+    return rest;
+  };
+
+  /** Fetches the detours and routes for the current filter (or takes a request under way) and shows them. */
   async function load(started?: PendingPage): Promise<void> {
     loading?.abort();
     const controller = started?.controller ?? new AbortController();
     loading = controller;
     countsEl.textContent = 'Loading detours…';
+    void loadTimeline();
     try {
-      const result = await (started?.result ?? fetchDetours(view.filter, controller.signal));
+      const [detourPage, routePage] = await (started?.result ??
+        Promise.all([
+          fetchDetours(view.filter, controller.signal),
+          fetchRoutes(view.filter, controller.signal),
+        ]));
       if (controller.signal.aborted) return;
-      items = [...result.page.items].sort(compareNewestFirst);
-      total = result.page.total;
-      dropped = result.dropped;
-      paths.setPaths(items);
-      list.setItems(items);
+      items = [...detourPage.page.items].sort(compareNewestFirst);
+      listTotal = detourPage.page.total;
+      total = routePage.page.total;
+      grouped = routePage.page.grouped;
+      dropped = detourPage.dropped + routePage.dropped;
+      routeScope = null;
+      setRoutes(routePage.page.routes);
+      list.setEmptyState(emptyState());
+      showList();
+      showScope();
       form.learn(items);
       showCounts();
-      showMessage(null);
+      showMessage(agentNotice(routePage.page.agents));
+      void loadIncidents(routePage.page.agents);
     } catch (err) {
       if (controller.signal.aborted) return;
       countsEl.textContent = 'No detours loaded';
@@ -145,12 +345,56 @@ async function start(): Promise<void> {
     await load();
   }
 
+  async function brush(range: TimeRange | null): Promise<void> {
+    const { since: _s, until: _u, ...rest } = view.filter;
+    const f: DetourFilter = range === null ? rest : { ...rest, since: range.since, until: range.until };
+    form.show(f);
+    view = { ...view, filter: f };
+    writeUrl('push');
+    await load();
+  }
+
+  async function openIncident(id: number | null): Promise<void> {
+    const { incident: _i, ...rest } = view.filter;
+    view = { ...view, selected: null, filter: id === null ? rest : { ...rest, incident: id } };
+    writeUrl('push');
+    tab = 'detours';
+    await showSelection(false);
+    await load();
+  }
+
+  /** A click on a route: one trace opens its hop table; several list their traces. */
+  async function pickRoute(id: number): Promise<void> {
+    const route = routeOfId.get(id);
+    if (!route || route.count === 1) {
+      await select(id, false);
+      return;
+    }
+    if (view.selected !== null) await select(null, false);
+    scopeRoute(route);
+  }
+
+  function scopeRoute(route: MapRoute | null): void {
+    routeScope = route;
+    showScope();
+    showList();
+    tab = 'detours';
+    showTab(tab);
+    if (!route) {
+      paths.setSelected(null);
+      return;
+    }
+    void fetchDetour(route.latest.id).then((d) => {
+      if (d && routeScope === route) paths.setSelected(d);
+    });
+  }
+
   async function showSelection(zoom: boolean): Promise<void> {
     const id = view.selected;
     if (id === null) {
       app.classList.remove('detail-open');
       detailEl.hidden = true;
-      listEl.hidden = false;
+      showTab(tab);
       paths.setSelected(null);
       list.setSelected(null);
       return;
@@ -172,8 +416,26 @@ async function start(): Promise<void> {
     if (view.selected !== id) return;
     app.classList.add('detail-open');
     renderDetail(detailEl, d, () => void select(null, false));
+    const route = routeOfId.get(id);
+    if (route && route.count > 1) {
+      const listThem = h('button', { className: 'scope-clear', attrs: { type: 'button' } }, 'List them');
+      listThem.addEventListener('click', () => {
+        void select(null, false).then(() => scopeRoute(route));
+      });
+      detailEl
+        .querySelector('.detail-title')
+        ?.after(
+          h(
+            'p',
+            { className: 'route-note' },
+            `${plural(route.count, 'trace', 'traces')} on this route `,
+            listThem,
+          ),
+        );
+    }
     detailEl.hidden = false;
     listEl.hidden = true;
+    incidentsEl.hidden = true;
     paths.setSelected(d);
     list.setSelected(id);
     const bounds = zoom ? paths.boundsOf(d) : null;
@@ -191,15 +453,44 @@ async function start(): Promise<void> {
   }
 
   function onLiveDetour(d: DetourSummary): void {
-    if (items.some((x) => x.id === d.id)) return;
+    if (routeOfId.has(d.id)) return;
     form.learn([d]);
     if (!matchesFilter(d, view.filter)) return;
     total++;
+    grouped++;
+    listTotal++;
     items = [...items, d].sort(compareNewestFirst);
-    paths.addPath(d);
+    const key = routeKey(d);
+    const route = routes.get(key);
+    if (route) {
+      route.count++;
+      if (d.confidence === 'confirmed') route.confirmed++;
+      route.ids = [d.id, ...route.ids];
+      if (d.startedAt > route.lastSeen) {
+        route.lastSeen = d.startedAt;
+        route.latest = d;
+      }
+      routeOfId.set(d.id, route);
+      // The route's line grows wider: redrawn with the others (a burst of live detours costs one frame each).
+      paths.setRoutes([...routes.values()]);
+    } else {
+      const fresh: MapRoute = {
+        key,
+        count: 1,
+        confirmed: d.confidence === 'confirmed' ? 1 : 0,
+        ids: [d.id],
+        firstSeen: d.startedAt,
+        lastSeen: d.startedAt,
+        latest: d,
+      };
+      routes.set(key, fresh);
+      routeOfId.set(d.id, fresh);
+      paths.addRoute(d, 1);
+    }
     list.markNew(d.id);
-    list.setItems(items);
+    showList();
     showCounts();
+    refreshTimelineSoon();
   }
 
   const liveLabel: Record<FeedStatus, string> = {
@@ -226,7 +517,23 @@ async function start(): Promise<void> {
 
   const loaded = load(firstPage);
   const offline = addOfflineMap(map);
-  addTiles(map, offline, await configured);
+  const config = await configured;
+  addTiles(map, offline, config);
+  const home = config.homeCountries[0] ?? 'US';
+  byId('subtitle').textContent = `${home} domestic paths that went abroad`;
+  document.title = `detourwatch: ${home} domestic paths that went abroad`;
+  const refutedToggle = addLegend(
+    map,
+    view.showRefuted,
+    (show) => {
+      view = { ...view, showRefuted: show };
+      paths.setShowRefuted(show);
+      writeUrl('replace');
+    },
+    config.homeCountries,
+  );
+  paths.setShowRefuted(view.showRefuted);
+  agentMarkers.set(await agentsLoaded);
   await loaded;
   await showSelection(true);
   // Leaflet's canvases draw in the next animation frame, which is then painted; the frame after that

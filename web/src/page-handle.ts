@@ -5,6 +5,8 @@ import type { PathLayerStats } from './path-layer.ts';
 export interface PageHandle {
   map: L.Map;
   stats: () => PathLayerStats;
+  /** Agent markers on the map. */
+  agents: () => number;
 }
 
 declare global {

@@ -12,10 +12,11 @@ import {
   worldShifts,
 } from './path-geometry.ts';
 import { APPROXIMATE_DASH, EVIDENCE_ORDER, EVIDENCE_STYLE, REFUTED_STYLE } from './path-style.ts';
-import { h } from './safe-dom.ts';
+import { escapeHtml, h } from './safe-dom.ts';
 
 /**
- * Draws every detour on one canvas. Thousands of paths as thousands of Leaflet layers is slow, so legs are
+ * Draws every route on one canvas: detours that took the same route (MapRoute in protocol/map-api.ts) are
+ * one line, as wide as their count says. Thousands of paths as thousands of Leaflet layers is slow, so legs are
  * grouped by look (evidence x precision) into six bulk layers (bulk-lines.ts), foreign hops share one marker
  * per place, and a click is matched to a path here (nearest leg on screen) instead of by Leaflet's per-layer
  * hit testing. The selected path is drawn again, wide, in its own pane with a marker and tooltip per hop.
@@ -28,8 +29,16 @@ type StyleKey = `${Evidence}|${'exact' | 'approx'}`;
 const styleKey = (evidence: Evidence, approximate: boolean): StyleKey =>
   `${evidence}|${approximate ? 'approx' : 'exact'}`;
 
+/** A route's line width: the look's own for one trace, growing with the logarithm of the count. */
+export function routeWeight(base: number, count: number): number {
+  return Math.min(base + 1.6 * Math.log2(Math.max(1, count)), base + 8);
+}
+
 export interface PathLayerStats {
+  /** Detours on the map: each route counts its traces. */
   paths: number;
+  /** Distinct routes drawn. */
+  routes: number;
   /** Legs drawn, counting world copies. */
   legs: number;
   foreignMarkers: number;
@@ -38,8 +47,12 @@ export interface PathLayerStats {
 
 export class PathLayer {
   private readonly geometries = new Map<number, PathGeometry>();
-  /** Parts waiting for the next frame, per look. */
-  private readonly pending = new Map<StyleKey, [number, number][][]>();
+  /** Traces per drawn route, by the id of the detour drawn for it. */
+  private readonly counts = new Map<number, number>();
+  /** What hovering a route says, by the same id. */
+  private readonly labels = new Map<number, string>();
+  /** Parts waiting for the next frame, per look and line width. */
+  private readonly pending = new Map<StyleKey, Map<number, [number, number][][]>>();
   private readonly lines = new Map<StyleKey, BulkLines>();
   private readonly markers: L.LayerGroup;
   private readonly markerKeys = new Set<string>();
@@ -75,7 +88,7 @@ export class PathLayer {
         });
         line.addTo(map);
         this.lines.set(styleKey(evidence, approximate), line);
-        this.pending.set(styleKey(evidence, approximate), []);
+        this.pending.set(styleKey(evidence, approximate), new Map());
       }
     }
     this.markers = L.layerGroup().addTo(map);
@@ -85,26 +98,71 @@ export class PathLayer {
       const id = this.pick(e.containerPoint);
       if (id !== null) onPick(id);
     });
+    this.followHover();
   }
 
-  /** Replaces every drawn path. */
-  setPaths(detours: readonly DetourSummary[]): void {
+  /**
+   * Hovering a route says how many traces took it (one pick per frame at most). Not while a path is
+   * selected: its hops have tooltips of their own.
+   */
+  private followHover(): void {
+    const map = this.map;
+    const tip = L.tooltip({ direction: 'top', offset: [0, -6], className: 'dw-route-tip' });
+    let last: L.LeafletMouseEvent | null = null;
+    let queued = false;
+    const hide = (): void => {
+      if (map.hasLayer(tip)) map.closeTooltip(tip);
+      map.getContainer().classList.remove('over-route');
+    };
+    map.on('mousemove', (e: L.LeafletMouseEvent) => {
+      last = e;
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => {
+        queued = false;
+        const at = last;
+        const id = at && !this.selectedDetour ? this.pick(at.containerPoint) : null;
+        if (!at || id === null) {
+          hide();
+          return;
+        }
+        tip.setLatLng(at.latlng).setContent(this.labels.get(id) ?? '');
+        if (!map.hasLayer(tip)) tip.addTo(map);
+        map.getContainer().classList.add('over-route');
+      });
+    });
+    map.on('mouseout', hide);
+  }
+
+  /** Replaces every drawn path: one per route, the route's newest detour, as wide as its count. */
+  setRoutes(routes: readonly { latest: DetourSummary; count: number }[]): void {
     this.geometries.clear();
+    this.counts.clear();
     for (const line of this.lines.values()) line.clear();
-    for (const parts of this.pending.values()) parts.length = 0;
+    for (const parts of this.pending.values()) parts.clear();
     this.markers.clearLayers();
     this.markerKeys.clear();
     this.claims.clearLayers();
     this.claimKeys.clear();
     this.legCount = 0;
-    for (const d of detours) this.addGeometry(pathGeometry(d));
+    this.labels.clear();
+    for (const r of routes) {
+      this.addGeometry(pathGeometry(r.latest), r.count);
+      this.labels.set(r.latest.id, routeLabel(r.latest, r.count));
+    }
     this.flush();
   }
 
-  /** Adds one path (a detour that arrived live); drawing waits for the next frame so bursts cost one redraw. */
-  addPath(d: DetourSummary): void {
+  /** Traces on the route drawn for this detour id (0 when none is). */
+  countOf(id: number): number {
+    return this.counts.get(id) ?? 0;
+  }
+
+  /** Adds one new route (a detour that arrived live); drawing waits for the next frame so bursts cost one redraw. */
+  addRoute(d: DetourSummary, count: number): void {
     if (this.geometries.has(d.id)) return;
-    this.addGeometry(pathGeometry(d));
+    this.addGeometry(pathGeometry(d), count);
+    this.labels.set(d.id, routeLabel(d, count));
     if (!this.flushQueued) {
       this.flushQueued = true;
       requestAnimationFrame(() => this.flush());
@@ -131,8 +189,11 @@ export class PathLayer {
   }
 
   stats(): PathLayerStats {
+    let paths = 0;
+    for (const n of this.counts.values()) paths += n;
     return {
-      paths: this.geometries.size,
+      paths,
+      routes: this.geometries.size,
       legs: this.legCount,
       foreignMarkers: this.markerKeys.size,
       claimMarkers: this.claimKeys.size,
@@ -162,8 +223,17 @@ export class PathLayer {
     return best;
   }
 
-  private addGeometry(g: PathGeometry): void {
+  private addGeometry(g: PathGeometry, count: number): void {
     this.geometries.set(g.id, g);
+    this.counts.set(g.id, count);
+    const push = (key: StyleKey, run: [number, number][]): void => {
+      const byWeight = this.pending.get(key);
+      if (!byWeight) return;
+      const weight = routeWeight(EVIDENCE_STYLE[key.split('|')[0] as Evidence].weight, count);
+      const runs = byWeight.get(weight);
+      if (runs) runs.push(run);
+      else byWeight.set(weight, [run]);
+    };
     for (const shift of worldShifts(g)) {
       // Consecutive legs of one look become one polyline part: fewer parts, cleaner joins.
       let runKey: StyleKey | null = null;
@@ -171,14 +241,14 @@ export class PathLayer {
       for (const leg of g.legs) {
         const key = styleKey(leg.evidence, leg.approximate);
         if (key !== runKey) {
-          if (runKey !== null) this.pending.get(runKey)?.push(run);
+          if (runKey !== null) push(runKey, run);
           runKey = key;
           run = [[leg.from.lat, leg.from.lon + shift]];
         }
         run.push([leg.to.lat, leg.to.lon + shift]);
         this.legCount++;
       }
-      if (runKey !== null) this.pending.get(runKey)?.push(run);
+      if (runKey !== null) push(runKey, run);
       for (const p of g.points) {
         if (p.evidence !== 'domestic') this.addForeignMarker(p, shift);
       }
@@ -204,10 +274,10 @@ export class PathLayer {
   private flush(): void {
     this.flushQueued = false;
     for (const [key, line] of this.lines) {
-      const parts = this.pending.get(key);
-      if (!parts || parts.length === 0) continue;
-      line.addParts(parts);
-      this.pending.set(key, []);
+      const byWeight = this.pending.get(key);
+      if (!byWeight || byWeight.size === 0) continue;
+      for (const [weight, parts] of byWeight) line.addParts(parts, weight);
+      byWeight.clear();
     }
   }
 
@@ -254,6 +324,16 @@ export class PathLayer {
       }
     }
   }
+}
+
+/** "37 traces on this route via CN · click to list them": text for a Leaflet tooltip (escaped). */
+function routeLabel(d: DetourSummary, count: number): string {
+  const via = d.countries.filter((c) => c !== d.source.country);
+  const what =
+    count === 1
+      ? `1 trace on this route${via.length > 0 ? ` via ${via.join(', ')}` : ''} · click for its hops`
+      : `${count.toLocaleString('en-US')} traces on this route${via.length > 0 ? ` via ${via.join(', ')}` : ''} · click to list them`;
+  return escapeHtml(what);
 }
 
 /** A hop or endpoint marker: filled when the place is known, hollow when only the country is. */

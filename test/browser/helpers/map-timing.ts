@@ -5,6 +5,7 @@ export interface MapLoad {
   /** ms from navigation start until the paths were on screen and the list filled (the page's own mark). */
   readyMs: number;
   paths: number;
+  routes: number;
   legs: number;
   listRows: number;
   counts: string;
@@ -33,6 +34,7 @@ export async function timeMapLoads(
     loads.push({
       readyMs,
       paths: stats?.paths ?? 0,
+      routes: stats?.routes ?? 0,
       legs: stats?.legs ?? 0,
       listRows: await page.locator('#list .row').count(),
       counts: (await page.locator('#counts').textContent()) ?? '',
