@@ -8,13 +8,14 @@ import type {
   WelcomeMessage,
 } from '../protocol/messages.ts';
 import { AGENT_VERSION, PROTOCOL_VERSION } from '../protocol/version.ts';
-import { backoffDelayMs, wasStable } from './backoff.ts';
+import { backoffDelayMs, wasStable, wrongServerDelayMs } from './backoff.ts';
 import type { AgentConfig } from './config.ts';
 import { Delivery } from './delivery.ts';
 import type { Logger } from './log.ts';
 import { Outbox } from './outbox.ts';
 import { newResultId } from './outbox-files.ts';
 import type { Probe } from './probe.ts';
+import { RepeatNotice } from './repeat-notice.ts';
 import { Session, type SessionEnd } from './session.ts';
 import { queueBound, TaskQueue } from './task-queue.ts';
 
@@ -44,6 +45,9 @@ export const SHUTDOWN_GRACE_MS = 10_000;
  * again: the other connection will not go away in seconds, and two agents sharing a token must not spin.
  */
 export const ALREADY_CONNECTED_RETRY_MS = 30_000;
+
+/** The "not a coordinator" line repeats at most this often, however often the agent retries meanwhile. */
+export const WRONG_SERVER_LOG_INTERVAL_MS = 60 * 60_000;
 
 function failureCode(err: unknown): TaskFailureCode {
   if (err instanceof DetourwatchError) {
@@ -130,6 +134,8 @@ export class Agent {
   async run(): Promise<void> {
     const { log } = this.deps;
     let failures = 0;
+    let wrongServer = 0;
+    const wrongServerNotice = new RepeatNotice(WRONG_SERVER_LOG_INTERVAL_MS);
     while (!this.stopping) {
       const session = this.connect();
       const end = await unlessAborted(session.ended, this.stopRequest.signal);
@@ -151,6 +157,22 @@ export class Agent {
         await delay(delayMs, this.stopRequest.signal);
         continue;
       }
+      if (end.kind === 'not-coordinator') {
+        const delayMs = wrongServerDelayMs(wrongServer);
+        wrongServer++;
+        const notice = wrongServerNotice.next(end.reason, Date.now());
+        if (notice !== null) {
+          log.error('not-a-coordinator', {
+            reason: end.reason,
+            advice: 'check --server: it must be the coordinator operator gave you (ws://HOST:PORT)',
+            retryInMinutes: (delayMs / 60_000).toFixed(1),
+            ...(notice.repeated > 0 ? { repeatedSinceLastLine: notice.repeated } : {}),
+          });
+        }
+        await delay(delayMs, this.stopRequest.signal);
+        continue;
+      }
+      wrongServer = 0;
       if (wasStable(end.connectedForMs)) failures = 0;
       const delayMs = backoffDelayMs(failures);
       failures++;
@@ -181,6 +203,7 @@ export class Agent {
     const session = new Session({
       url: config.serverUrl,
       token: config.token,
+      ca: config.ca,
       log,
       hello: () => this.hello(),
       onWelcome: (w) => this.welcomed(session, w),

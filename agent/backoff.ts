@@ -30,3 +30,14 @@ export function backoffDelayMs(
 export function wasStable(connectedForMs: number | null, policy: BackoffPolicy = DEFAULT_BACKOFF): boolean {
   return connectedForMs !== null && connectedForMs >= policy.stableMs;
 }
+
+/**
+ * Something that is not a coordinator answers at --server: only a person can fix that, so the agent asks
+ * again rarely, from 2 minutes doubling to 30, never less than half the ceiling (no jitter down to zero).
+ */
+export const WRONG_SERVER_BACKOFF: BackoffPolicy = { baseMs: 120_000, capMs: 30 * 60_000, stableMs: 30_000 };
+
+export function wrongServerDelayMs(attempt: number, random: () => number = Math.random): number {
+  const ceiling = backoffCeilingMs(attempt, WRONG_SERVER_BACKOFF);
+  return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
+}

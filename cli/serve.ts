@@ -5,8 +5,10 @@ import { AGENT_VERSION, PROTOCOL_VERSION } from '../protocol/version.ts';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
 import { DEFAULT_DATA_DIR, loadServeOptions, type ServeConfig } from '../server/config/serve-config.ts';
 import { type Coordinator, serveSettings, startCoordinator } from '../server/coordinator.ts';
+import { openSwappableGeo, type SwappableGeo } from '../server/geo/database-swap.ts';
 import type { HistoryConfig } from '../server/history/history-options.ts';
 import { COORDINATOR_BUSY_TIMEOUT_MS, openStore } from '../server/store/open-store.ts';
+import { redactedUrl } from '../server/store/pg/database-url.ts';
 import type { CliIo, Command } from './io.ts';
 
 const USAGE = `Usage: detourwatch serve [options]
@@ -19,9 +21,13 @@ A duration (DUR) is a whole number and a unit: ms, s, m, h, d or w (500ms, 90s, 
                        agents on other machines can connect)                     DETOURWATCH_HOST
   --port N             port, 0 for any free one (default 8080)                   DETOURWATCH_PORT
   --data DIR           where the database lives (default ${DEFAULT_DATA_DIR})                DETOURWATCH_DATA
+  --database URL       PostgreSQL instead: postgres://USER@HOST:PORT/DB (password: PGPASSWORD or
+                       ~/.pgpass, not the URL, which shows in the process list)  DETOURWATCH_DATABASE_URL
   --city-db PATH       a GeoIP2/GeoLite2 City .mmdb (default: the embedded GeoLite2 City)
                                                                                  DETOURWATCH_CITY_DB
   --asn-db PATH        an ASN database (default: the embedded one)               DETOURWATCH_ASN_DB
+                       both are watched (and re-read on SIGHUP): a new file goes into service once it
+                       opens, has the right type, a build date no older, and places a probe address
   --home-country CC    the country whose domestic paths are watched (default US) DETOURWATCH_HOME_COUNTRY
   --km-per-ms N        distance bound per millisecond of RTT (default 100)       DETOURWATCH_KM_PER_MS
   --targets FILE       target list, one IP or hostname per line, # comments; re-read when it changes
@@ -53,7 +59,12 @@ Incidents, alerts and retention:
                        incidents (default: keep everything)                      DETOURWATCH_RETAIN_HOPS_DAYS`;
 
 function howToConnect(config: ServeConfig, coordinator: Coordinator): string[] {
-  const dataFlag = config.dataDir === path.resolve(DEFAULT_DATA_DIR) ? '' : ` --data ${config.dataDir}`;
+  const dataFlag =
+    config.database !== undefined
+      ? ` --database ${redactedUrl(config.database)}`
+      : config.dataDir === path.resolve(DEFAULT_DATA_DIR)
+        ? ''
+        : ` --data ${config.dataDir}`;
   const everywhere = config.host === '0.0.0.0' || config.host === '::';
   const server = everywhere
     ? `ws://THIS-MACHINE:${coordinator.port}`
@@ -116,12 +127,17 @@ function banner(
   ];
 }
 
-/** Resolves on the first SIGTERM or SIGINT; SIGHUP re-reads the target list meanwhile. */
-function untilStopped(coordinator: Coordinator, say: (line: string) => void): Promise<string> {
+/** Resolves on the first SIGTERM or SIGINT; SIGHUP re-reads the target list and the databases meanwhile. */
+function untilStopped(
+  coordinator: Coordinator,
+  geo: SwappableGeo,
+  say: (line: string) => void,
+): Promise<string> {
   return new Promise((resolve) => {
     const onHup = () => {
-      say('SIGHUP: re-reading the target list');
+      say('SIGHUP: re-reading the target list and the --city-db/--asn-db files');
       coordinator.reloadTargets();
+      geo.reload();
     };
     const stop = (signal: string) => {
       process.off('SIGHUP', onHup);
@@ -145,16 +161,23 @@ export const serveCommand: Command = {
     const { config, history: historyConfig } = loadServeOptions(args, process.env);
     const say = (line: string) => io.stdout.write(`${line}\n`);
     const log = (line: string) => say(`${new Date().toISOString()} ${line}`);
+    // --city-db and --asn-db are watched: a new file is swapped in once it passes a sanity check.
+    const geo = openSwappableGeo({
+      ...(config.cityDb === undefined ? {} : { cityDb: config.cityDb }),
+      ...(config.asnDb === undefined ? {} : { asnDb: config.asnDb }),
+      lookUpDocumentation: config.lookUpDocumentation,
+      log,
+      watch: true,
+    });
     const analyzer = createAnalyzer({
-      cityDb: config.cityDb,
-      asnDb: config.asnDb,
+      locator: geo.current,
       homeCountry: config.homeCountry,
       kmPerMs: config.kmPerMs,
-      lookUpDocumentation: config.lookUpDocumentation,
     });
     analyzer.preload();
     const store = await openStore({
       dataDir: config.dataDir,
+      database: config.database,
       create: true,
       busyTimeoutMs: COORDINATOR_BUSY_TIMEOUT_MS,
     });
@@ -167,6 +190,7 @@ export const serveCommand: Command = {
         ...serveSettings(config, historyConfig),
       });
     } catch (err) {
+      geo.close();
       await store.close();
       throw err;
     }
@@ -179,8 +203,9 @@ export const serveCommand: Command = {
         historyLines(historyConfig),
       ).join('\n'),
     );
-    const signal = await untilStopped(coordinator, log);
+    const signal = await untilStopped(coordinator, geo, log);
     log(`${signal}: shutting down (writing pending results, closing agent connections)`);
+    geo.close();
     await coordinator.close();
     await store.close();
     log('stopped');

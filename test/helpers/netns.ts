@@ -6,7 +6,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import { runTool, type ToolOutput, type ToolRunner } from '../../agent/engines/exec.ts';
-import { classifyAddress, parseV4, parseV6 } from '../../server/geo/address-class.ts';
+import { classifyAddress } from '../../protocol/address/classify.ts';
+import { parseV4, parseV6 } from '../../protocol/address/parse.ts';
 
 export interface NodeSpec {
   /** Short name (letters and digits, at most 10): it becomes part of namespace and interface names. */
