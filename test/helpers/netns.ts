@@ -4,10 +4,12 @@
  * 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32): nothing here can reach or impersonate a real network.
  * The kernel here has no netem, so links add no delay.
  */
+
 import { execFileSync } from 'node:child_process';
 import { runTool, type ToolOutput, type ToolRunner } from '../../agent/engines/exec.ts';
 import { classifyAddress } from '../../protocol/address/classify.ts';
 import { parseV4, parseV6 } from '../../protocol/address/parse.ts';
+import { rootUsable } from './skips.ts';
 
 export interface NodeSpec {
   /** Short name (letters and digits, at most 10): it becomes part of namespace and interface names. */
@@ -248,7 +250,8 @@ export async function removeLeftoverNamespaces(): Promise<string[]> {
 /** Whether this machine can build the lab; `why` says what is missing (for a loud skip). */
 export function canBuildLab(): { ok: boolean; why: string } {
   if (process.platform !== 'linux') return { ok: false, why: 'network namespaces need Linux' };
-  if (process.getuid?.() !== 0) return { ok: false, why: 'building network namespaces needs root' };
+  const root = rootUsable();
+  if (!root.met) return { ok: false, why: `building network namespaces needs root: ${root.detail}` };
   const probe = `dw${process.pid}x0-probe`;
   try {
     execFileSync('sysctl', ['-n', 'kernel.ostype'], { stdio: 'ignore' });
