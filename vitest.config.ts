@@ -14,6 +14,8 @@ export default defineConfig({
   ],
   test: {
     include: ['test/**/*.test.ts'],
+    // One throw-away PostgreSQL cluster for the run (skipped with its reason when it cannot start).
+    globalSetup: ['./test/global-postgres.ts'],
     passWithNoTests: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,

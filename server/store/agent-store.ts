@@ -1,11 +1,24 @@
 import type { AgentLimits, EngineName, Position } from '../../protocol/messages.ts';
 
-/** An agent credential. The token itself is never stored, only its SHA-256. */
+/** An agent's token connects a probe; an operator's API key steers probes and changes state (server/http/auth.ts). */
+export const TOKEN_ROLES = ['agent', 'operator'] as const;
+export type TokenRole = (typeof TOKEN_ROLES)[number];
+
+/** A credential. The token itself is never stored, only its SHA-256. */
 export interface TokenRecord {
   id: number;
   name: string;
   createdAt: string;
   revokedAt: string | null;
+  role: TokenRole;
+  /** Who runs what the token connects (a person or organisation): witnesses of one owner are not independent. */
+  owner: string | null;
+}
+
+/** What a new token is, besides its name: an agent's without an owner unless said. */
+export interface NewToken {
+  role?: TokenRole;
+  owner?: string | null;
 }
 
 export type RevokeOutcome = 'revoked' | 'already-revoked' | 'not-found';
@@ -24,6 +37,8 @@ export interface AgentRecord {
   connected: boolean;
   firstSeen: string;
   lastSeen: string;
+  /** Its token's owner. */
+  owner: string | null;
 }
 
 /** What an agent's `hello` (plus the socket it came on) tells the store. */
@@ -41,7 +56,7 @@ export interface AgentHello {
 
 /** Tokens and the agents that authenticated with them. Times are ISO 8601 strings. */
 export interface AgentStore {
-  createToken(name: string, hash: string, at: string): Promise<TokenRecord>;
+  createToken(name: string, hash: string, at: string, token?: NewToken): Promise<TokenRecord>;
   listTokens(): Promise<TokenRecord[]>;
   findTokenByHash(hash: string): Promise<TokenRecord | null>;
   revokeToken(id: number, at: string): Promise<RevokeOutcome>;

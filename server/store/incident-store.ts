@@ -1,4 +1,11 @@
-import type { Baseline, Incident, IncidentEvent, TraceObservation } from '../incidents/types.ts';
+import type {
+  Baseline,
+  Incident,
+  IncidentEvent,
+  TraceObservation,
+  VantageFacts,
+} from '../incidents/types.ts';
+import type { VantageSample } from './vantage-store.ts';
 
 /**
  * The incident ledger: incidents, the traces that are their evidence, per-pair baselines and the catch-up
@@ -28,6 +35,10 @@ export interface FoldNeeds {
   baselines: { subject: string; target: string }[];
   /** Of these trace ids, those already linked to an incident (a replayed range must not count twice). */
   traceIds: number[];
+  /** The vantage facts (agent_vantage) of these agents: who they are as witnesses, and their location status. */
+  agents: string[];
+  /** The agents whose public address is one of these (a trace to another agent measures the mesh). */
+  addresses: string[];
 }
 
 /** What the engine loaded for `FoldNeeds`. */
@@ -38,6 +49,10 @@ export interface FoldState {
   baselines: Baseline[];
   /** The trace ids of `FoldNeeds.traceIds` already in an incident. */
   linked: number[];
+  /** The facts found for `FoldNeeds.agents`; an agent without any is unverified. */
+  vantages?: VantageFacts[];
+  /** The agents found at `FoldNeeds.addresses`. */
+  peers?: { agentId: string; address: string }[];
 }
 
 /** The writes of one fold, in the order the engine applies them. */
@@ -55,6 +70,11 @@ export interface FoldWrites {
   baselines: Baseline[];
   /** The highest trace id folded (the watermark never moves back); 0 when the fold saw no trace. */
   watermark: number;
+  /**
+   * RTT readings for the vantage checks (server/trust): the engine keeps the lowest RTT per (agent, kind,
+   * subject) and marks the agent for re-evaluation.
+   */
+  samples?: VantageSample[];
 }
 
 export interface FoldOutcome {

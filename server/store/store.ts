@@ -3,13 +3,16 @@
  * database; everything else reads and writes through these interfaces, one per group of what is held:
  *
  *   agent-store.ts      tokens and agents
+ *   task-store.ts       the tasks issued to agents, and which result answered each
  *   trace-store.ts      results, traces and hops (writes, the plain trace list, counts)
  *   history-store.ts    the operators' queries: pages of traces, detours, incidents, baselines, deliveries,
  *                       daily stats, and the chunked detour export
  *   incident-store.ts   the incident ledger the incident fold reads and writes, sweeps, the watermark
  *   delivery-store.ts   webhook delivery records
+ *   evidence-store.ts   what evidence bundles read: a trace's raw result and its prober's position
  *   map-store.ts        the map's detours and the live feed's polling
  *   retention-store.ts  deletion of old raw data
+ *   vantage-store.ts    where agents are believed to be: location status, evidence, overrides, RTT samples
  *
  * Every engine implements all of them; `Store` is one flat object (call sites read `store.writeResults`,
  * `store.detourPage`), and each consumer asks only for the groups it uses (`Pick` or a group interface).
@@ -30,23 +33,29 @@
  */
 import type { AgentStore } from './agent-store.ts';
 import type { DeliveryStore } from './delivery-store.ts';
+import type { EvidenceStore } from './evidence-store.ts';
 import type { HistoryStore } from './history-store.ts';
 import type { IncidentStore } from './incident-store.ts';
 import type { MapStore } from './map-store.ts';
 import type { RetentionStore } from './retention-store.ts';
+import type { TaskStore } from './task-store.ts';
 import type { TraceStore } from './trace-store.ts';
+import type { VantageStore } from './vantage-store.ts';
 
 // server/history/filters.ts reads the origin list's type from here; its home is protocol/history-api.ts.
 export type { TraceOrigin } from '../../protocol/history-api.ts';
 
 export interface Store
   extends AgentStore,
+    TaskStore,
     TraceStore,
     HistoryStore,
     IncidentStore,
     DeliveryStore,
+    EvidenceStore,
     MapStore,
-    RetentionStore {
+    RetentionStore,
+    VantageStore {
   /** Where the data lives, for the startup log. */
   readonly description: string;
   /** Waits for nothing in flight: call it after everything that uses the store has stopped. */

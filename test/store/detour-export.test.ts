@@ -1,7 +1,8 @@
 /**
  * The detour export reads in short chunks: it yields every detour stored when it began, in id order, across
- * chunk boundaries, and while its consumer stalls it holds no read transaction, so the WAL can be
- * checkpointed to nothing behind it.
+ * chunk boundaries (on every engine), and while its consumer stalls it holds no read transaction, so the
+ * WAL can be checkpointed to nothing behind it (SQLite's WAL; PostgreSQL holds no transaction either: each
+ * chunk is one statement on a pooled connection).
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DetourFilter } from '../../server/history/filters.ts';
 import { DATABASE_FILE } from '../../server/store/sqlite/open.ts';
 import { detourObservation, domesticObservation } from '../history/observation.ts';
-import { openTestStore } from '../history/test-store.ts';
+import { describeEngines, openTestStore, storeEngines, type TestStore } from '../history/test-store.ts';
 import { recordOf } from '../history/trace-records.ts';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
@@ -23,14 +24,10 @@ const all: DetourFilter = {
   confidence: null,
 };
 
-let env: ReturnType<typeof openTestStore>;
-beforeEach(() => {
-  env = openTestStore();
-});
-afterEach(() => env.cleanup());
+const engines = await storeEngines('the detour export');
 
 /** `n` traces, every third one domestic, one second apart from `from`. */
-async function store(n: number, from: number): Promise<void> {
+async function store(env: { store: TestStore['store'] }, n: number, from: number): Promise<void> {
   const records = Array.from({ length: n }, (_, i) =>
     recordOf(
       i % 3 === 2
@@ -41,9 +38,15 @@ async function store(n: number, from: number): Promise<void> {
   await env.store.writeImported(records);
 }
 
-describe('the detour export', () => {
+describeEngines(engines, (engine) => {
+  let env: TestStore;
+  beforeEach(async () => {
+    env = await engine.open();
+  });
+  afterEach(() => env.cleanup());
+
   it('yields every matching detour stored when it began, in id order, across chunks', async () => {
-    await store(1800, T0);
+    await store(env, 1800, T0);
     const expected = (
       await env.store.detourPage(all, { limit: 5000, after: null, now: T0, fingerprint: '' })
     ).items.map((d) => d.id);
@@ -55,7 +58,7 @@ describe('the detour export', () => {
       ids.push(d.id);
       // Detours stored while the export runs are not part of it.
       if (!wroteMore) {
-        await store(30, T0 + 86_400_000);
+        await store(env, 30, T0 + 86_400_000);
         wroteMore = true;
       }
     }
@@ -66,13 +69,21 @@ describe('the detour export', () => {
     expect(viaChina.length).toBeGreaterThan(500);
     expect(viaChina.every((d) => d.foreignCountries.includes('CN'))).toBe(true);
   });
+});
+
+describe('the detour export on SQLite', () => {
+  let env: ReturnType<typeof openTestStore>;
+  beforeEach(() => {
+    env = openTestStore();
+  });
+  afterEach(() => env.cleanup());
 
   it('holds no read transaction while its consumer stalls: the WAL checkpoints past it', async () => {
-    await store(1200, T0);
+    await store(env, 1200, T0);
     const exporting = env.store.detourExport(all)[Symbol.asyncIterator]();
     expect((await exporting.next()).done).toBe(false);
     // The download stalls here, mid-chunk. Writes go on, and another connection checkpoints everything.
-    await store(300, T0 + 86_400_000);
+    await store(env, 300, T0 + 86_400_000);
     const other = new Database(path.join(env.dir, DATABASE_FILE));
     try {
       other.pragma('busy_timeout = 200');

@@ -9,11 +9,13 @@ import {
   TOKEN_COLUMNS,
   type TokenRow,
   tokenRecord,
-} from './rows.ts';
+} from '../rows.ts';
 
 export function sqliteAgents(db: Database.Database): AgentStore {
   const s = {
-    insertToken: db.prepare('INSERT INTO tokens (name, hash, created_at) VALUES (?, ?, ?)'),
+    insertToken: db.prepare(
+      'INSERT INTO tokens (name, hash, created_at, role, owner) VALUES (?, ?, ?, ?, ?)',
+    ),
     tokenById: db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`),
     tokenByHash: db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE hash = ?`),
     listTokens: db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY id`),
@@ -49,8 +51,14 @@ export function sqliteAgents(db: Database.Database): AgentStore {
   });
 
   return {
-    async createToken(name, hash, at) {
-      const { lastInsertRowid } = s.insertToken.run(name, hash, epochMs(at));
+    async createToken(name, hash, at, token = {}) {
+      const { lastInsertRowid } = s.insertToken.run(
+        name,
+        hash,
+        epochMs(at),
+        token.role ?? 'agent',
+        token.owner ?? null,
+      );
       return tokenRecord(s.tokenById.get(lastInsertRowid) as TokenRow);
     },
     async listTokens() {

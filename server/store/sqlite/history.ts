@@ -27,7 +27,7 @@ import {
   TRACE_SELECT,
   type TraceRow,
   traceItem,
-} from './rows.ts';
+} from '../rows.ts';
 import { statementCache } from './statement-cache.ts';
 import { detourWhere, incidentWhere, traceWhere } from './where.ts';
 

@@ -20,10 +20,14 @@ import {
   type IncidentRow,
   incidentFromRow,
   incidentParams,
+  lowestSamples,
   OBSERVATION_SELECT,
   type ObservationRow,
   observationFromRow,
-} from './rows.ts';
+  VANTAGE_COLUMNS,
+  type VantageRow,
+  vantageFacts,
+} from '../rows.ts';
 
 const WATERMARK = 'incidents.last_trace_id';
 
@@ -57,14 +61,17 @@ export function sqliteIncidents(
     linked: db.prepare('SELECT 1 FROM incident_traces WHERE trace_id = ?').pluck(),
     insert: db.prepare(
       `INSERT INTO incidents (key, subject, agent_id, destination_prefix, countries, asns, first_seen, last_seen,
-         trace_count, confirmed_count, state, closed_at, last_clear_at, first_trace_id, last_trace_id)
+         trace_count, confirmed_count, state, closed_at, last_clear_at, first_trace_id, last_trace_id,
+         witnesses_json, witness_count, corroborated_at)
        VALUES (@key, @subject, @agentId, @destinationPrefix, @countries, @asns, @firstSeen, @lastSeen,
-         @traceCount, @confirmedCount, @state, @closedAt, @lastClearAt, @firstTraceId, @lastTraceId)`,
+         @traceCount, @confirmedCount, @state, @closedAt, @lastClearAt, @firstTraceId, @lastTraceId,
+         @witnesses, @witnessCount, @corroboratedAt)`,
     ),
     update: db.prepare(
       `UPDATE incidents SET first_seen = @firstSeen, last_seen = @lastSeen, trace_count = @traceCount,
          confirmed_count = @confirmedCount, state = @state, closed_at = @closedAt, last_clear_at = @lastClearAt,
-         first_trace_id = @firstTraceId, last_trace_id = @lastTraceId
+         first_trace_id = @firstTraceId, last_trace_id = @lastTraceId, witnesses_json = @witnesses,
+         witness_count = @witnessCount, corroborated_at = @corroboratedAt
        WHERE id = @id`,
     ),
     link: db.prepare('INSERT INTO incident_traces (incident_id, trace_id) VALUES (?, ?)'),
@@ -73,6 +80,20 @@ export function sqliteIncidents(
        VALUES (@subject, @target, @agentId, @normal, @latest, @changed)
        ON CONFLICT (subject, target) DO UPDATE SET agent_id = excluded.agent_id, normal_json = excluded.normal_json,
          latest_json = excluded.latest_json, changed = excluded.changed`,
+    ),
+    vantage: db.prepare(`SELECT ${VANTAGE_COLUMNS} FROM agent_vantage WHERE agent_id = ?`),
+    agentAt: db.prepare('SELECT id FROM agents WHERE address = ?').pluck(),
+    // The lowest RTT wins; any new reading marks the agent for re-evaluation.
+    sample: db.prepare(
+      `INSERT INTO vantage_samples (agent_id, kind, subject, rtt_ms, lat, lon, asn, city, updated_at)
+       VALUES (@agentId, @kind, @subject, @rttMs, @lat, @lon, @asn, @city, @at)
+       ON CONFLICT (agent_id, kind, subject) DO UPDATE SET
+         lat = CASE WHEN excluded.rtt_ms < rtt_ms THEN excluded.lat ELSE lat END,
+         lon = CASE WHEN excluded.rtt_ms < rtt_ms THEN excluded.lon ELSE lon END,
+         asn = CASE WHEN excluded.rtt_ms < rtt_ms THEN excluded.asn ELSE asn END,
+         city = CASE WHEN excluded.rtt_ms < rtt_ms THEN excluded.city ELSE city END,
+         rtt_ms = MIN(rtt_ms, excluded.rtt_ms),
+         updated_at = MAX(updated_at, excluded.updated_at)`,
     ),
     quiet: db.prepare(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE state = 'open' AND last_seen <= ?`),
     watermark: db.prepare('SELECT value FROM history_state WHERE name = ?').pluck(),
@@ -101,10 +122,19 @@ export function sqliteIncidents(
       const row = s.baseline.get(b.subject, b.target) as BaselineRow | undefined;
       return row ? [baselineFromRow(row)] : [];
     });
+    const vantages = needs.agents.flatMap((id) => {
+      const row = s.vantage.get(id) as VantageRow | undefined;
+      return row ? [vantageFacts(row)] : [];
+    });
+    const peers = needs.addresses.flatMap((address) =>
+      (s.agentAt.all(address) as string[]).map((agentId) => ({ agentId, address })),
+    );
     return {
       incidents: [...incidents.values()].map(incidentFromRow),
       baselines,
       linked: needs.traceIds.filter((id) => s.linked.get(id) !== undefined),
+      vantages,
+      peers,
     };
   }
 
@@ -117,6 +147,7 @@ export function sqliteIncidents(
     for (const incident of writes.updated) s.update.run(incidentParams(incident));
     for (const l of writes.links) s.link.run(rowId(l.incidentId, rowIdOf), l.traceId);
     for (const b of writes.baselines) s.saveBaseline.run(baselineParams(b));
+    for (const sample of lowestSamples(writes.samples ?? [])) s.sample.run(sample);
     if (writes.watermark > 0) s.setWatermark.run(WATERMARK, writes.watermark);
     return eventsWithRowIds(outcome, rowIdOf);
   }

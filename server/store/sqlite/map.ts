@@ -1,8 +1,27 @@
 import type Database from 'better-sqlite3';
-import type { MapStore } from '../map-store.ts';
-import { DETOUR_FROM, DETOUR_SELECT, type DetourRow, mapDetourRecord } from './rows.ts';
+import type { MapFilter, MapStore, TimelineCount } from '../map-store.ts';
+import { DETOUR_FROM, DETOUR_SELECT, type DetourRow, mapDetourRecord } from '../rows.ts';
 import { statementCache } from './statement-cache.ts';
-import { detourWhere } from './where.ts';
+import { detourWhere, type Where } from './where.ts';
+
+/**
+ * The history's detour conditions plus the map's own: an agent by id or name, and an incident's evidence.
+ * detourWhere always opens with the verdict, so the extra conditions join with AND.
+ */
+function mapWhere(f: MapFilter): Where {
+  const w = detourWhere({ ...f, agent: null }, null);
+  const parts = [w.sql];
+  const params = [...w.params];
+  if (f.agent !== null) {
+    parts.push('(t.agent_id = ? OR t.agent_id IN (SELECT id FROM agents WHERE name = ?))');
+    params.push(f.agent, f.agent);
+  }
+  if (f.incident != null) {
+    parts.push('t.id IN (SELECT trace_id FROM incident_traces WHERE incident_id = ?)');
+    params.push(f.incident);
+  }
+  return { sql: parts.join(' AND '), params };
+}
 
 export function sqliteMap(db: Database.Database): MapStore {
   const stmt = statementCache(db);
@@ -13,10 +32,11 @@ export function sqliteMap(db: Database.Database): MapStore {
     `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} WHERE t.verdict = 'detour' AND t.id = ?`,
   );
   const lastId = db.prepare('SELECT COALESCE(MAX(id), 0) FROM traces').pluck();
+  const agents = db.prepare('SELECT id, name FROM agents WHERE id = ? OR name = ? ORDER BY name, id');
 
   return {
     async mapDetours(filter, limit) {
-      const w = detourWhere(filter, null);
+      const w = mapWhere(filter);
       const total = stmt(`SELECT COUNT(*) FROM traces t ${w.sql}`)
         .pluck()
         .get(...w.params) as number;
@@ -24,6 +44,24 @@ export function sqliteMap(db: Database.Database): MapStore {
         `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} ${w.sql} ORDER BY t.started_at DESC, t.id DESC LIMIT ?`,
       ).all(...w.params, limit) as DetourRow[];
       return { detours: rows.map(mapDetourRecord), total };
+    },
+    async mapTimeline(filter, bucketMs) {
+      const w = mapWhere(filter);
+      return stmt(
+        `SELECT (t.started_at / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS start, json_extract(t.foreign_countries, '$[0]') AS country,
+           COUNT(*) AS count
+         FROM traces t ${w.sql} GROUP BY start, country ORDER BY start, country`,
+      ).all(bucketMs, bucketMs, ...w.params) as TimelineCount[];
+    },
+    async mapTimeSpan(filter) {
+      const w = mapWhere(filter);
+      const span = stmt(
+        `SELECT MIN(t.started_at) AS first, MAX(t.started_at) AS last FROM traces t ${w.sql}`,
+      ).get(...w.params) as { first: number | null; last: number | null };
+      return span.first === null || span.last === null ? null : { first: span.first, last: span.last };
+    },
+    async mapAgents(ref) {
+      return agents.all(ref, ref) as { id: string; name: string }[];
     },
     async mapDetour(id) {
       const row = byId.get(id) as DetourRow | undefined;

@@ -5,13 +5,16 @@ import { DetourwatchError, describeError } from '../../../protocol/errors.ts';
 import type { Store } from '../store.ts';
 import { sqliteAgents } from './agents.ts';
 import { sqliteDeliveries } from './deliveries.ts';
+import { sqliteEvidence } from './evidence.ts';
 import { sqliteHistory } from './history.ts';
 import { type FoldSlot, sqliteIncidents } from './incidents.ts';
 import { sqliteMap } from './map.ts';
 import { migrate } from './migrate.ts';
 import { sqliteRetention } from './retention.ts';
 import { MIGRATIONS } from './schema.ts';
+import { sqliteTasks } from './tasks.ts';
 import { sqliteTraces } from './traces.ts';
+import { sqliteVantage } from './vantage.ts';
 
 export const DATABASE_FILE = 'detourwatch.sqlite';
 
@@ -115,12 +118,15 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   return {
     description: `SQLite (WAL) at ${file}`,
     ...sqliteAgents(db),
+    ...sqliteTasks(db),
     ...sqliteTraces(db, slot, foldInTransaction),
     ...sqliteHistory(db),
     ...incidents,
     ...sqliteDeliveries(db),
+    ...sqliteEvidence(db),
     ...sqliteMap(db),
     ...sqliteRetention(db),
+    ...sqliteVantage(db),
     async close() {
       slot.binding = null;
       if (db.open) db.close();

@@ -239,4 +239,65 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX traces_verdict_id ON traces(verdict);
   CREATE INDEX traces_verdict_started_confidence ON traces(verdict, started_at, confidence);
 `,
+  // 4: trust (issue 11). Tokens get a role (an agent's token or an operator's API key) and an owner (who runs
+  // the agent: witness independence); `tasks` holds every task issued, so a result is accepted only as the
+  // answer to one, once, within its window, also after a restart.
+  `
+  ALTER TABLE tokens ADD COLUMN role TEXT NOT NULL DEFAULT 'agent' CHECK (role IN ('agent', 'operator'));
+  ALTER TABLE tokens ADD COLUMN owner TEXT;
+  CREATE TABLE tasks (
+    task_id TEXT PRIMARY KEY,
+    agent_id TEXT NOT NULL REFERENCES agents(id),
+    target TEXT NOT NULL,
+    issued_at INTEGER NOT NULL,
+    deadline INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('issued', 'answered')),
+    result_id TEXT,
+    result_digest TEXT,
+    answered_at INTEGER
+  );
+  CREATE INDEX tasks_issued ON tasks(issued_at);
+`,
+  // 5: witnesses and vantage checks (issue 11; server/incidents/witnesses.ts, server/trust/). Incidents group by
+  // cause and keep their witnesses (a short JSON list) and when they were corroborated; incidents from before
+  // were published when they opened, so they count as corroborated then. Per agent: its location status with
+  // the evidence and its witness facts (agent_vantage), an operator's override (kept apart, so re-evaluation
+  // never loses it), and the lowest RTT per thing it measured (vantage_samples, one row each, so the table
+  // grows with what agents reach, not with traces).
+  `
+  ALTER TABLE incidents ADD COLUMN witnesses_json TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE incidents ADD COLUMN witness_count INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE incidents ADD COLUMN corroborated_at INTEGER;
+  UPDATE incidents SET corroborated_at = first_seen;
+  CREATE TABLE agent_vantage (
+    agent_id TEXT PRIMARY KEY REFERENCES agents(id),
+    status TEXT NOT NULL CHECK (status IN ('verified', 'unverified', 'contradicted')),
+    owner TEXT,
+    address_prefix TEXT,
+    asn INTEGER,
+    city TEXT,
+    location_json TEXT NOT NULL,
+    evaluated_at INTEGER NOT NULL
+  );
+  CREATE TABLE vantage_overrides (
+    agent_id TEXT PRIMARY KEY REFERENCES agents(id),
+    by_whom TEXT NOT NULL,
+    note TEXT NOT NULL,
+    at INTEGER NOT NULL
+  );
+  CREATE TABLE vantage_samples (
+    agent_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('first-hop', 'mesh', 'landmark')),
+    subject TEXT NOT NULL,
+    rtt_ms REAL NOT NULL,
+    lat REAL,
+    lon REAL,
+    asn INTEGER,
+    city TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (agent_id, kind, subject)
+  ) WITHOUT ROWID;
+  CREATE INDEX vantage_samples_peer ON vantage_samples(subject) WHERE kind = 'mesh';
+  CREATE INDEX vantage_samples_updated ON vantage_samples(updated_at);
+`,
 ];

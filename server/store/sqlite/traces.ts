@@ -4,8 +4,6 @@ import type { Verdict } from '../../../protocol/verdict.ts';
 import { observationOf } from '../../incidents/observation.ts';
 import type { IncidentEvent, TraceObservation } from '../../incidents/types.ts';
 import { foreignCountries, foreignHopRows, hopRows } from '../hop-rows.ts';
-import type { ResultRecord, StoreCounts, TraceRecord, TraceStore, WriteOutcome } from '../trace-store.ts';
-import type { FoldInTransaction, FoldSlot } from './incidents.ts';
 import {
   epochMs,
   HOP_COLUMNS,
@@ -15,7 +13,9 @@ import {
   TRACE_SELECT,
   type TraceRow,
   traceSummary,
-} from './rows.ts';
+} from '../rows.ts';
+import type { ResultRecord, StoreCounts, TraceRecord, TraceStore, WriteOutcome } from '../trace-store.ts';
+import type { FoldInTransaction, FoldSlot } from './incidents.ts';
 
 export function sqliteTraces(
   db: Database.Database,

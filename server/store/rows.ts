@@ -1,31 +1,38 @@
 /**
- * Rows as SQLite returns them, the column lists that select them, and their mapping to records: each row
- * type and each column list exists here once. Times are INTEGER epoch ms in the database; lists are JSON text.
+ * Rows as the engines return them, the column lists that select them, and their mapping to records: each row
+ * type and each column list exists here once, for SQLite (sqlite/) and PostgreSQL (pg/) alike. Both keep
+ * times as integer epoch ms and lists as JSON text, so one mapping gives both the same output; the only
+ * difference is a flag, which SQLite answers as 0/1 and PostgreSQL as a boolean.
  */
 
-import { DetourwatchError } from '../../../protocol/errors.ts';
+import { DetourwatchError } from '../../protocol/errors.ts';
 import type {
+  AgentLocationItem,
   BaselineItem,
   DeliveryItem,
   DetourItem,
   HopItem,
+  LocationStatus,
   TraceItem,
   TraceOrigin,
   TraceSummary,
-} from '../../../protocol/history-api.ts';
-import type { EngineName } from '../../../protocol/messages.ts';
-import type { ProbeMethod, TraceTool } from '../../../protocol/trace.ts';
-import type { Confidence, HopStatus, Verdict, VerdictKind } from '../../../protocol/verdict.ts';
-import { baselineJson } from '../../incidents/incident-json.ts';
+} from '../../protocol/history-api.ts';
+import type { EngineName } from '../../protocol/messages.ts';
+import type { ProbeMethod, TraceTool } from '../../protocol/trace.ts';
+import type { Confidence, HopStatus, Verdict, VerdictKind } from '../../protocol/verdict.ts';
+import { baselineJson } from '../incidents/incident-json.ts';
 import type {
   Baseline,
   BaselinePath,
   Incident,
   IncidentState,
   TraceObservation,
-} from '../../incidents/types.ts';
-import type { AgentRecord, TokenRecord } from '../agent-store.ts';
-import type { MapDetourRecord } from '../map-store.ts';
+  VantageFacts,
+  Witness,
+} from '../incidents/types.ts';
+import type { AgentRecord, TokenRecord, TokenRole } from './agent-store.ts';
+import type { MapDetourRecord } from './map-store.ts';
+import type { SampleKind, VantageRecord, VantageSample } from './vantage-store.ts';
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
@@ -39,21 +46,31 @@ export function epochMs(time: string): number {
 
 // tokens and agents
 
-export const TOKEN_COLUMNS = 'id, name, created_at, revoked_at';
+export const TOKEN_COLUMNS = 'id, name, created_at, revoked_at, role, owner';
 
 export interface TokenRow {
   id: number;
   name: string;
   created_at: number;
   revoked_at: number | null;
+  role: TokenRole;
+  owner: string | null;
 }
 
 export function tokenRecord(row: TokenRow): TokenRecord {
-  return { id: row.id, name: row.name, createdAt: iso(row.created_at), revokedAt: isoOrNull(row.revoked_at) };
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: iso(row.created_at),
+    revokedAt: isoOrNull(row.revoked_at),
+    role: row.role,
+    owner: row.owner,
+  };
 }
 
 export const AGENT_COLUMNS = `id, token_id, name, lat, lon, engines, max_concurrent, max_per_minute, agent_version,
-  protocol_version, address, connected, first_seen, last_seen`;
+  protocol_version, address, connected, first_seen, last_seen,
+  (SELECT owner FROM tokens WHERE tokens.id = agents.token_id) AS owner`;
 
 export interface AgentRow {
   id: string;
@@ -67,9 +84,10 @@ export interface AgentRow {
   agent_version: string | null;
   protocol_version: number | null;
   address: string | null;
-  connected: number;
+  connected: number | boolean;
   first_seen: number;
   last_seen: number;
+  owner: string | null;
 }
 
 export function agentRecord(row: AgentRow): AgentRecord {
@@ -86,9 +104,10 @@ export function agentRecord(row: AgentRow): AgentRecord {
     agentVersion: row.agent_version,
     protocolVersion: row.protocol_version,
     address: row.address,
-    connected: row.connected === 1,
+    connected: Boolean(row.connected),
     firstSeen: iso(row.first_seen),
     lastSeen: iso(row.last_seen),
+    owner: row.owner,
   };
 }
 
@@ -176,6 +195,7 @@ export function detourItem(r: DetourRow): DetourItem {
     sourcePosition: sourcePosition(r),
     foreignHops: verdict.foreignHops,
     reason: verdict.reason,
+    hops: verdict.hops,
   };
 }
 
@@ -257,7 +277,8 @@ export function observationFromRow(r: ObservationRow): TraceObservation {
 // incidents and baselines
 
 export const INCIDENT_COLUMNS = `id, key, subject, agent_id, destination_prefix, countries, asns, first_seen,
-  last_seen, trace_count, confirmed_count, state, closed_at, last_clear_at, first_trace_id, last_trace_id`;
+  last_seen, trace_count, confirmed_count, state, closed_at, last_clear_at, first_trace_id, last_trace_id,
+  witnesses_json, witness_count, corroborated_at`;
 
 export interface IncidentRow {
   id: number;
@@ -276,6 +297,9 @@ export interface IncidentRow {
   last_clear_at: number | null;
   first_trace_id: number;
   last_trace_id: number;
+  witnesses_json: string;
+  witness_count: number;
+  corroborated_at: number | null;
 }
 
 export function incidentFromRow(row: IncidentRow): Incident {
@@ -296,6 +320,9 @@ export function incidentFromRow(row: IncidentRow): Incident {
     lastClearAt: row.last_clear_at,
     firstTraceId: row.first_trace_id,
     lastTraceId: row.last_trace_id,
+    witnesses: JSON.parse(row.witnesses_json) as Witness[],
+    witnessCount: row.witness_count,
+    corroboratedAt: row.corroborated_at,
   };
 }
 
@@ -318,6 +345,9 @@ export function incidentParams(i: Incident) {
     lastClearAt: i.lastClearAt,
     firstTraceId: i.firstTraceId,
     lastTraceId: i.lastTraceId,
+    witnesses: JSON.stringify(i.witnesses),
+    witnessCount: i.witnessCount,
+    corroboratedAt: i.corroboratedAt,
   };
 }
 
@@ -330,7 +360,7 @@ export interface BaselineRow {
   agent_id: string | null;
   normal_json: string | null;
   latest_json: string;
-  changed: number;
+  changed: number | boolean;
 }
 
 export function baselineFromRow(r: BaselineRow): Baseline {
@@ -340,7 +370,7 @@ export function baselineFromRow(r: BaselineRow): Baseline {
     target: r.target,
     normal: r.normal_json === null ? null : (JSON.parse(r.normal_json) as BaselinePath),
     latest: JSON.parse(r.latest_json) as Baseline['latest'],
-    changed: r.changed === 1,
+    changed: Boolean(r.changed),
   };
 }
 
@@ -391,4 +421,100 @@ export function deliveryItem(r: DeliveryRow): DeliveryItem {
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
   };
+}
+
+// vantage checks (vantage-store.ts)
+
+export const VANTAGE_COLUMNS =
+  'agent_id, status, owner, address_prefix, asn, city, location_json, evaluated_at';
+
+export interface VantageRow {
+  agent_id: string;
+  status: LocationStatus;
+  owner: string | null;
+  address_prefix: string | null;
+  asn: number | null;
+  city: string | null;
+  location_json: string;
+  evaluated_at: number;
+}
+
+export function vantageFromRow(r: VantageRow): VantageRecord {
+  return {
+    agentId: r.agent_id,
+    status: r.status,
+    owner: r.owner,
+    addressPrefix: r.address_prefix,
+    asn: r.asn === null ? null : Number(r.asn),
+    city: r.city,
+    location: JSON.parse(r.location_json) as AgentLocationItem,
+    evaluatedAt: Number(r.evaluated_at),
+  };
+}
+
+/** What the incident fold reads of a vantage (VantageFacts). */
+export function vantageFacts(r: VantageRow): VantageFacts {
+  const v = vantageFromRow(r);
+  return {
+    agentId: v.agentId,
+    owner: v.owner,
+    addressPrefix: v.addressPrefix,
+    asn: v.asn,
+    city: v.city,
+    status: v.status,
+  };
+}
+
+export function vantageParams(v: VantageRecord) {
+  return {
+    agentId: v.agentId,
+    status: v.status,
+    owner: v.owner,
+    addressPrefix: v.addressPrefix,
+    asn: v.asn,
+    city: v.city,
+    location: JSON.stringify(v.location),
+    evaluatedAt: v.evaluatedAt,
+  };
+}
+
+export const SAMPLE_COLUMNS = 'agent_id, kind, subject, rtt_ms, lat, lon, asn, city, updated_at';
+
+export interface SampleRow {
+  agent_id: string;
+  kind: SampleKind;
+  subject: string;
+  rtt_ms: number;
+  lat: number | null;
+  lon: number | null;
+  asn: number | null;
+  city: string | null;
+  updated_at: number;
+}
+
+export function sampleFromRow(r: SampleRow): VantageSample {
+  return {
+    agentId: r.agent_id,
+    kind: r.kind,
+    subject: r.subject,
+    rttMs: r.rtt_ms,
+    lat: r.lat,
+    lon: r.lon,
+    asn: r.asn === null ? null : Number(r.asn),
+    city: r.city,
+    at: Number(r.updated_at),
+  };
+}
+
+/** The lowest RTT of each (agent, kind, subject) among these: one statement may not write a row twice. */
+export function lowestSamples(samples: readonly VantageSample[]): VantageSample[] {
+  const best = new Map<string, VantageSample>();
+  for (const s of samples) {
+    const key = `${s.agentId}\n${s.kind}\n${s.subject}`;
+    const seen = best.get(key);
+    if (seen === undefined || s.rttMs < seen.rttMs)
+      best.set(key, { ...s, at: Math.max(s.at, seen?.at ?? 0) });
+    else best.set(key, { ...seen, at: Math.max(s.at, seen.at) });
+  }
+  return [...best.values()];
 }

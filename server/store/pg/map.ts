@@ -1,0 +1,93 @@
+import type { MapFilter, MapStore, TimelineCount } from '../map-store.ts';
+import { DETOUR_FROM, DETOUR_SELECT, type DetourRow, mapDetourRecord } from '../rows.ts';
+import { row, rows } from './query.ts';
+import type { PgState } from './state.ts';
+import { detourWhere, type Where } from './where.ts';
+
+/**
+ * The history's detour conditions plus the map's own (the same as sqlite/map.ts): an agent by id or name, and
+ * an incident's evidence. detourWhere always opens with the verdict, so the extra conditions join with AND.
+ */
+function mapWhere(f: MapFilter): Where {
+  const w = detourWhere({ ...f, agent: null }, null);
+  const parts = [w.sql];
+  const params = [...w.params];
+  let n = w.next;
+  if (f.agent !== null) {
+    parts.push(`(t.agent_id = $${n} OR t.agent_id IN (SELECT id FROM agents WHERE name = $${n + 1}))`);
+    params.push(f.agent, f.agent);
+    n += 2;
+  }
+  if (f.incident != null) {
+    parts.push(
+      `(t.id, t.started_at) IN (SELECT trace_id, started_at FROM incident_traces WHERE incident_id = $${n})`,
+    );
+    params.push(f.incident);
+    n += 1;
+  }
+  return { sql: parts.join(' AND '), params, next: n };
+}
+
+export function pgMap(state: PgState): MapStore {
+  const { pool } = state;
+  return {
+    async mapDetours(filter, limit) {
+      const w = mapWhere(filter);
+      const total =
+        (await row<{ n: number }>(pool, `SELECT COUNT(*) AS n FROM traces t ${w.sql}`, w.params))?.n ?? 0;
+      const found = await rows<DetourRow>(
+        pool,
+        `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} ${w.sql} ORDER BY t.started_at DESC, t.id DESC LIMIT $${w.next}`,
+        [...w.params, limit],
+      );
+      return { detours: found.map(mapDetourRecord), total };
+    },
+    async mapTimeline(filter, bucketMs) {
+      // NULLs first, as SQLite sorts them (PostgreSQL puts them last by default).
+      const w = mapWhere(filter);
+      const b = `$${w.next}::bigint`;
+      return rows<TimelineCount>(
+        pool,
+        `SELECT (t.started_at / ${b}) * ${b} AS start, (t.foreign_countries::jsonb ->> 0) AS country,
+           COUNT(*) AS count
+         FROM traces t ${w.sql} GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST`,
+        [...w.params, bucketMs],
+      );
+    },
+    async mapTimeSpan(filter) {
+      const w = mapWhere(filter);
+      const span = await row<{ first: number | null; last: number | null }>(
+        pool,
+        `SELECT MIN(t.started_at) AS first, MAX(t.started_at) AS last FROM traces t ${w.sql}`,
+        w.params,
+      );
+      return span?.first == null || span.last == null ? null : { first: span.first, last: span.last };
+    },
+    async mapAgents(ref) {
+      return rows<{ id: string; name: string }>(
+        pool,
+        'SELECT id, name FROM agents WHERE id = $1 OR name = $1 ORDER BY name, id',
+        [ref],
+      );
+    },
+    async mapDetour(id) {
+      const found = await row<DetourRow>(
+        pool,
+        `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} WHERE t.verdict = 'detour' AND t.id = $1`,
+        [id],
+      );
+      return found ? mapDetourRecord(found) : null;
+    },
+    async detoursAfter(afterId, limit) {
+      const found = await rows<DetourRow>(
+        pool,
+        `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} WHERE t.verdict = 'detour' AND t.id > $1 ORDER BY t.id LIMIT $2`,
+        [afterId, limit],
+      );
+      return found.map(mapDetourRecord);
+    },
+    async lastTraceId() {
+      return (await row<{ id: number }>(pool, 'SELECT COALESCE(MAX(id), 0) AS id FROM traces'))?.id ?? 0;
+    },
+  };
+}
