@@ -46,6 +46,34 @@ export interface IncidentFilter extends TimeRange {
   target: string | null;
 }
 
+/** The filters that match everything: what an empty query parses to, to spread a single filter onto. */
+export const NO_TRACE_FILTER: TraceFilter = {
+  since: null,
+  until: null,
+  verdict: null,
+  agent: null,
+  target: null,
+  origin: null,
+};
+export const NO_DETOUR_FILTER: DetourFilter = {
+  since: null,
+  until: null,
+  country: null,
+  asn: null,
+  agent: null,
+  target: null,
+  confidence: null,
+};
+export const NO_INCIDENT_FILTER: IncidentFilter = {
+  since: null,
+  until: null,
+  state: null,
+  agent: null,
+  country: null,
+  asn: null,
+  target: null,
+};
+
 export interface PageRequest {
   limit: number;
   /** Null for the first page. */

@@ -15,3 +15,6 @@ export function pageOf<R extends { id: number }, T>(rows: R[], page: PageRequest
     nextCursor: more && last ? encodeCursor({ after: last.id, now: page.now }, page.fingerprint) : null,
   };
 }
+
+/** Rows per read of an export: small enough that each read is short, large enough to be few. */
+export const EXPORT_CHUNK = 500;

@@ -127,6 +127,11 @@ export const DETOUR_SELECT = `${TRACE_SELECT}, t.verdict_json, a.name AS agent_n
 
 export const DETOUR_FROM = `${TRACE_FROM} LEFT JOIN agents a ON a.id = t.agent_id`;
 
+/** How much history is stored (HistoryCounts), one row. */
+export const HISTORY_COUNTS_SELECT = `SELECT (SELECT COUNT(*) FROM traces) AS traces,
+  (SELECT COUNT(*) FROM traces WHERE verdict = 'detour') AS detours,
+  (SELECT COUNT(*) FROM incidents) AS incidents`;
+
 export interface TraceRow {
   id: number;
   origin: TraceOrigin;
@@ -427,6 +432,26 @@ export function deliveryItem(r: DeliveryRow): DeliveryItem {
 
 export const VANTAGE_COLUMNS =
   'agent_id, status, owner, address_prefix, asn, city, location_json, evaluated_at';
+
+/** Insert or replace an agent's check; `values` is the engine's eight parameters, in VANTAGE_COLUMNS order. */
+export const saveVantageSql = (values: string) =>
+  `INSERT INTO agent_vantage (${VANTAGE_COLUMNS}) VALUES (${values})
+   ON CONFLICT (agent_id) DO UPDATE SET status = excluded.status, owner = excluded.owner,
+     address_prefix = excluded.address_prefix, asn = excluded.asn, city = excluded.city,
+     location_json = excluded.location_json, evaluated_at = excluded.evaluated_at`;
+
+/**
+ * The agents to check, oldest check first, at most `limit` (the engine's parameter): never checked, or
+ * measured (by itself or, for the mesh, by another agent) or overridden since.
+ */
+export const vantagesToEvaluateSql = (limit: string) =>
+  `SELECT a.id FROM agents a LEFT JOIN agent_vantage v ON v.agent_id = a.id
+   WHERE v.agent_id IS NULL
+     OR EXISTS (SELECT 1 FROM vantage_samples s WHERE s.agent_id = a.id AND s.updated_at > v.evaluated_at)
+     OR EXISTS (SELECT 1 FROM vantage_samples s
+                WHERE s.kind = 'mesh' AND s.subject = a.id AND s.updated_at > v.evaluated_at)
+     OR EXISTS (SELECT 1 FROM vantage_overrides o WHERE o.agent_id = a.id AND o.at > v.evaluated_at)
+   ORDER BY COALESCE(v.evaluated_at, 0), a.id LIMIT ${limit}`;
 
 export interface VantageRow {
   agent_id: string;

@@ -4,7 +4,12 @@
  * every write, sweeps, webhook deliveries), and every read of the store in one object: what the engine
  * conformance tests compare between SQLite and PostgreSQL, and between a store and its copy.
  */
-import type { TraceFilter } from '../../server/history/filters.ts';
+import {
+  NO_DETOUR_FILTER,
+  NO_INCIDENT_FILTER,
+  NO_TRACE_FILTER,
+  type TraceFilter,
+} from '../../server/history/filters.ts';
 import { createIncidentFold } from '../../server/incidents/fold.ts';
 import { startIncidentTracker } from '../../server/incidents/tracker.ts';
 import type { IncidentEvent, TraceObservation } from '../../server/incidents/types.ts';
@@ -172,32 +177,9 @@ const page = (limit: number, after: number | null = null) => ({
   now: T0 + 100 * DAY,
   fingerprint: 'f',
 });
-const noTrace: TraceFilter = {
-  since: null,
-  until: null,
-  verdict: null,
-  agent: null,
-  target: null,
-  origin: null,
-};
-const noDetour = {
-  since: null,
-  until: null,
-  country: null,
-  asn: null,
-  agent: null,
-  target: null,
-  confidence: null,
-};
-const noIncident = {
-  since: null,
-  until: null,
-  state: null,
-  agent: null,
-  country: null,
-  asn: null,
-  target: null,
-};
+const noTrace = NO_TRACE_FILTER;
+const noDetour = NO_DETOUR_FILTER;
+const noIncident = NO_INCIDENT_FILTER;
 
 /** Every page of a list, following the cursors (the cursor text included in what is compared). */
 async function allPages(

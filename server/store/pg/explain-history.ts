@@ -6,6 +6,7 @@
  *
  *   npx tsx server/store/pg/explain-history.ts postgres://USER@HOST:PORT/EMPTY_DB [TRACES] > plans.txt
  */
+import { NO_DETOUR_FILTER, NO_INCIDENT_FILTER, NO_TRACE_FILTER } from '../../history/filters.ts';
 import { DAY_MS } from '../../history/stats-window.ts';
 import { startIncidentTracker } from '../../incidents/tracker.ts';
 import type { ImportRecord } from '../trace-store.ts';
@@ -142,25 +143,9 @@ async function explain(store: PgStore, label: string, read: () => Promise<unknow
 
 export async function explainHistory(store: PgStore, now: number): Promise<string> {
   const page = { limit: 50, after: null, now, fingerprint: '' };
-  const noTrace = { since: null, until: null, verdict: null, agent: null, target: null, origin: null };
-  const noDetour = {
-    since: null,
-    until: null,
-    country: null,
-    asn: null,
-    agent: null,
-    target: null,
-    confidence: null,
-  };
-  const noIncident = {
-    since: null,
-    until: null,
-    state: null,
-    agent: null,
-    country: null,
-    asn: null,
-    target: null,
-  };
+  const noTrace = NO_TRACE_FILTER;
+  const noDetour = NO_DETOUR_FILTER;
+  const noIncident = NO_INCIDENT_FILTER;
   const mid = (await store.lastTraceId()) - 40_000;
   const week = { since: now - 37 * DAY_MS, until: now - 30 * DAY_MS };
   const [incident] = (await store.incidentPage(noIncident, { ...page, limit: 1 })).items;

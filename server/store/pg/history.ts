@@ -29,7 +29,7 @@ import type { DetourItem, StatsReport } from '../../../protocol/history-api.ts';
 import { DAY_MS, statsWindow } from '../../history/stats-window.ts';
 import { incidentJson } from '../../incidents/incident-json.ts';
 import type { HistoryCounts, HistoryStore } from '../history-store.ts';
-import { pageOf } from '../paging.ts';
+import { EXPORT_CHUNK, pageOf } from '../paging.ts';
 import {
   BASELINE_COLUMNS,
   type BaselineRow,
@@ -41,6 +41,7 @@ import {
   type DetourRow,
   deliveryItem,
   detourItem,
+  HISTORY_COUNTS_SELECT,
   HOP_COLUMNS,
   hopItem,
   INCIDENT_COLUMNS,
@@ -56,9 +57,6 @@ import {
 import { row, rows } from './query.ts';
 import { HOPS_DROPPED_BEFORE, type PgState } from './state.ts';
 import { detourWhere, incidentWhere, traceWhere } from './where.ts';
-
-/** Rows per read of an export: small enough that each read is short, large enough to be few. */
-const EXPORT_CHUNK = 500;
 
 /**
  * Traces per UTC day of [since, until), days without traces left out, read once from traces_started (an
@@ -229,12 +227,7 @@ export function pgHistory(state: PgState): HistoryStore {
     },
 
     async historyCounts() {
-      return (await row<HistoryCounts>(
-        pool,
-        `SELECT (SELECT COUNT(*) FROM traces) AS traces,
-           (SELECT COUNT(*) FROM traces WHERE verdict = 'detour') AS detours,
-           (SELECT COUNT(*) FROM incidents) AS incidents`,
-      )) as HistoryCounts;
+      return (await row<HistoryCounts>(pool, HISTORY_COUNTS_SELECT)) as HistoryCounts;
     },
   };
 }

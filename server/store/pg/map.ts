@@ -1,32 +1,8 @@
-import type { MapFilter, MapStore, TimelineCount } from '../map-store.ts';
+import type { MapStore, TimelineCount } from '../map-store.ts';
 import { DETOUR_FROM, DETOUR_SELECT, type DetourRow, mapDetourRecord } from '../rows.ts';
 import { row, rows } from './query.ts';
 import type { PgState } from './state.ts';
-import { detourWhere, type Where } from './where.ts';
-
-/**
- * The history's detour conditions plus the map's own (the same as sqlite/map.ts): an agent by id or name, and
- * an incident's evidence. detourWhere always opens with the verdict, so the extra conditions join with AND.
- */
-function mapWhere(f: MapFilter): Where {
-  const w = detourWhere({ ...f, agent: null }, null);
-  const parts = [w.sql];
-  const params = [...w.params];
-  let n = w.next;
-  if (f.agent !== null) {
-    parts.push(`(t.agent_id = $${n} OR t.agent_id IN (SELECT id FROM agents WHERE name = $${n + 1}))`);
-    params.push(f.agent, f.agent);
-    n += 2;
-  }
-  if (f.incident != null) {
-    parts.push(
-      `(t.id, t.started_at) IN (SELECT trace_id, started_at FROM incident_traces WHERE incident_id = $${n})`,
-    );
-    params.push(f.incident);
-    n += 1;
-  }
-  return { sql: parts.join(' AND '), params, next: n };
-}
+import { mapWhere } from './where.ts';
 
 export function pgMap(state: PgState): MapStore {
   const { pool } = state;

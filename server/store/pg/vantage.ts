@@ -3,10 +3,12 @@ import {
   SAMPLE_COLUMNS,
   type SampleRow,
   sampleFromRow,
+  saveVantageSql,
   VANTAGE_COLUMNS,
   type VantageRow,
   vantageFromRow,
   vantageParams,
+  vantagesToEvaluateSql,
 } from '../rows.ts';
 import type { VantageStore } from '../vantage-store.ts';
 import { changes, row, rows } from './query.ts';
@@ -29,14 +31,16 @@ export function pgVantage(pool: Pool): VantageStore {
     },
     async saveVantage(record) {
       const p = vantageParams(record);
-      await pool.query(
-        `INSERT INTO agent_vantage (agent_id, status, owner, address_prefix, asn, city, location_json, evaluated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-         ON CONFLICT (agent_id) DO UPDATE SET status = excluded.status, owner = excluded.owner,
-           address_prefix = excluded.address_prefix, asn = excluded.asn, city = excluded.city,
-           location_json = excluded.location_json, evaluated_at = excluded.evaluated_at`,
-        [p.agentId, p.status, p.owner, p.addressPrefix, p.asn, p.city, p.location, p.evaluatedAt],
-      );
+      await pool.query(saveVantageSql('$1, $2, $3, $4, $5, $6, $7, $8'), [
+        p.agentId,
+        p.status,
+        p.owner,
+        p.addressPrefix,
+        p.asn,
+        p.city,
+        p.location,
+        p.evaluatedAt,
+      ]);
     },
     async vantageSamples(agentId) {
       return (
@@ -49,19 +53,7 @@ export function pgVantage(pool: Pool): VantageStore {
       ).map(sampleFromRow);
     },
     async vantagesToEvaluate(limit) {
-      return (
-        await rows<{ id: string }>(
-          pool,
-          `SELECT a.id FROM agents a LEFT JOIN agent_vantage v ON v.agent_id = a.id
-           WHERE v.agent_id IS NULL
-             OR EXISTS (SELECT 1 FROM vantage_samples s WHERE s.agent_id = a.id AND s.updated_at > v.evaluated_at)
-             OR EXISTS (SELECT 1 FROM vantage_samples s
-                        WHERE s.kind = 'mesh' AND s.subject = a.id AND s.updated_at > v.evaluated_at)
-             OR EXISTS (SELECT 1 FROM vantage_overrides o WHERE o.agent_id = a.id AND o.at > v.evaluated_at)
-           ORDER BY COALESCE(v.evaluated_at, 0), a.id LIMIT $1`,
-          [limit],
-        )
-      ).map((r) => r.id);
+      return (await rows<{ id: string }>(pool, vantagesToEvaluateSql('$1'), [limit])).map((r) => r.id);
     },
     async setVantageOverride(agentId, o) {
       const n = await changes(

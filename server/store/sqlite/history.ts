@@ -4,7 +4,7 @@ import type { DetourItem, StatsReport } from '../../../protocol/history-api.ts';
 import { DAY_MS, statsWindow } from '../../history/stats-window.ts';
 import { incidentJson } from '../../incidents/incident-json.ts';
 import type { HistoryCounts, HistoryStore } from '../history-store.ts';
-import { pageOf } from '../paging.ts';
+import { EXPORT_CHUNK, pageOf } from '../paging.ts';
 import {
   BASELINE_COLUMNS,
   type BaselineRow,
@@ -16,6 +16,7 @@ import {
   type DetourRow,
   deliveryItem,
   detourItem,
+  HISTORY_COUNTS_SELECT,
   HOP_COLUMNS,
   hopItem,
   INCIDENT_COLUMNS,
@@ -30,9 +31,6 @@ import {
 } from '../rows.ts';
 import { statementCache } from './statement-cache.ts';
 import { detourWhere, incidentWhere, traceWhere } from './where.ts';
-
-/** Rows per read of an export: small enough that each read is short, large enough to be few. */
-const EXPORT_CHUNK = 500;
 
 /**
  * Traces per UTC day of [since, until), days without traces left out; parameters: the start of the first
@@ -82,11 +80,7 @@ export function sqliteHistory(db: Database.Database): HistoryStore {
     incident: db.prepare(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE id = ?`),
     baselinesOf: db.prepare(`SELECT ${BASELINE_COLUMNS} FROM baselines WHERE subject = ? ORDER BY id`),
     lastTraceId: db.prepare('SELECT COALESCE(MAX(id), 0) FROM traces').pluck(),
-    counts: db.prepare(
-      `SELECT (SELECT COUNT(*) FROM traces) AS traces,
-         (SELECT COUNT(*) FROM traces WHERE verdict = 'detour') AS detours,
-         (SELECT COUNT(*) FROM incidents) AS incidents`,
-    ),
+    counts: db.prepare(HISTORY_COUNTS_SELECT),
   };
 
   return {

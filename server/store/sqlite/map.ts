@@ -1,27 +1,8 @@
 import type Database from 'better-sqlite3';
-import type { MapFilter, MapStore, TimelineCount } from '../map-store.ts';
+import type { MapStore, TimelineCount } from '../map-store.ts';
 import { DETOUR_FROM, DETOUR_SELECT, type DetourRow, mapDetourRecord } from '../rows.ts';
 import { statementCache } from './statement-cache.ts';
-import { detourWhere, type Where } from './where.ts';
-
-/**
- * The history's detour conditions plus the map's own: an agent by id or name, and an incident's evidence.
- * detourWhere always opens with the verdict, so the extra conditions join with AND.
- */
-function mapWhere(f: MapFilter): Where {
-  const w = detourWhere({ ...f, agent: null }, null);
-  const parts = [w.sql];
-  const params = [...w.params];
-  if (f.agent !== null) {
-    parts.push('(t.agent_id = ? OR t.agent_id IN (SELECT id FROM agents WHERE name = ?))');
-    params.push(f.agent, f.agent);
-  }
-  if (f.incident != null) {
-    parts.push('t.id IN (SELECT trace_id FROM incident_traces WHERE incident_id = ?)');
-    params.push(f.incident);
-  }
-  return { sql: parts.join(' AND '), params };
-}
+import { mapWhere } from './where.ts';
 
 export function sqliteMap(db: Database.Database): MapStore {
   const stmt = statementCache(db);

@@ -3,10 +3,12 @@ import {
   SAMPLE_COLUMNS,
   type SampleRow,
   sampleFromRow,
+  saveVantageSql,
   VANTAGE_COLUMNS,
   type VantageRow,
   vantageFromRow,
   vantageParams,
+  vantagesToEvaluateSql,
 } from '../rows.ts';
 import type { VantageOverride, VantageStore } from '../vantage-store.ts';
 
@@ -16,28 +18,13 @@ export function sqliteVantage(db: Database.Database): VantageStore {
     get: db.prepare(`SELECT ${VANTAGE_COLUMNS} FROM agent_vantage WHERE agent_id = ?`),
     list: db.prepare(`SELECT ${VANTAGE_COLUMNS} FROM agent_vantage ORDER BY agent_id`),
     save: db.prepare(
-      `INSERT INTO agent_vantage (agent_id, status, owner, address_prefix, asn, city, location_json, evaluated_at)
-       VALUES (@agentId, @status, @owner, @addressPrefix, @asn, @city, @location, @evaluatedAt)
-       ON CONFLICT (agent_id) DO UPDATE SET status = excluded.status, owner = excluded.owner,
-         address_prefix = excluded.address_prefix, asn = excluded.asn, city = excluded.city,
-         location_json = excluded.location_json, evaluated_at = excluded.evaluated_at`,
+      saveVantageSql('@agentId, @status, @owner, @addressPrefix, @asn, @city, @location, @evaluatedAt'),
     ),
     samples: db.prepare(
       `SELECT ${SAMPLE_COLUMNS} FROM vantage_samples WHERE agent_id = ?
        UNION ALL SELECT ${SAMPLE_COLUMNS} FROM vantage_samples WHERE kind = 'mesh' AND subject = ?`,
     ),
-    // Never evaluated, or measured (by itself or, for the mesh, by another agent) since.
-    toEvaluate: db
-      .prepare(
-        `SELECT a.id FROM agents a LEFT JOIN agent_vantage v ON v.agent_id = a.id
-         WHERE v.agent_id IS NULL
-           OR EXISTS (SELECT 1 FROM vantage_samples s WHERE s.agent_id = a.id AND s.updated_at > v.evaluated_at)
-           OR EXISTS (SELECT 1 FROM vantage_samples s
-                      WHERE s.kind = 'mesh' AND s.subject = a.id AND s.updated_at > v.evaluated_at)
-           OR EXISTS (SELECT 1 FROM vantage_overrides o WHERE o.agent_id = a.id AND o.at > v.evaluated_at)
-         ORDER BY COALESCE(v.evaluated_at, 0), a.id LIMIT ?`,
-      )
-      .pluck(),
+    toEvaluate: db.prepare(vantagesToEvaluateSql('?')).pluck(),
     agentExists: db.prepare('SELECT 1 FROM agents WHERE id = ?').pluck(),
     setOverride: db.prepare(
       `INSERT INTO vantage_overrides (agent_id, by_whom, note, at) VALUES (?, ?, ?, ?)
