@@ -4,7 +4,12 @@ import { formatDuration } from '../protocol/values/duration.ts';
 import { AGENT_VERSION, PROTOCOL_VERSION } from '../protocol/version.ts';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
 import { DEFAULT_DATA_DIR, loadServeOptions, type ServeConfig } from '../server/config/serve-config.ts';
-import { type Coordinator, serveSettings, startCoordinator } from '../server/coordinator.ts';
+import {
+  type Coordinator,
+  reverseDnsSettings,
+  serveSettings,
+  startCoordinator,
+} from '../server/coordinator.ts';
 import { openSwappableGeo, type SwappableGeo } from '../server/geo/database-swap.ts';
 import type { HistoryConfig } from '../server/history/history-options.ts';
 import { COORDINATOR_BUSY_TIMEOUT_MS, openStore } from '../server/store/open-store.ts';
@@ -41,6 +46,9 @@ A duration (DUR) is a whole number and a unit: ms, s, m, h, d or w (500ms, 90s, 
                        test networks only: look documentation addresses (192.0.2.0/24, 2001:db8::/32...)
                        up in the databases, as the namespace lab's test database expects
                                                                    DETOURWATCH_LOOK_UP_DOCUMENTATION=1
+  --resolver HOST:PORT the DNS server asked for the reverse names of agents' hops (agents trace with -n);
+                       an address, port 53 unless given (default: the system's)  DETOURWATCH_RESOLVER
+  --no-resolve         no reverse-name lookups: only names the tools printed     DETOURWATCH_NO_RESOLVE=1
   --tile-url URL       an online tile layer for the map, e.g. https://tile.example/{z}/{x}/{y}.png
                        (default: none, the offline base map of countries and US states)
                                                                                  DETOURWATCH_TILE_URL
@@ -99,6 +107,12 @@ function historyLines(history: HistoryConfig): string[] {
   ];
 }
 
+function resolverLine(config: ServeConfig): string {
+  if (!config.resolve) return 'off (--no-resolve): only names the tools printed';
+  const server = config.resolver ?? "the system's resolver";
+  return `PTR lookups through ${server}, cached, at most 300 ms per result`;
+}
+
 function banner(
   config: ServeConfig,
   analysis: string[],
@@ -116,6 +130,7 @@ function banner(
     ...analysis.map((line) => `analysis: ${line}`),
     `targets: ${targets} from ${source} ${config.targetsFile}, plus connected agents with public addresses`,
     `schedule: ${schedule}`,
+    `reverse names: ${resolverLine(config)}`,
     ...history.map((line) => `history: ${line}`),
     ...howToConnect(config, coordinator),
     '',
@@ -188,6 +203,7 @@ export const serveCommand: Command = {
         analyzer,
         log,
         ...serveSettings(config, historyConfig),
+        reverseDns: reverseDnsSettings(config),
       });
     } catch (err) {
       geo.close();

@@ -23,6 +23,8 @@ import type { SessionLimits } from './hub/session.ts';
 import { createIngest, type Ingest } from './ingest/ingest.ts';
 import type { Cidr } from './net/client-address.ts';
 import { parseTraces } from './parse/index.ts';
+import { nameTrace } from './resolve/name-trace.ts';
+import { createPtrResolver, type PtrResolver, type PtrResolverOptions } from './resolve/ptr-resolver.ts';
 import { openCatalogue } from './schedule/catalogue.ts';
 import { createScheduler } from './schedule/scheduler.ts';
 import type { Store } from './store/store.ts';
@@ -86,6 +88,11 @@ export interface CoordinatorOptions extends Partial<SessionLimits> {
   enforceTasks?: boolean;
   /** Wraps the ingest the hub feeds (a test makes it throw for one agent). */
   wrapIngest?: (ingest: Ingest) => Ingest;
+  /**
+   * Reverse names for the hops of agents' traces (`serve` passes its --resolver unless --no-resolve); absent
+   * or null: only the names the tools printed. `waitMs` (default 300) bounds how long a result waits for DNS.
+   */
+  reverseDns?: (PtrResolverOptions & { waitMs?: number }) | null;
 }
 
 /** What `serve`'s configuration sets; the rest keeps its defaults. */
@@ -130,6 +137,18 @@ export function serveSettings(config: ServeConfig, history: HistoryConfig): Serv
   };
 }
 
+/**
+ * serve's reverse-name lookups: its --resolver (else the system's) unless --no-resolve. Apart from
+ * serveSettings, so that harnesses and benchmarks starting from serve's defaults send no DNS queries.
+ */
+export function reverseDnsSettings(config: ServeConfig): CoordinatorOptions['reverseDns'] {
+  if (!config.resolve) return null;
+  return {
+    servers: config.resolver === undefined ? null : [config.resolver],
+    lookUpDocumentation: config.lookUpDocumentation,
+  };
+}
+
 export interface Coordinator {
   /** http://HOST:PORT with the bound port. */
   readonly url: string;
@@ -142,6 +161,8 @@ export interface Coordinator {
   readonly storeDescription: string;
   /** The public key that signs evidence bundles (`ed25519:...`), for `serve`'s banner. */
   readonly evidenceKey: string;
+  /** The reverse-name resolver ingest uses; null without one. */
+  readonly resolver: PtrResolver | null;
   /** Targets in the catalogue file now (the mesh of agents comes on top). */
   targetCount(): number;
   reloadTargets(): void;
@@ -172,10 +193,15 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     started.push(() => mapSource.close());
     const catalogue = openCatalogue({ file: options.targetsFile, watch: options.watchTargets, log });
     started.push(() => catalogue.close());
+    const dns = options.reverseDns ?? null;
+    const resolver = dns === null ? null : createPtrResolver({ log, ...dns });
+    if (resolver !== null) started.push(() => resolver.close());
+    const waitMs = dns?.waitMs ?? 300;
     const created = createIngest({
       store,
       parseTraces,
       analyze: options.analyzer.annotateAndJudge,
+      ...(resolver === null ? {} : { nameTrace: (trace) => nameTrace(trace, resolver, waitMs) }),
       batchMs: options.batchMs,
       batchMax: options.batchMax,
       log,
@@ -260,6 +286,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       history,
       storeDescription: store.description,
       evidenceKey: evidence.key.publicKey,
+      resolver,
       targetCount: () => catalogue.targets().length,
       reloadTargets: () => catalogue.reload(),
       close() {
@@ -269,6 +296,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
           const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
           // Acks need the sockets: write what is pending while agents are still connected.
           await ingest.close();
+          resolver?.close();
           await hub.close();
           server.closeAllConnections();
           await stopped;

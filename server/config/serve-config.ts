@@ -13,6 +13,7 @@ import {
   type ReadFile,
 } from '../history/history-options.ts';
 import { type Cidr, parseCidr } from '../net/client-address.ts';
+import { parseResolverAddress } from '../resolve/resolver-address.ts';
 import { parseDatabaseUrl } from '../store/pg/database-url.ts';
 import { tileOrigin } from './tile-url.ts';
 
@@ -51,6 +52,10 @@ export interface ServeConfig {
   trustProxy: Cidr[];
   /** `--tls-cert` and `--tls-key`: HTTPS and wss:// on the same port; null: plain HTTP. */
   tls: { certFile: string; keyFile: string } | null;
+  /** Reverse names for agents' hops: false with `--no-resolve`. */
+  resolve: boolean;
+  /** `--resolver HOST:PORT`, the DNS server asked; undefined: the system's. */
+  resolver: string | undefined;
 }
 
 /** `--public-read true|false` (also yes/no, on/off, 1/0). */
@@ -143,6 +148,8 @@ export const SERVE_OPTIONS = {
   'trust-proxy': { type: 'string', multiple: true, env: 'DETOURWATCH_TRUST_PROXY', parse: parseCidr },
   'tls-cert': { type: 'string', env: 'DETOURWATCH_TLS_CERT', parse: existingFile },
   'tls-key': { type: 'string', env: 'DETOURWATCH_TLS_KEY', parse: existingFile },
+  resolver: { type: 'string', env: 'DETOURWATCH_RESOLVER', parse: parseResolverAddress },
+  'no-resolve': { type: 'boolean', env: 'DETOURWATCH_NO_RESOLVE' },
 } as const satisfies OptionSpecs;
 
 /** serve's own configuration from options already read. */
@@ -171,6 +178,8 @@ export function serveConfigFrom(values: OptionReading<typeof SERVE_OPTIONS>['val
       values['tls-cert'] !== undefined && values['tls-key'] !== undefined
         ? { certFile: values['tls-cert'], keyFile: values['tls-key'] }
         : null,
+    resolve: !values['no-resolve'],
+    resolver: values.resolver,
   };
 }
 
@@ -189,6 +198,10 @@ export function loadServeOptions(
   refuseDataWithDatabase(reading);
   if ((reading.source('tls-cert') === null) !== (reading.source('tls-key') === null))
     reading.problems.add('--tls-cert and --tls-key go together: give both, or neither for plain HTTP');
+  if (reading.source('resolver') !== null && reading.values['no-resolve'])
+    reading.problems.add(
+      '--resolver names a DNS server for reverse names, --no-resolve asks for none: not both',
+    );
   reading.problems.throwIfAny('serve');
   return { config, history };
 }

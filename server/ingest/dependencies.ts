@@ -13,6 +13,12 @@ import type { Analysis } from '../analyze/pipeline.ts';
  */
 export type Analyze = (trace: Trace, sourcePosition: SourcePosition | null) => Analysis;
 
+/**
+ * Add reverse names to a parsed trace before it is judged (server/resolve/name-trace.ts: PTR lookups with a
+ * bounded wait). Never rejects: a name not known in time is left out.
+ */
+export type NameTrace = (trace: Trace) => Promise<Trace>;
+
 /** Turn a tool's raw output into traces; the format is the engine's name. Throws DetourwatchError. */
 export type ParseTraces = (text: string, format: EngineName) => Trace[];
 

@@ -1,25 +1,39 @@
 import { describeError } from '../../protocol/errors.ts';
-import type { ResultMessage } from '../../protocol/messages.ts';
+import type { ResultMessage, RetryCode } from '../../protocol/messages.ts';
 import type { Store } from '../store/store.ts';
 import type { ResultRecord, WriteOutcome } from '../store/trace-store.ts';
-import { buildResultRecord } from './build-record.ts';
-import type { Analyze, IngestAgent, ParseTraces } from './dependencies.ts';
+import { buildNamedResultRecord, buildResultRecord } from './build-record.ts';
+import type { Analyze, IngestAgent, NameTrace, ParseTraces } from './dependencies.ts';
 import { isStoreBusy } from './store-busy.ts';
+import { createStoreOutage, storeUnwritable } from './store-unwritable.ts';
 
 /**
  * How a submitted result ended: committed (or already was), or NOT stored, so the agent keeps it and sends
- * it again after `retryAfterMs`.
+ * it again after `retryAfterMs` (`code`: the store cannot write, its disk is full or it is read-only).
  */
-export type IngestReply = { status: WriteOutcome } | { retryAfterMs: number; reason: string };
+export type IngestReply =
+  | { status: WriteOutcome }
+  | { retryAfterMs: number; reason: string; code?: RetryCode };
 
-/** Retry delays: while the store is busy, doubling from `busyMs` up to `busyCapMs`; after a failure, `failedMs`. */
+/**
+ * Retry delays: while the store is busy, doubling from `busyMs` up to `busyCapMs`; while it cannot write
+ * (disk full, read-only), doubling from `unwritableMs` up to `unwritableCapMs`; after a failure, `failedMs`.
+ */
 export interface RetryPolicy {
   busyMs: number;
   busyCapMs: number;
+  unwritableMs: number;
+  unwritableCapMs: number;
   failedMs: number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { busyMs: 250, busyCapMs: 10_000, failedMs: 60_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  busyMs: 250,
+  busyCapMs: 10_000,
+  unwritableMs: 30_000,
+  unwritableCapMs: 5 * 60_000,
+  failedMs: 60_000,
+};
 
 /** What a result submitted during shutdown is told: the connection closes next, the agent reconnects. */
 const SHUTDOWN_RETRY_MS = 1000;
@@ -28,6 +42,8 @@ export interface IngestOptions {
   store: Store;
   parseTraces: ParseTraces;
   analyze: Analyze;
+  /** Reverse names for traces the tools ran with -n, added before judging (absent: names from the output only). */
+  nameTrace?: NameTrace;
   /** How long the first result of a batch waits for company before the batch is written. */
   batchMs?: number;
   /** A batch this large is written at once. */
@@ -44,6 +60,8 @@ export interface IngestStats {
   withErrors: number;
   /** Answered `retry` because the store was busy (locked by another writer); the agent sends them again. */
   busy: number;
+  /** Answered `retry` because the store cannot write (disk full, read-only); the agent sends them again. */
+  unwritable: number;
   /** Answered `retry` because the store failed, even writing the result raw; the agent sends them again. */
   failed: number;
   batches: number;
@@ -52,6 +70,11 @@ export interface IngestStats {
 export interface Ingest {
   /** Parses and judges now, stores with the next batch, then calls `reply` (after the commit, never before). */
   submit(agent: IngestAgent, message: ResultMessage, reply: (r: IngestReply) => void): void;
+  /**
+   * When `err` (from another write of the store, e.g. claiming the result's task) means the store cannot
+   * write: the coded `retry` to answer, the outage logged once like the ingest's own; else null.
+   */
+  storeFault(err: unknown): IngestReply | null;
   /** Results accepted but not yet answered. */
   pending(): number;
   stats(): IngestStats;
@@ -74,6 +97,11 @@ interface Entry {
  * A busy store (another process holds the write lock) is not a failure: nothing is split or stripped, the
  * whole batch is answered `retry`, and no write is tried again before that delay has passed, so waiting for
  * the lock happens between calls, never inside one (the store's own busy wait must be short: it blocks).
+ *
+ * A store that cannot write (disk full, read-only) is not the records' fault either: the batch is answered
+ * `retry` with the outage's code and a long delay, traces kept, and the outage is logged once. Writes are not
+ * held back meanwhile (a write to a full disk fails at once): whichever batch comes first after space returns
+ * is stored, and that ends the outage.
  */
 export function createIngest(options: IngestOptions): Ingest {
   const batchMs = options.batchMs ?? 10;
@@ -81,10 +109,21 @@ export function createIngest(options: IngestOptions): Ingest {
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  const stats: IngestStats = { stored: 0, duplicates: 0, withErrors: 0, busy: 0, failed: 0, batches: 0 };
+  const stats: IngestStats = {
+    stored: 0,
+    duplicates: 0,
+    withErrors: 0,
+    busy: 0,
+    unwritable: 0,
+    failed: 0,
+    batches: 0,
+  };
+  const outage = createStoreOutage(retry.unwritableMs, retry.unwritableCapMs, log);
   let batch = new Map<string, Entry>();
   let timer: NodeJS.Timeout | null = null;
   let writing: Promise<void> | null = null;
+  /** Results waiting for their reverse names before they join a batch. */
+  const naming = new Set<Promise<void>>();
   let inFlight = 0;
   let closed = false;
   /** Busy answers in a row; the delay doubles with each. */
@@ -135,22 +174,31 @@ export function createIngest(options: IngestOptions): Ingest {
     return delayMs;
   }
 
-  function answerBusy(entries: readonly Entry[], delayMs: number): void {
-    stats.busy += entries.length;
-    for (const entry of entries)
-      answer(entry, { retryAfterMs: delayMs, reason: "the coordinator's store is busy" });
+  const busyReply = (delayMs: number): IngestReply => ({
+    retryAfterMs: delayMs,
+    reason: "the coordinator's store is busy",
+  });
+
+  /** Answers `retry` to results the store did not take through no fault of theirs (busy, cannot write). */
+  function answerNotTaken(entries: readonly Entry[], reply: IngestReply): void {
+    if ('code' in reply) stats.unwritable += entries.length;
+    else stats.busy += entries.length;
+    for (const entry of entries) answer(entry, reply);
   }
 
-  /** Resolves with the retry delay when the store was busy (the entry is answered either way). */
-  async function writeOne(entry: Entry): Promise<number | null> {
+  /**
+   * The reply for this and the batch's remaining results when the store was busy or cannot write (the entry
+   * is answered either way).
+   */
+  async function writeOne(entry: Entry): Promise<IngestReply | null> {
     let outcomes: WriteOutcome[];
     try {
       outcomes = await options.store.writeResults([entry.record]);
     } catch (err) {
-      if (isStoreBusy(err)) {
-        const delayMs = storeBusy(err, 1);
-        answerBusy([entry], delayMs);
-        return delayMs;
+      const notTaken = isStoreBusy(err) ? busyReply(storeBusy(err, 1)) : unwritableReply(err);
+      if (notTaken) {
+        answerNotTaken([entry], notTaken);
+        return notTaken;
       }
       if (entry.record.traces.length === 0) {
         log(`ingest: cannot store result ${entry.record.resultId}: ${describeError(err)}`);
@@ -169,9 +217,21 @@ export function createIngest(options: IngestOptions): Ingest {
       };
       return writeOne(entry);
     }
-    busyStreak = 0;
+    written();
     answerWritten(entry, outcomes[0]);
     return null;
+  }
+
+  /** The store cannot write: the outage's reply, or null for any other error. */
+  function unwritableReply(err: unknown): IngestReply | null {
+    const why = storeUnwritable(err);
+    return why === null ? null : outage.failed(why);
+  }
+
+  /** A write committed: the store is neither busy nor out of room any more. */
+  function written(): void {
+    busyStreak = 0;
+    outage.recovered();
   }
 
   async function write(entries: Entry[]): Promise<void> {
@@ -180,23 +240,24 @@ export function createIngest(options: IngestOptions): Ingest {
     try {
       outcomes = await options.store.writeResults(entries.map((e) => e.record));
     } catch (err) {
-      // Busy: not the records' fault, so none is split off or stripped of its traces.
-      if (isStoreBusy(err)) {
-        answerBusy(entries, storeBusy(err, entries.length));
+      // Busy or cannot write: not the records' fault, so none is split off or stripped of its traces.
+      const notTaken = isStoreBusy(err) ? busyReply(storeBusy(err, entries.length)) : unwritableReply(err);
+      if (notTaken) {
+        answerNotTaken(entries, notTaken);
         return;
       }
       log(
         `ingest: a batch of ${entries.length} failed (${describeError(err)}); writing its results one by one`,
       );
-      let busyMs: number | null = null;
+      let restNotTaken: IngestReply | null = null;
       for (const entry of entries) {
-        // A lock taken midway answers the rest retry instead of trying each against it.
-        if (busyMs !== null) answerBusy([entry], busyMs);
-        else busyMs = await writeOne(entry);
+        // A lock taken (or the disk filled) midway answers the rest retry instead of trying each.
+        if (restNotTaken !== null) answerNotTaken([entry], restNotTaken);
+        else restNotTaken = await writeOne(entry);
       }
       return;
     }
-    busyStreak = 0;
+    written();
     entries.forEach((entry, i) => {
       answerWritten(entry, outcomes[i]);
     });
@@ -221,6 +282,17 @@ export function createIngest(options: IngestOptions): Ingest {
     });
   }
 
+  function enqueue(record: ResultRecord, reply: (r: IngestReply) => void): void {
+    const same = batch.get(record.resultId);
+    if (same) {
+      same.replies.push(reply);
+      return;
+    }
+    batch.set(record.resultId, { record, replies: [reply] });
+    if (batch.size >= batchMax) flush();
+    else if (timer === null && !writing) timer = setTimeout(flush, batchMs);
+  }
+
   return {
     submit(agent, message, reply) {
       if (closed) {
@@ -233,15 +305,30 @@ export function createIngest(options: IngestOptions): Ingest {
         same.replies.push(reply);
         return;
       }
-      const record = buildResultRecord(agent, message, now().toISOString(), options);
-      batch.set(message.resultId, { record, replies: [reply] });
-      if (batch.size >= batchMax) flush();
-      else if (timer === null && !writing) timer = setTimeout(flush, batchMs);
+      const receivedAt = now().toISOString();
+      const { nameTrace } = options;
+      if (nameTrace === undefined) {
+        enqueue(buildResultRecord(agent, message, receivedAt, options), reply);
+        return;
+      }
+      const named: Promise<void> = buildNamedResultRecord(agent, message, receivedAt, {
+        ...options,
+        nameTrace,
+      })
+        .then((record) => enqueue(record, reply))
+        .finally(() => naming.delete(named));
+      naming.add(named);
+    },
+    storeFault(err) {
+      const reply = unwritableReply(err);
+      if (reply) stats.unwritable += 1;
+      return reply;
     },
     pending: () => inFlight,
     stats: () => ({ ...stats }),
     async close() {
       closed = true;
+      while (naming.size > 0) await Promise.all(naming);
       flush();
       while (writing) {
         await writing;
