@@ -96,7 +96,7 @@ export class Delivery {
       return;
     }
     if (msg.status === 'retry') {
-      this.retryLater(msg.resultId, e, msg.retryAfterMs, msg.reason);
+      this.retryLater(msg.resultId, e, msg.retryAfterMs, msg.reason, msg.code);
       return;
     }
     // Refused: it will never be stored, so sending it again cannot help; it goes like an acked one, logged.
@@ -132,7 +132,7 @@ export class Delivery {
   }
 
   /** Not stored: the result stays in the outbox and goes again, on this connection, after `delayMs`. */
-  private retryLater(id: string, e: Tracked, delayMs: number, reason: string): void {
+  private retryLater(id: string, e: Tracked, delayMs: number, reason: string, code?: string): void {
     if (e.state !== 'in-flight') return;
     e.state = 'pending';
     this.inFlight--;
@@ -140,7 +140,7 @@ export class Delivery {
     const at = this.queue.findIndex((other) => (this.entries.get(other)?.seq ?? -1) > e.seq);
     if (at === -1) this.queue.push(id);
     else this.queue.splice(at, 0, id);
-    this.log.info('result-retry', { resultId: id, inMs: delayMs, reason });
+    this.log.info('result-retry', { resultId: id, inMs: delayMs, reason, ...(code ? { code } : {}) });
     void this.pump();
   }
 

@@ -46,6 +46,10 @@ export const ERROR_CODES = [
   'ENGINE_FAILED',
   'ENGINE_MISSING',
   'STORE_FAILED',
+  // the store cannot write: its disk is full, or the database or its filesystem is read-only (a `retry`
+  // ack's code: the agent keeps its results and waits longer; the coordinator resumes when it can write)
+  'STORE_FULL',
+  'STORE_READ_ONLY',
   'NOT_FOUND',
   // evidence bundles (`detourwatch bundle verify`): not a bundle; the signature does not match the document;
   // a part the document names by SHA-256 (the HTML report, a raw output) differs; not the pinned key

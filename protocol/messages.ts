@@ -126,15 +126,26 @@ export const RESULT_REFUSALS = [
 ] as const satisfies readonly ErrorCode[];
 export type ResultRefusal = (typeof RESULT_REFUSALS)[number];
 
+/** Why a result was not stored, when a code says more than "busy": the store cannot write for a while. */
+export const RETRY_CODES = ['STORE_FULL', 'STORE_READ_ONLY'] as const satisfies readonly ErrorCode[];
+export type RetryCode = (typeof RETRY_CODES)[number];
+
 /**
  * `stored`: committed to the coordinator's store; `duplicate`: it already was. Either way the agent may delete
  * it. `retry`: NOT stored (the store was busy or failed): the agent keeps it and sends it again on the same
- * connection after `retryAfterMs`. `refused`: NOT stored and never will be (`code` says why): the agent
+ * connection after `retryAfterMs` (`code`, when present, says why: RETRY_CODES). `refused`: NOT stored and never will be (`code` says why): the agent
  * deletes it and logs the refusal.
  */
 export type AckMessage =
   | { type: 'ack'; resultId: string; status: 'stored' | 'duplicate' }
-  | { type: 'ack'; resultId: string; status: 'retry'; retryAfterMs: number; reason: string }
+  | {
+      type: 'ack';
+      resultId: string;
+      status: 'retry';
+      retryAfterMs: number;
+      reason: string;
+      code?: RetryCode;
+    }
   | { type: 'ack'; resultId: string; status: 'refused'; code: ResultRefusal; reason: string };
 
 export interface ErrorMessage {
@@ -302,7 +313,12 @@ function parseAck(o: Json): AckMessage {
   const status = field(o, 'status');
   if (status === 'retry') {
     const retryAfterMs = num(o, 'retryAfterMs', 0, MAX_RETRY_AFTER_MS, true);
-    return { type: 'ack', resultId, status, retryAfterMs, reason: str(o, 'reason', 200) };
+    const reason = str(o, 'reason', 200);
+    const code = field(o, 'code');
+    if (code === undefined) return { type: 'ack', resultId, status, retryAfterMs, reason };
+    if (!(RETRY_CODES as readonly unknown[]).includes(code))
+      fail(`"code" of a "retry" ack must be one of ${RETRY_CODES.join(', ')}`);
+    return { type: 'ack', resultId, status, retryAfterMs, reason, code: code as RetryCode };
   }
   if (status === 'refused') {
     const code = field(o, 'code');
@@ -314,7 +330,7 @@ function parseAck(o: Json): AckMessage {
   if (status !== 'stored' && status !== 'duplicate')
     fail('"status" must be "stored", "duplicate", "retry" or "refused"');
   if (field(o, 'retryAfterMs') !== undefined) fail('"retryAfterMs" belongs to a "retry" ack only');
-  if (field(o, 'code') !== undefined) fail('"code" belongs to a "refused" ack only');
+  if (field(o, 'code') !== undefined) fail('"code" belongs to a "retry" or "refused" ack only');
   return { type: 'ack', resultId, status };
 }
 
@@ -327,12 +343,18 @@ export function refusedAck(resultId: string, code: ResultRefusal, reason: string
 }
 
 /** The coordinator's side of the same rule: a retry ack it builds is one `parseAck` accepts. */
-export function retryAck(resultId: string, retryAfterMs: number, reason: string): AckMessage {
+export function retryAck(
+  resultId: string,
+  retryAfterMs: number,
+  reason: string,
+  code?: RetryCode,
+): AckMessage {
   return {
     type: 'ack',
     resultId,
     status: 'retry',
     retryAfterMs: Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(retryAfterMs))),
     reason: fitReason(reason),
+    ...(code === undefined ? {} : { code }),
   };
 }

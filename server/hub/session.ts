@@ -371,6 +371,13 @@ export class AgentSession {
           // The store could not answer: nothing was decided, so the agent sends it again later.
           this.#settled();
           this.#ctx.metrics.count('resultsRetried', agent.id);
+          // A full or read-only store: the coded, long retry, logged once by the ingest, not per result.
+          const fault = this.#ctx.ingest.storeFault(err);
+          if (fault && 'retryAfterMs' in fault) {
+            const { retryAfterMs, reason, code } = fault;
+            this.#ctx.deliver(agent.id, retryAck(message.resultId, retryAfterMs, reason, code), this);
+            return;
+          }
           this.#ctx.log(`hub: cannot check the task of result ${message.resultId}: ${describeError(err)}`);
           this.#ctx.deliver(
             agent.id,
@@ -395,7 +402,8 @@ export class AgentSession {
     if ('retryAfterMs' in reply) {
       // Not stored: the agent keeps the result and sends it again on this connection after the delay.
       this.#ctx.metrics.count('resultsRetried', agent.id);
-      this.#ctx.deliver(agent.id, retryAck(message.resultId, reply.retryAfterMs, reply.reason), this);
+      const { retryAfterMs, reason, code } = reply;
+      this.#ctx.deliver(agent.id, retryAck(message.resultId, retryAfterMs, reason, code), this);
       return;
     }
     this.#ctx.deliver(agent.id, { type: 'ack', resultId: message.resultId, status: reply.status }, this);

@@ -5,6 +5,7 @@ import { DetourwatchError, describeError } from '../../../protocol/errors.ts';
 import type { Store } from '../store.ts';
 import { sqliteAgents } from './agents.ts';
 import { sqliteDeliveries } from './deliveries.ts';
+import { codingWriteErrors } from './errors.ts';
 import { sqliteEvidence } from './evidence.ts';
 import { sqliteHistory } from './history.ts';
 import { type FoldSlot, sqliteIncidents } from './incidents.ts';
@@ -115,7 +116,8 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
   const { db, file } = openTuned(options);
   const slot: FoldSlot = { binding: null };
   const { incidents, foldInTransaction } = sqliteIncidents(db, slot);
-  return {
+  // A full disk or a read-only filesystem fails any write: coded here, once, for every group.
+  return codingWriteErrors<Store>(file, {
     description: `SQLite (WAL) at ${file}`,
     ...sqliteAgents(db),
     ...sqliteTasks(db),
@@ -131,5 +133,5 @@ export function openSqliteStore(options: SqliteStoreOptions): Store {
       slot.binding = null;
       if (db.open) db.close();
     },
-  };
+  });
 }
