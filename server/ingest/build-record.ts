@@ -41,7 +41,8 @@ function judgeResult(
     agent.position === null ? null : { lat: agent.position.lat, lon: agent.position.lon };
   parsed.forEach((trace, i) => {
     try {
-      const { annotated, verdict } = analyze(trace, agent.position);
+      // The hub has checked that the result answers its task, so message.target is the task's target.
+      const { annotated, verdict } = analyze(trace, agent.position, { expectedDestination: message.target });
       traces.push({
         origin: 'agent',
         agentId: agent.id,

@@ -6,12 +6,17 @@ import type { SourcePosition } from '../../protocol/annotated.ts';
 import type { EngineName } from '../../protocol/messages.ts';
 import type { Trace } from '../../protocol/trace.ts';
 import type { Analysis } from '../analyze/pipeline.ts';
+import type { PlausibilityContext } from '../plausibility/plausibility.ts';
 
 /**
  * Geolocate and judge one trace as seen from the prober's position. The annotated trace comes back too:
  * baselines compare the path's ASNs, which only the annotation holds.
  */
-export type Analyze = (trace: Trace, sourcePosition: SourcePosition | null) => Analysis;
+export type Analyze = (
+  trace: Trace,
+  sourcePosition: SourcePosition | null,
+  context?: PlausibilityContext,
+) => Analysis;
 
 /**
  * Add reverse names to a parsed trace before it is judged (server/resolve/name-trace.ts: PTR lookups with a

@@ -66,10 +66,10 @@ export const DETOUR_OUTPUT = tracerouteOutput('192.0.2.50', [
   `192.0.2.50  ${ms(2 * viaShanghai)}  ${ms(2 * viaShanghai + 0.1)}  ${ms(2 * viaShanghai + 0.2)}`,
 ]);
 
-/** From AGENT_LOCATION straight to San Jose: domestic. */
-export const DOMESTIC_OUTPUT = tracerouteOutput('192.0.2.20', [
+/** From AGENT_LOCATION straight to the same San Jose target as DETOUR_OUTPUT: domestic. */
+export const DOMESTIC_OUTPUT = tracerouteOutput('192.0.2.50', [
   '10.0.0.1  0.4 ms  0.3 ms  0.3 ms',
-  `192.0.2.20  ${ms(leastRttMs(CITIES.sanJose) + 2)}  ${ms(leastRttMs(CITIES.sanJose) + 2.1)}  ${ms(leastRttMs(CITIES.sanJose) + 2)}`,
+  `192.0.2.50  ${ms(leastRttMs(CITIES.sanJose) + 2)}  ${ms(leastRttMs(CITIES.sanJose) + 2.1)}  ${ms(leastRttMs(CITIES.sanJose) + 2)}`,
 ]);
 
 export interface TestCoordinator {
@@ -168,13 +168,21 @@ export function helloMessage(overrides: HelloOverrides = {}) {
 
 let resultCounter = 0;
 
-export function resultMessage(output: string, extra: { resultId?: string; taskId?: string | null } = {}) {
+/** The target a task for this traceroute output asked for: the address its first line names. */
+function targetOf(output: string): string {
+  return /^traceroute to \S+ \(([^)]+)\)/.exec(output)?.[1] ?? '192.0.2.50';
+}
+
+export function resultMessage(
+  output: string,
+  extra: { resultId?: string; taskId?: string | null; target?: string } = {},
+) {
   resultCounter += 1;
   return {
     type: 'result',
     resultId: extra.resultId ?? `test-result-${process.pid}-${resultCounter}-${Date.now()}`,
     taskId: extra.taskId ?? null,
-    target: '192.0.2.50',
+    target: extra.target ?? targetOf(output),
     engine: 'traceroute',
     output,
     startedAt: new Date().toISOString(),
