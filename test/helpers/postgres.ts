@@ -30,6 +30,18 @@ export interface Cluster {
   /** postgres://postgres@127.0.0.1:PORT/postgres */
   url: string;
   stop(): Promise<void>;
+  /**
+   * A crash: `pg_ctl stop -m immediate` ends every server process at once, without a checkpoint, so the
+   * next start runs WAL crash recovery (PostgreSQL's documented crash shutdown).
+   */
+  crash(): Promise<void>;
+  /** Starts the cluster again on the same port (after `crash`), waiting until it accepts connections. */
+  restart(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /** fsync as in production (default off: a test cluster is thrown away, and most tests measure nothing). */
+  fsync?: boolean;
 }
 
 async function freePort(): Promise<number> {
@@ -59,7 +71,7 @@ export function clusterUnavailable(): string | null {
  * initdb + pg_ctl start as the postgres user (STACK.md): trust authentication, listening on 127.0.0.1 only,
  * its socket in its own directory; fsync off (a test cluster is thrown away, and the tests measure nothing).
  */
-export async function startCluster(): Promise<Cluster> {
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const { stdout } = await run('id', ['-u', 'postgres']);
   const { stdout: gid } = await run('id', ['-g', 'postgres']);
   const dir = mkdtempSync(path.join(tmpdir(), 'dw-pg-'));
@@ -70,25 +82,34 @@ export async function startCluster(): Promise<Cluster> {
   try {
     await asPostgres('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--no-sync']);
     let lastError: unknown;
+    const fsync = options.fsync === true ? 'on' : 'off';
+    const start = (port: number) =>
+      asPostgres('pg_ctl', [
+        '-D',
+        data,
+        '-o',
+        `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=${fsync} -c max_connections=200`,
+        '-l',
+        path.join(dir, 'log'),
+        '-w',
+        'start',
+      ]);
     // The free port may be taken between the look and the start: try another.
     for (let attempt = 0; attempt < 3; attempt++) {
       const port = await freePort();
       try {
-        await asPostgres('pg_ctl', [
-          '-D',
-          data,
-          '-o',
-          `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`,
-          '-l',
-          path.join(dir, 'log'),
-          '-w',
-          'start',
-        ]);
+        await start(port);
         return {
           url: `postgres://postgres@127.0.0.1:${port}/postgres`,
           async stop() {
             await asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => {});
             rmSync(dir, { recursive: true, force: true });
+          },
+          async crash() {
+            await asPostgres('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+          },
+          async restart() {
+            await start(port);
           },
         };
       } catch (err) {
