@@ -6,11 +6,12 @@ import type { Scheduler } from '../schedule/scheduler.ts';
 import type { Store } from '../store/store.ts';
 import type { Auth } from './auth.ts';
 import type { RateLimits } from './rate-limit.ts';
+import type { AnalyzeRouteDeps } from './routes-analyze.ts';
 import type { HistoryRouteDeps } from './routes-history.ts';
 import type { MapWebOptions } from './routes-map.ts';
 
 /** What the HTTP routes read and drive; server/coordinator.ts provides it. */
-export interface ApiDeps extends HistoryRouteDeps {
+export interface ApiDeps extends HistoryRouteDeps, AnalyzeRouteDeps {
   store: Store;
   /** Who may steer and who may read (auth.ts). */
   auth: Auth;

@@ -5,6 +5,7 @@ import { openApiRoutes } from './openapi.ts';
 import { rateLimit } from './rate-limit.ts';
 import { agentPackageRoutes } from './routes-agent-package.ts';
 import { agentRoutes } from './routes-agents.ts';
+import { analyzeRoutes } from './routes-analyze.ts';
 import { evidenceRoutes } from './routes-evidence.ts';
 import { healthRoutes } from './routes-health.ts';
 import { historyRoutes } from './routes-history.ts';
@@ -29,6 +30,7 @@ export function createApp(deps: ApiDeps, log: (line: string) => void): Hono {
   app.route('/', mapWebRoutes(deps.map));
   app.route('/', historyRoutes(deps));
   app.route('/', evidenceRoutes(deps));
+  app.route('/', analyzeRoutes(deps));
   app.route('/', openApiRoutes());
   // The volunteers' page and the agent package (built by `npm run build:agent`).
   app.route('/', agentPackageRoutes({ publicUrl: null }));

@@ -13,6 +13,13 @@ export const API_ERROR_STATUS = {
   BAD_PARAMETER: 400,
   BAD_REQUEST: 400,
   TARGET_REFUSED: 400,
+  // The parser's refusals of a pasted text (POST /api/v1/analyze): the sender's to fix, never a fault.
+  INPUT_EMPTY: 400,
+  INPUT_TOO_LARGE: 400,
+  PARSE_FAILED: 400,
+  FORMAT_UNKNOWN: 400,
+  TRACE_UNSUPPORTED: 400,
+  USAGE: 400,
   AUTH_REQUIRED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

@@ -1,7 +1,14 @@
 import 'leaflet/dist/leaflet.css';
 import './styles.css';
 import L from 'leaflet';
-import type { DetourDetail, DetourSummary, MapAgent, MapConfig, MapRoute } from '../../protocol/map-api.ts';
+import type {
+  DetourDetail,
+  DetourSummary,
+  MapAgent,
+  MapConfig,
+  MapRoute,
+  PastedTrace,
+} from '../../protocol/map-api.ts';
 import { compareNewestFirst, type DetourFilter, matchesFilter } from '../../protocol/map-filter.ts';
 import { routeKey } from '../../protocol/map-path.ts';
 import { AgentMarkers } from './agent-markers.ts';
@@ -23,6 +30,7 @@ import { IncidentsView } from './incidents-view.ts';
 import { addLegend } from './legend.ts';
 import { type FeedStatus, followDetours } from './live-feed.ts';
 import type {} from './page-handle.ts';
+import { PastePanel, pastedNote } from './paste-panel.ts';
 import { PathLayer } from './path-layer.ts';
 import { h, replaceChildren } from './safe-dom.ts';
 import { TimelineView, type TimeRange } from './timeline.ts';
@@ -137,6 +145,28 @@ async function start(): Promise<void> {
       void applyFilter(view.filter.incident === undefined ? f : { ...f, incident: view.filter.incident }),
   );
   form.show(view.filter);
+  // A pasted trace is drawn as the selected path, marked (class `showing-pasted`) and never mixed with the stored.
+  const mapEl = byId('map');
+  function showPasted(t: PastedTrace): void {
+    app.classList.add('detail-open');
+    renderDetail(detailEl, t, () => void select(null, false));
+    // The stored detours' badge and id do not apply: the note says pasted and the verdict computed.
+    detailEl.querySelector('.detail-head .badge')?.replaceWith(pastedNote(t));
+    const idEl = detailEl.querySelector('.detail-id');
+    if (idEl) idEl.textContent = 'not stored';
+    detailEl.hidden = false;
+    listEl.hidden = true;
+    incidentsEl.hidden = true;
+    mapEl.classList.add('showing-pasted');
+    paths.setSelected(t);
+    list.setSelected(null);
+    const bounds = paths.boundsOf(t);
+    if (bounds) {
+      map.invalidateSize();
+      map.fitBounds(bounds, { padding: [40, 40], maxZoom: 5, animate: false });
+    }
+  }
+  new PastePanel(byId('paste'), showPasted);
   window.detourwatch = { map, stats: () => paths.stats(), agents: () => agentMarkers.count() };
 
   function showTab(which: 'detours' | 'incidents'): void {
@@ -390,6 +420,7 @@ async function start(): Promise<void> {
   }
 
   async function showSelection(zoom: boolean): Promise<void> {
+    mapEl.classList.remove('showing-pasted');
     const id = view.selected;
     if (id === null) {
       app.classList.remove('detail-open');
