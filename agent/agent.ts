@@ -57,6 +57,9 @@ function failureCode(err: unknown): TaskFailureCode {
   return 'ENGINE_FAILED';
 }
 
+/** A lost connection's reason when the certificate was not trusted (agent/session.ts, after `close 1006: `). */
+const TLS_UNTRUSTED = /\bTLS_UNTRUSTED: (.*)$/s;
+
 /** What the volunteer must do when the coordinator refuses the agent; the agent stops rather than retry. */
 function refusalError(end: Extract<SessionEnd, { kind: 'refused' }>): DetourwatchError {
   const said = end.reason ? ` The coordinator said: "${end.reason}".` : '';
@@ -129,7 +132,8 @@ export class Agent {
 
   /**
    * Runs until stop() (resolves after a clean shutdown) or until the coordinator refuses this agent
-   * (rejects with AUTH_FAILED or VERSION_INCOMPATIBLE: retrying would not help).
+   * (rejects with AUTH_FAILED or VERSION_INCOMPATIBLE), or its certificate is not trusted (TLS_UNTRUSTED):
+   * retrying would not help.
    */
   async run(): Promise<void> {
     const { log } = this.deps;
@@ -147,6 +151,14 @@ export class Agent {
         throw refusalError(end);
       }
       if (end.kind === 'closed') break;
+      const untrusted = end.kind === 'lost' ? TLS_UNTRUSTED.exec(end.reason) : null;
+      if (untrusted) {
+        // An untrusted certificate stays untrusted until a person gives --ca (or fixes the server's): stop
+        // rather than retry, as for a refused token.
+        log.error('fatal', { code: 'TLS_UNTRUSTED', reason: untrusted[1] });
+        await this.shutdown(0);
+        throw new DetourwatchError('TLS_UNTRUSTED', untrusted[1] ?? 'the certificate is not trusted');
+      }
       if (end.kind === 'already-connected') {
         const delayMs = ALREADY_CONNECTED_RETRY_MS + Math.floor(Math.random() * ALREADY_CONNECTED_RETRY_MS);
         log.error('already-connected', {

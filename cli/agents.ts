@@ -21,7 +21,9 @@ const USAGE = `Usage:
 
 A location is checked, not believed: RTTs from the agent to its first public hops, to other verified agents
 (the mesh) and to landmarks bound where it can be (server/trust/vantage.ts). Traces from a contradicted agent
-never count as detours; an unverified agent's detours do not count as verified witnesses.`;
+never count as detours; an unverified agent's detours do not count as verified witnesses. Each agent's
+implausible traces (no real tool prints them) are counted; when many of its recent traces are, its own
+readings cannot verify it.`;
 
 /** A note or a name an operator will read: printable, one line. */
 function parseText(text: string): string {
@@ -100,14 +102,16 @@ export const agentsCommand: Command = {
       if (sub === 'list') {
         const vantages = new Map((await store.listVantages()).map((v) => [v.agentId, v]));
         const agents = await store.listAgents();
+        const implausible = await store.implausibleCounts();
         if (agents.length === 0) say('no agents yet');
         for (const line of tableLines(
-          ['ID', 'NAME', 'OWNER', 'STATUS', 'CLAIMS'],
+          ['ID', 'NAME', 'OWNER', 'STATUS', 'IMPLAUSIBLE', 'CLAIMS'],
           agents.map((a) => [
             a.id,
             a.name,
             a.owner ?? '-',
             vantages.get(a.id)?.status ?? 'unverified',
+            String(implausible.get(a.id) ?? 0),
             a.location === null ? '-' : `${a.location.lat},${a.location.lon}`,
           ]),
         ))
@@ -127,14 +131,22 @@ export const agentsCommand: Command = {
         return 0;
       }
       const vantage = await store.getVantage(agentId);
+      const traces = await store.traceCounts(agentId, 0);
       if (values.json) {
-        say(JSON.stringify({ agent, location: vantage?.location ?? null }));
+        say(
+          JSON.stringify({
+            agent,
+            implausibleTraces: traces.implausible,
+            location: vantage?.location ?? null,
+          }),
+        );
         return 0;
       }
       say(`agent:    ${agent.name} (${agent.id}), owner ${agent.owner ?? `token:${agent.tokenId}`}`);
       say(
         `claims:   ${agent.location === null ? 'no location' : `${agent.location.lat},${agent.location.lon}`}`,
       );
+      say(`traces:   ${traces.traces} stored, ${traces.implausible} implausible`);
       if (vantage === null) say('status:   unverified (not evaluated yet)');
       else for (const line of locationLines(vantage.location)) say(line);
       return 0;

@@ -38,7 +38,7 @@ export function via(countries: readonly string[], asns: readonly number[]): stri
 
 export function detourTable(items: readonly DetourItem[]): string {
   return renderTable(
-    ['ID', 'STARTED', 'FROM', 'TO', 'CONFIDENCE', 'VIA', 'EXTRA KM', 'INCIDENT'],
+    ['ID', 'STARTED', 'FROM', 'TO', 'CONFIDENCE', 'VANTAGE', 'VIA', 'EXTRA KM', 'INCIDENT'],
     items.map((d) => [
       String(d.id),
       minute(d.startedAt),
@@ -48,6 +48,8 @@ export function detourTable(items: readonly DetourItem[]): string {
       ),
       cellText(d.destinationName ?? d.destinationIp, 32),
       d.confidence,
+      // A contradicted vantage's detour is listed, never counted (no incident); imports have none to check.
+      d.vantage ?? '-',
       via(d.foreignCountries, d.foreignAsns),
       d.extraKm === null ? '-' : String(Math.round(d.extraKm)),
       d.incidentId === null ? '-' : `#${d.incidentId}`,

@@ -75,6 +75,11 @@ export interface TraceItem extends TraceSummary {
   extraKm: number | null;
   /** The incident this trace is evidence of, if any. */
   incidentId: number | null;
+  /**
+   * Its agent's location status now (null for imports): a contradicted vantage's detours never count (no
+   * incident; off the map unless asked for), an unverified one's are marked as such.
+   */
+  vantage: LocationStatus | null;
 }
 
 /** One responding address at one TTL, as stored. */

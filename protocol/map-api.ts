@@ -15,6 +15,7 @@
  * Errors answer `{ error: { code, message } }` with status 400 (bad query) or 404.
  */
 import type { LocationPrecision } from './annotated.ts';
+import type { LocationStatus } from './history-api.ts';
 import type { Confidence, HopStatus } from './verdict.ts';
 
 export const MAP_API = {
@@ -117,6 +118,11 @@ export interface DetourSummary {
   foreignAsns: number[];
   /** The placed hops in TTL order (see `pathOf` in detour-summary.ts). */
   path: PathHop[];
+  /**
+   * The agent's location status now (null for imports and pasted traces). The map leaves contradicted
+   * vantages' detours out unless its agent filter names the agent; unverified ones are shown, marked.
+   */
+  vantage: LocationStatus | null;
 }
 
 /** A summary plus every TTL's reading: the hop table. */
@@ -212,4 +218,32 @@ export interface MapConfig {
   tileAttribution: string | null;
   /** The countries that are home (the first one is named in titles), territories included. */
   homeCountries: string[];
+}
+
+/** POST /api/v1/analyze: a pasted traceroute, parsed and judged, never stored. */
+export const ANALYZE_API = '/api/v1/analyze';
+
+/** One pasted trace as the map draws it: a detail (with a negative id) plus the verdict and what parsing noted. */
+export interface PastedTrace extends DetourDetail {
+  pasted: true;
+  /** The verdict's kind (detour, no-detour, implausible, ...). */
+  verdict: string;
+  /** Null unless the verdict is a detour. */
+  verdictConfidence: Confidence | null;
+  /** One sentence: why this verdict. */
+  reason: string;
+  /** Whether the physics had a prober position (given, or the source address placed). */
+  sourceLocated: boolean;
+  /** What the parser skipped or noted, naming the line. */
+  warnings: string[];
+  /** Why the trace cannot be true (implausible verdicts only). */
+  problems: string[];
+}
+
+export interface AnalyzeResponse {
+  /** Always false: a paste is judged and forgotten. */
+  stored: false;
+  /** Some trace had no usable prober position: ask for one and send again. */
+  needsSourceLocation: boolean;
+  traces: PastedTrace[];
 }

@@ -128,7 +128,8 @@ export function serveSettings(config: ServeConfig, history: HistoryConfig): Serv
     publicRead: config.publicRead,
     trustProxy: config.trustProxy,
     tls: config.tls,
-    history,
+    // The vantage checks bound agents by the same speed of light the verdicts use.
+    history: config.kmPerMs === undefined ? history : { ...history, kmPerMs: config.kmPerMs },
     map: {
       tileUrl: config.tileUrl,
       tileAttribution: config.tileAttribution,
@@ -174,8 +175,8 @@ export interface Coordinator {
 }
 
 /**
- * Starts the whole coordinator over one store: history first (it catches up with traces stored while no fold
- * was bound, and must be bound before anything writes), then the target catalogue, the batching ingest, the
+ * Starts the whole coordinator over one store: the target catalogue (its landmarks), history (it catches up
+ * with traces stored while no fold was bound, and must be bound before anything writes), the batching ingest, the
  * scheduler and the agents' hub, and one HTTP server carrying the API, the map and the WebSocket endpoint.
  */
 export async function startCoordinator(options: CoordinatorOptions): Promise<Coordinator> {
@@ -186,13 +187,20 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   // What is running, stopped in reverse if a later part fails to start.
   const started: (() => unknown)[] = [];
   try {
-    const history = await startHistory({ store, ...options.history, now, log });
+    // The catalogue first: its landmarks feed the vantage checks from the first fold (catch-up included).
+    const catalogue = openCatalogue({ file: options.targetsFile, watch: options.watchTargets, log });
+    started.push(() => catalogue.close());
+    const history = await startHistory({
+      store,
+      landmarks: () => catalogue.landmarks(),
+      ...options.history,
+      now,
+      log,
+    });
     started.push(() => history.close());
     await store.markAllDisconnected();
     const mapSource = storeMapSource(store, { log, pollMs: options.map.pollMs });
     started.push(() => mapSource.close());
-    const catalogue = openCatalogue({ file: options.targetsFile, watch: options.watchTargets, log });
-    started.push(() => catalogue.close());
     const dns = options.reverseDns ?? null;
     const resolver = dns === null ? null : createPtrResolver({ log, ...dns });
     if (resolver !== null) started.push(() => resolver.close());
@@ -246,6 +254,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       {
         store,
         evidence,
+        analyzer: options.analyzer,
         auth: createAuth({
           store,
           publicRead: options.publicRead ?? true,

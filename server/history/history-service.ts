@@ -1,4 +1,5 @@
 import { describeError } from '../../protocol/errors.ts';
+import type { Position } from '../../protocol/messages.ts';
 import { type AlertQueue, createAlertQueue } from '../alerts/alert-queue.ts';
 import type { WebhookTarget } from '../alerts/webhook-config.ts';
 import { createIncidentFold } from '../incidents/fold.ts';
@@ -34,6 +35,8 @@ export interface HistoryOptions {
   maxWitnessesPerOwner?: number;
   /** The speed-of-light bound the vantage checks use (`--km-per-ms`, default 100). */
   kmPerMs?: number;
+  /** The catalogue's landmarks as they are now: a trace to one bounds its agent like a verified peer. */
+  landmarks?: () => ReadonlyMap<string, Position>;
   /** How often the vantage checks look for new readings (default 2 s). */
   vantageCheckMs?: number;
 }
@@ -72,10 +75,14 @@ export async function startHistory(options: HistoryOptions): Promise<HistoryServ
   };
   const fold =
     options.fold ??
-    createIncidentFold({
-      corroboration: options.corroboration ?? DEFAULT_CORROBORATION_RULES.corroboration,
-      maxWitnessesPerOwner: options.maxWitnessesPerOwner ?? DEFAULT_CORROBORATION_RULES.maxWitnessesPerOwner,
-    });
+    createIncidentFold(
+      {
+        corroboration: options.corroboration ?? DEFAULT_CORROBORATION_RULES.corroboration,
+        maxWitnessesPerOwner:
+          options.maxWitnessesPerOwner ?? DEFAULT_CORROBORATION_RULES.maxWitnessesPerOwner,
+      },
+      options.landmarks,
+    );
 
   let tracker: IncidentTracker;
   try {

@@ -1,3 +1,4 @@
+import type { LocationStatus } from '../../protocol/history-api.ts';
 import type { DetourDetail, MapEndpoint, MapHop } from '../../protocol/map-api.ts';
 import { pathOf } from '../../protocol/map-path.ts';
 import type { Confidence, HopReading, Verdict } from '../../protocol/verdict.ts';
@@ -14,6 +15,8 @@ export interface StoredDetour {
   sourcePosition: { lat: number; lon: number } | null;
   confidence: Confidence;
   verdict: Verdict;
+  /** The agent's location status now; absent or null for imports and pasted traces. */
+  vantage?: LocationStatus | null;
 }
 
 /**
@@ -69,6 +72,7 @@ export function detourDetail(d: StoredDetour): DetourDetail {
     countries: d.verdict.countries,
     foreignAsns: d.verdict.foreignAsns,
     path: pathOf(hops),
+    vantage: d.vantage ?? null,
     hops,
   };
 }

@@ -21,6 +21,7 @@ import {
 import { EXPORT_FORMATS } from '../export/formats.ts';
 import { type ParamSpec, ROUTE_PARAMS } from '../history/param-specs.ts';
 import { API_ERROR_CODES } from './error-response.ts';
+import { ANALYZE_PATH } from './routes-analyze.ts';
 import { EVIDENCE_PATHS } from './routes-evidence.ts';
 import { HISTORY_PATHS } from './routes-history.ts';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './routes-map.ts';
@@ -75,6 +76,7 @@ const traceItem = {
   foreignAsns: ints,
   extraKm: numOrNull,
   incidentId: intOrNull,
+  vantage: { type: ['string', 'null'], enum: [...LOCATION_STATUSES, null] },
 };
 
 const foreignHop = obj({
@@ -308,6 +310,7 @@ const mapSummary = {
   countries: strings,
   foreignAsns: ints,
   path: { type: 'array', items: ref('MapPathHop') },
+  vantage: { type: ['string', 'null'], enum: [...LOCATION_STATUSES, null] },
 };
 const mapHop = {
   ttl: int,
@@ -474,6 +477,41 @@ const NOT_FOUND = { '404': json(ref('Error'), 'NOT_FOUND: no such item.') };
 
 function get(summary: string, parameters: Schema[], ok: Schema, more: Record<string, Schema> = {}): Schema {
   return { get: { summary, parameters, responses: { '200': ok, ...ERRORS, ...more } } };
+}
+
+/** POST /api/v1/analyze (routes-analyze.ts): a paste parsed and judged, never stored. */
+function analyzePaths(): Record<string, Schema> {
+  return {
+    [ANALYZE_PATH]: {
+      post: {
+        summary: 'Parse and judge a pasted traceroute; nothing is stored',
+        requestBody: {
+          content: {
+            'application/json': {
+              schema: obj({
+                text: { type: 'string' },
+                format: { type: 'string', default: 'auto' },
+                sourceLocation: { type: ['string', 'null'], description: '"LAT,LON" of the prober' },
+              }),
+            },
+            'text/plain': { schema: { type: 'string' } },
+          },
+        },
+        responses: {
+          '200': anyJson(
+            '{stored: false, needsSourceLocation, traces: [MapDetourDetail + pasted, verdict, warnings]}',
+          ),
+          ...ERRORS,
+          '400': json(
+            ref('Error'),
+            "BAD_REQUEST, or the parser's code (FORMAT_UNKNOWN, INPUT_EMPTY, INPUT_TOO_LARGE, PARSE_FAILED, TRACE_UNSUPPORTED, USAGE).",
+          ),
+          '413': json(ref('Error'), 'PAYLOAD_TOO_LARGE: the body is larger than 1 MiB.'),
+          '429': json(ref('Error'), 'RATE_LIMITED: one paste a second, five at once.'),
+        },
+      },
+    },
+  };
 }
 
 /** `/api/v1/traces/:id` -> `/api/v1/traces/{id}`. */
@@ -716,7 +754,13 @@ export function openApiDocument(): Schema {
         'is `{"error": {"code", "message", "parameter"?}}` (schema Error); unknown or malformed parameters are ' +
         'refused with 400 BAD_PARAMETER naming the parameter.',
     },
-    paths: { ...coordinatorPaths(), ...mapPaths(), ...historyPaths(), ...evidencePaths() },
+    paths: {
+      ...coordinatorPaths(),
+      ...mapPaths(),
+      ...historyPaths(),
+      ...evidencePaths(),
+      ...analyzePaths(),
+    },
     components: { schemas: { ...SCHEMAS, ...MAP_SCHEMAS } },
   };
 }

@@ -39,6 +39,7 @@ export function agentRoutes(deps: ApiDeps): Hono {
     const exact = (await deps.auth.caller(c)).role === 'operator';
     const agents = await deps.store.listAgents();
     const vantages = new Map((await deps.store.listVantages()).map((v) => [v.agentId, v]));
+    const implausible = await deps.store.implausibleCounts();
     const metrics = deps.hub.metrics();
     return c.json({
       agents: agents.map((a) => ({
@@ -51,6 +52,8 @@ export function agentRoutes(deps: ApiDeps): Hono {
         locationPrecision: exact ? 'exact' : 'rounded-0.1deg',
         // Checked, not believed (server/trust/vantage.ts); the evidence: GET /api/v1/agents/{id}/location.
         locationStatus: vantages.get(a.id)?.status ?? 'unverified',
+        // Stored traces no real tool could print (server/plausibility); many make its own readings untrusted.
+        implausibleTraces: implausible.get(a.id) ?? 0,
         owner: a.owner,
         engines: a.engines,
         limits: a.limits,

@@ -14,6 +14,7 @@
  */
 
 import { destinationPrefix } from '../../protocol/address/prefix.ts';
+import type { Position } from '../../protocol/messages.ts';
 import type { FoldNeeds, FoldOutcome, FoldState, FoldWrites, IncidentFold } from '../store/incident-store.ts';
 import { rttSamples } from '../trust/rtt-samples.ts';
 import { judgesPath, updateBaseline } from './baseline.ts';
@@ -137,6 +138,7 @@ export function foldObservations(
   quietMs: number,
   now: number,
   rules: CorroborationRules = DEFAULT_CORROBORATION_RULES,
+  landmarks: ReadonlyMap<string, Position> = new Map(),
 ): FoldOutcome {
   const vantages = new Map<string, VantageFacts>((state.vantages ?? []).map((v) => [v.agentId, v]));
   const agentAt = new Map<string, string>((state.peers ?? []).map((p) => [p.address, p.agentId]));
@@ -159,7 +161,7 @@ export function foldObservations(
   for (const o of observations) {
     highest = Math.max(highest, o.traceId);
     // Stamped with the fold's clock: the checks re-evaluate what changed since they last looked.
-    for (const sample of rttSamples(o, agentAt)) samples.push({ ...sample, at: now });
+    for (const sample of rttSamples(o, agentAt, landmarks)) samples.push({ ...sample, at: now });
     const facts = o.agentId === null ? undefined : vantages.get(o.agentId);
     const believed = facts?.status !== 'contradicted';
 
@@ -240,11 +242,18 @@ export function sweepIncidents(open: readonly Incident[], quietMs: number, now: 
   return { writes: { created: [], updated, links: [], baselines: [], watermark: 0 }, events };
 }
 
-/** The fold with its corroboration rules (`serve --corroboration`, `--max-witnesses-per-owner`). */
-export function createIncidentFold(rules: CorroborationRules): IncidentFold {
+/**
+ * The fold with its corroboration rules (`serve --corroboration`, `--max-witnesses-per-owner`) and the
+ * catalogue's landmarks as they are at each fold (the target file is reloaded while serving).
+ */
+export function createIncidentFold(
+  rules: CorroborationRules,
+  landmarks: () => ReadonlyMap<string, Position> = () => new Map(),
+): IncidentFold {
   return {
     needs: foldNeeds,
-    fold: (state, observations, quietMs, now) => foldObservations(state, observations, quietMs, now, rules),
+    fold: (state, observations, quietMs, now) =>
+      foldObservations(state, observations, quietMs, now, rules, landmarks()),
     sweep: sweepIncidents,
   };
 }

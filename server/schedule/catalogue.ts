@@ -1,6 +1,7 @@
 import { readFileSync, statSync, unwatchFile, watchFile } from 'node:fs';
 import { DetourwatchError, describeError } from '../../protocol/errors.ts';
-import { parseTargetList } from './target-list.ts';
+import type { Position } from '../../protocol/messages.ts';
+import { parseTargetList, type TargetList } from './target-list.ts';
 
 /** A target list is a few hundred lines; anything far larger is a wrong file. */
 const MAX_LIST_BYTES = 1024 * 1024;
@@ -8,12 +9,14 @@ const MAX_LIST_BYTES = 1024 * 1024;
 export interface Catalogue {
   readonly file: string;
   targets(): readonly string[];
+  /** The targets whose position the operator states, by address (the vantage checks' landmarks). */
+  landmarks(): ReadonlyMap<string, Position>;
   /** Reads the file again; on failure the previous list stays in use (and the failure is logged). */
   reload(): void;
   close(): void;
 }
 
-function read(file: string): { targets: string[]; problems: string[] } {
+function read(file: string): TargetList {
   let text: string;
   try {
     if (statSync(file).size > MAX_LIST_BYTES) {
@@ -42,13 +45,15 @@ export function openCatalogue(options: {
   const first = read(file);
   for (const p of first.problems) log(`targets: skipped ${p}`);
   let targets: readonly string[] = first.targets;
+  let landmarks: ReadonlyMap<string, Position> = first.landmarks;
 
   const reload = (): void => {
     try {
       const next = read(file);
       for (const p of next.problems) log(`targets: skipped ${p}`);
       targets = next.targets;
-      log(`targets: ${targets.length} targets from ${file}`);
+      landmarks = next.landmarks;
+      log(`targets: ${targets.length} targets (${landmarks.size} landmarks) from ${file}`);
     } catch (err) {
       log(`targets: keeping the previous ${targets.length} targets: ${describeError(err)}`);
     }
@@ -61,6 +66,7 @@ export function openCatalogue(options: {
   return {
     file,
     targets: () => targets,
+    landmarks: () => landmarks,
     reload,
     close: () => {
       if (options.watch) unwatchFile(file);

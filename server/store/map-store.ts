@@ -1,3 +1,4 @@
+import type { LocationStatus } from '../../protocol/history-api.ts';
 import type { Confidence, Verdict } from '../../protocol/verdict.ts';
 import type { DetourFilter } from '../history/filters.ts';
 
@@ -13,6 +14,8 @@ export interface MapDetourRecord {
   sourcePosition: { lat: number; lon: number } | null;
   confidence: Confidence;
   verdict: Verdict;
+  /** The agent's location status now; null for imports. */
+  vantage: LocationStatus | null;
 }
 
 /**

@@ -113,13 +113,25 @@ export function agentRecord(row: AgentRow): AgentRecord {
 
 // traces and hops
 
-/** A trace with its result's id and its incident: what every trace list and detail reads (alias `t`). */
+/**
+ * A trace with its result's id, its incident and its agent's vantage status as it is now (read at read time,
+ * so a later contradiction marks the agent's earlier traces too): what every trace list and detail reads
+ * (alias `t`). A subquery on the primary key rather than a join, so every FROM that names `t` can read it.
+ */
 export const TRACE_SELECT = `t.id, t.origin, t.agent_id, r.result_id AS result_uid, t.source_ip, t.destination_ip,
   t.destination_name, t.tool, t.method, t.ip_version, t.started_at, t.verdict, t.confidence, t.countries,
-  t.foreign_countries, t.foreign_asns, t.extra_km, it.incident_id`;
+  t.foreign_countries, t.foreign_asns, t.extra_km, it.incident_id,
+  (SELECT v.status FROM agent_vantage v WHERE v.agent_id = t.agent_id) AS vantage_status`;
 
 export const TRACE_FROM = `traces t LEFT JOIN incident_traces it ON it.trace_id = t.id
   LEFT JOIN results r ON r.id = t.result_id`;
+
+/**
+ * The map draws no detour of a contradicted vantage (issue 11: they never count as detours); the history's
+ * lists keep them, marked. Both engines read it the same way (alias `t`).
+ */
+export const NOT_CONTRADICTED = `NOT EXISTS (SELECT 1 FROM agent_vantage v
+  WHERE v.agent_id = t.agent_id AND v.status = 'contradicted')`;
 
 /** A detour adds its verdict, agent and where the prober was (the trace's own position, else the agent's). */
 export const DETOUR_SELECT = `${TRACE_SELECT}, t.verdict_json, a.name AS agent_name,
@@ -151,6 +163,8 @@ export interface TraceRow {
   foreign_asns: string;
   extra_km: number | null;
   incident_id: number | null;
+  /** The agent's vantage row's status; null for imports and for agents not evaluated yet. */
+  vantage_status: LocationStatus | null;
 }
 
 export interface DetourRow extends TraceRow {
@@ -183,8 +197,19 @@ export function traceSummary(r: TraceRow): TraceSummary {
   };
 }
 
+/** An agent not evaluated yet is unverified (as the fold takes it); imports have no vantage to check. */
+export function vantageOf(agentId: string | null, status: LocationStatus | null): LocationStatus | null {
+  return agentId === null ? null : (status ?? 'unverified');
+}
+
 export function traceItem(r: TraceRow): TraceItem {
-  return { ...traceSummary(r), ipVersion: r.ip_version, extraKm: r.extra_km, incidentId: r.incident_id };
+  return {
+    ...traceSummary(r),
+    ipVersion: r.ip_version,
+    extraKm: r.extra_km,
+    incidentId: r.incident_id,
+    vantage: vantageOf(r.agent_id, r.vantage_status),
+  };
 }
 
 function sourcePosition(r: DetourRow): { lat: number; lon: number } | null {
@@ -214,6 +239,7 @@ export function mapDetourRecord(r: DetourRow): MapDetourRecord {
     sourcePosition: sourcePosition(r),
     confidence: r.confidence ?? 'probable',
     verdict: JSON.parse(r.verdict_json) as Verdict,
+    vantage: vantageOf(r.agent_id, r.vantage_status),
   };
 }
 

@@ -44,6 +44,12 @@ export interface VantageRecord {
   evaluatedAt: number;
 }
 
+/** An agent's stored traces in a window, and how many of them no real tool could print (issue 19). */
+export interface TraceCounts {
+  traces: number;
+  implausible: number;
+}
+
 export interface VantageStore {
   getVantage(agentId: string): Promise<VantageRecord | null>;
   listVantages(): Promise<VantageRecord[]>;
@@ -55,4 +61,8 @@ export interface VantageStore {
   /** Records an operator's override; false when the agent does not exist. */
   setVantageOverride(agentId: string, override: VantageOverride): Promise<boolean>;
   getVantageOverride(agentId: string): Promise<VantageOverride | null>;
+  /** The agent's traces started at or after `since` (epoch ms; 0 for all), and how many are implausible. */
+  traceCounts(agentId: string, since: number): Promise<TraceCounts>;
+  /** Every agent's implausible traces, ever; an agent without any is absent. */
+  implausibleCounts(): Promise<Map<string, number>>;
 }

@@ -1,6 +1,7 @@
 import { destinationPrefix } from '../../protocol/address/prefix.ts';
 import type { DetourFilter, IncidentFilter, TimeRange, TraceFilter } from '../history/filters.ts';
 import type { MapFilter } from './map-store.ts';
+import { NOT_CONTRADICTED } from './rows.ts';
 
 /**
  * The history and map filters as WHERE clauses, one set of conditions for both engines: every value is a
@@ -122,6 +123,8 @@ export function whereBuilders(dialect: WhereDialect): WhereBuilders {
       const c = detourClauses({ ...f, agent: null }, null, 'desc', null);
       if (f.agent !== null)
         c.add('(t.agent_id = ? OR t.agent_id IN (SELECT id FROM agents WHERE name = ?))', f.agent, f.agent);
+      // Naming the agent is asking for its detours, a contradicted vantage's too (shown as such).
+      else c.add(NOT_CONTRADICTED);
       if (f.incident != null) c.add(dialect.incidentTrace, f.incident);
       return c.where();
     },

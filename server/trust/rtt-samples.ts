@@ -1,12 +1,18 @@
+import type { Position } from '../../protocol/messages.ts';
 import type { TraceObservation } from '../incidents/types.ts';
 import type { VantageSample } from '../store/vantage-store.ts';
 
 /**
  * The RTT readings a stored trace gives the vantage checks (vantage.ts), pure: its first public hop where a
  * City database placed it, and, when its destination is another agent's public address, the RTT between the
- * two agents (the mesh). Imports have no agent to check and give none.
+ * two agents (the mesh), or when it is a landmark (a target whose position the operator states), the RTT to
+ * that known place. Imports have no agent to check and give none.
  */
-export function rttSamples(o: TraceObservation, agentAt: ReadonlyMap<string, string>): VantageSample[] {
+export function rttSamples(
+  o: TraceObservation,
+  agentAt: ReadonlyMap<string, string>,
+  landmarks: ReadonlyMap<string, Position> = new Map(),
+): VantageSample[] {
   if (o.agentId === null) return [];
   const samples: VantageSample[] = [];
   const hop = o.firstHop ?? null;
@@ -33,6 +39,20 @@ export function rttSamples(o: TraceObservation, agentAt: ReadonlyMap<string, str
       rttMs: rtt,
       lat: null,
       lon: null,
+      asn: null,
+      city: null,
+      at: o.startedAt,
+    });
+  }
+  const landmark = o.destinationIp === null ? undefined : landmarks.get(o.destinationIp);
+  if (rtt !== null && rtt >= 0 && landmark !== undefined && o.destinationIp !== null) {
+    samples.push({
+      agentId: o.agentId,
+      kind: 'landmark',
+      subject: o.destinationIp,
+      rttMs: rtt,
+      lat: landmark.lat,
+      lon: landmark.lon,
       asn: null,
       city: null,
       at: o.startedAt,

@@ -1,7 +1,7 @@
 import { describeError } from '../../protocol/errors.ts';
 import type { AgentStore } from '../store/agent-store.ts';
 import type { VantageRecord, VantageStore } from '../store/vantage-store.ts';
-import { evaluateVantage, type PeerView } from './vantage.ts';
+import { evaluateVantage, type PeerView, RECENT_TRACES_MS } from './vantage.ts';
 
 /**
  * The vantage checks running beside the coordinator: every stored trace leaves its RTT readings in the store
@@ -42,6 +42,7 @@ export function startVantageChecks(options: VantageChecksOptions): VantageChecks
   async function evaluateOne(agentId: string): Promise<VantageRecord | null> {
     const agent = await store.getAgent(agentId);
     if (agent === null) return null;
+    const now = options.now();
     const samples = await store.vantageSamples(agentId);
     const peers = new Map<string, PeerView>();
     for (const s of samples) {
@@ -69,8 +70,9 @@ export function startVantageChecks(options: VantageChecksOptions): VantageChecks
       samples,
       peers,
       override: await store.getVantageOverride(agentId),
+      traces: await store.traceCounts(agentId, now - RECENT_TRACES_MS),
       kmPerMs: options.kmPerMs,
-      now: options.now(),
+      now,
     });
     const before = await store.getVantage(agentId);
     await store.saveVantage(record);

@@ -1,7 +1,7 @@
 import { destinationPrefix } from '../../protocol/address/prefix.ts';
 import type { AgentLocationItem, LocationStatus, VantageEvidenceItem } from '../../protocol/history-api.ts';
 import { greatCircleKm, type LatLon } from '../physics/great-circle.ts';
-import type { VantageOverride, VantageRecord, VantageSample } from '../store/vantage-store.ts';
+import type { TraceCounts, VantageOverride, VantageRecord, VantageSample } from '../store/vantage-store.ts';
 
 /**
  * Where an agent is, checked rather than believed (pure). Every RTT reading is a disc: what answered in r ms is
@@ -22,12 +22,22 @@ import type { VantageOverride, VantageRecord, VantageSample } from '../store/van
  *   An operator's override verifies too (recorded with who, when and why; the evidence is still shown).
  * - `unverified`: anything else (no claim, no tight evidence yet, or databases that disagree with it).
  * Readings of unverified or contradicted agents are listed but not counted.
+ *
+ * An agent whose recent traces are often implausible (server/plausibility: no real tool prints them) is not
+ * believed about its own readings either: at IMPLAUSIBLE_MIN such traces and IMPLAUSIBLE_SHARE of its traces in
+ * the last RECENT_TRACES_MS, what it measured itself cannot verify it (each such reading says so in its label);
+ * it can still contradict its claim, and what verified agents measured of it still counts.
  */
 
 /** The widest disc that can verify a claim (5 ms at 100 km per ms). */
 export const VERIFY_RADIUS_KM = 500;
 /** The uncertainty of a city-level database placement of a router. */
 export const DATABASE_RADIUS_KM = 100;
+/** How many implausible traces, and what share of the recent ones, make an agent's own readings untrusted. */
+export const IMPLAUSIBLE_MIN = 5;
+export const IMPLAUSIBLE_SHARE = 0.2;
+/** The window of "recent" traces for that share. */
+export const RECENT_TRACES_MS = 7 * 24 * 3600 * 1000;
 
 export interface VantageAgent {
   id: string;
@@ -53,15 +63,29 @@ export interface VantageInput {
   samples: readonly VantageSample[];
   peers: ReadonlyMap<string, PeerView>;
   override: VantageOverride | null;
+  /** Its traces in the last RECENT_TRACES_MS (vantage-store.ts traceCounts). */
+  traces: TraceCounts;
   kmPerMs: number;
   now: number;
+}
+
+/** Why the agent's own readings cannot verify it, or null when they can. */
+export function distrustOfOwnTraces({ traces, implausible }: TraceCounts): string | null {
+  if (implausible < IMPLAUSIBLE_MIN || implausible < IMPLAUSIBLE_SHARE * traces) return null;
+  return `${implausible} of its ${traces} recent traces are implausible`;
+}
+
+/** A reading, and whether the agent measured it itself (a mesh reading may be the peer's). */
+interface Reading {
+  item: VantageEvidenceItem;
+  own: boolean;
 }
 
 const km = (n: number) => `${Math.round(n).toLocaleString('en-US')} km`;
 const at = (p: LatLon) => `${p.lat.toFixed(2)},${p.lon.toFixed(2)}`;
 
-function readingsOf(input: VantageInput, claim: LatLon): VantageEvidenceItem[] {
-  const items: VantageEvidenceItem[] = [];
+function readingsOf(input: VantageInput, claim: LatLon): Reading[] {
+  const items: Reading[] = [];
   for (const s of input.samples) {
     const bound = s.rttMs * input.kmPerMs;
     if (s.kind === 'mesh') {
@@ -71,16 +95,19 @@ function readingsOf(input: VantageInput, claim: LatLon): VantageEvidenceItem[] {
       const distanceKm = greatCircleKm(claim, peer.location);
       const boundKm = bound + (peer.radiusKm ?? 0);
       items.push({
-        kind: 'mesh',
-        subject: peerId,
-        label: `${peer.status} agent ${peer.name}`,
-        position: { lat: peer.location.lat, lon: peer.location.lon },
-        rttMs: s.rttMs,
-        boundKm,
-        distanceKm,
-        consistent: distanceKm <= boundKm,
-        strength: 'physics',
-        counted: peer.status === 'verified',
+        own: s.agentId === input.agent.id,
+        item: {
+          kind: 'mesh',
+          subject: peerId,
+          label: `${peer.status} agent ${peer.name}`,
+          position: { lat: peer.location.lat, lon: peer.location.lon },
+          rttMs: s.rttMs,
+          boundKm,
+          distanceKm,
+          consistent: distanceKm <= boundKm,
+          strength: 'physics',
+          counted: peer.status === 'verified',
+        },
       });
       continue;
     }
@@ -90,28 +117,33 @@ function readingsOf(input: VantageInput, claim: LatLon): VantageEvidenceItem[] {
     const landmark = s.kind === 'landmark';
     const boundKm = bound + (landmark ? 0 : DATABASE_RADIUS_KM);
     items.push({
-      kind: s.kind,
-      subject: s.subject,
-      label: landmark
-        ? `landmark ${s.subject}`
-        : `first public hop ${s.subject}${s.city === null ? '' : ` (${s.city})`}`,
-      position,
-      rttMs: s.rttMs,
-      boundKm,
-      distanceKm,
-      consistent: distanceKm <= boundKm,
-      strength: landmark ? 'physics' : 'database',
-      counted: true,
+      own: true,
+      item: {
+        kind: s.kind,
+        subject: s.subject,
+        label: landmark
+          ? `landmark ${s.subject}`
+          : `first public hop ${s.subject}${s.city === null ? '' : ` (${s.city})`}`,
+        position,
+        rttMs: s.rttMs,
+        boundKm,
+        distanceKm,
+        consistent: distanceKm <= boundKm,
+        strength: landmark ? 'physics' : 'database',
+        counted: true,
+      },
     });
   }
-  return items.sort((a, b) => a.boundKm - b.boundKm);
+  return items.sort((a, b) => a.item.boundKm - b.item.boundKm);
 }
 
 function decide(
   claim: LatLon | null,
-  items: readonly VantageEvidenceItem[],
+  readings: readonly Reading[],
+  distrust: string | null,
 ): { status: LocationStatus; reason: string; radiusKm: number | null } {
   if (claim === null) return { status: 'unverified', reason: 'no location claimed', radiusKm: null };
+  const items = readings.map((r) => r.item);
   const counted = items.filter((i) => i.counted);
   const against = counted.find((i) => i.strength === 'physics' && !i.consistent);
   if (against) {
@@ -123,7 +155,11 @@ function decide(
       radiusKm: null,
     };
   }
-  const tight = counted.filter((i) => i.consistent && i.boundKm <= VERIFY_RADIUS_KM);
+  // Only readings that may verify: with its own traces distrusted, just what others measured of it.
+  const verifying = readings
+    .filter((r) => r.item.counted && !(distrust !== null && r.own))
+    .map((r) => r.item);
+  const tight = verifying.filter((i) => i.consistent && i.boundKm <= VERIFY_RADIUS_KM);
   const physics = tight.find((i) => i.strength === 'physics');
   const databaseAgainst = counted.find((i) => i.strength === 'database' && !i.consistent);
   const database = databaseAgainst ? undefined : tight.find((i) => i.strength === 'database');
@@ -142,6 +178,13 @@ function decide(
       radiusKm: null,
     };
   }
+  if (distrust !== null) {
+    return {
+      status: 'unverified',
+      reason: `claims ${at(claim)}; its own readings cannot verify it: ${distrust}`,
+      radiusKm: null,
+    };
+  }
   return {
     status: 'unverified',
     reason: `claims ${at(claim)}; no reading within ${km(VERIFY_RADIUS_KM)} from a verified source yet`,
@@ -153,8 +196,13 @@ function decide(
 export function evaluateVantage(input: VantageInput): VantageRecord {
   const { agent, override } = input;
   const claim = agent.location;
-  const evidence = claim === null ? [] : readingsOf(input, claim);
-  const decided = decide(claim, evidence);
+  const distrust = distrustOfOwnTraces(input.traces);
+  const readings = claim === null ? [] : readingsOf(input, claim);
+  const decided = decide(claim, readings, distrust);
+  // The evidence list says which readings could not verify, and why.
+  const evidence = readings.map(({ item, own }) =>
+    distrust !== null && own ? { ...item, label: `${item.label} (cannot verify: ${distrust})` } : item,
+  );
   const overridden = override !== null;
   const location: AgentLocationItem = {
     status: overridden ? 'verified' : decided.status,

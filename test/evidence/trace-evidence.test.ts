@@ -30,6 +30,7 @@ function detail(over: Partial<TraceDetail> = {}): TraceDetail {
     ipVersion: 4,
     extraKm: null,
     incidentId: null,
+    vantage: null,
     hopsPurged: false,
     hops: [
       { ttl: 1, ip: '198.51.100.7', rttMs: 1.25, replies: 2, status: 'home', country: 'US', asn: null },
@@ -173,5 +174,19 @@ describe('the physics of a hop', () => {
 
   it('is not measured without the prober position', () => {
     expect(hopPhysics(hop({}), null, 100)).toBeNull();
+  });
+
+  it("carries an implausible trace's problems, named by code and hop (issue 19)", () => {
+    const problems = [
+      { code: 'rtt-after-wait' as const, ttl: 2, message: 'TTL 2: RTT 3000000 ms is later than 5 s' },
+    ];
+    const base = detail();
+    const implausible = detail({
+      verdict: 'implausible',
+      verdictDetail: { ...base.verdictDetail, verdict: 'implausible', problems },
+    });
+    const e = traceEvidence({ detail: implausible, stored: stored(OUTPUT), kmPerMs: 100 });
+    expect(e.verdict.verdict).toBe('implausible');
+    expect(e.verdict.problems).toEqual(problems);
   });
 });

@@ -41,6 +41,7 @@ export function detourItem(over: Partial<DetourItem> = {}): DetourItem {
     foreignAsns: [4134],
     extraKm: 12345.678,
     incidentId: 3,
+    vantage: 'verified',
     agentName: '+cmd|" /C calc"!A0',
     sourcePosition: { lat: 34.05, lon: -118.24 },
     foreignHops: [

@@ -41,9 +41,11 @@ describe('detourwatch detours', () => {
     }
     expect(outputs[0]).toBe(outputs[1]);
     const [header, ...rows] = (outputs[0] ?? '').trimEnd().split('\n');
-    expect(header).toMatch(/^ID\s+STARTED\s+FROM\s+TO\s+CONFIDENCE\s+VIA/);
+    expect(header).toMatch(/^ID\s+STARTED\s+FROM\s+TO\s+CONFIDENCE\s+VANTAGE\s+VIA/);
     expect(rows).toHaveLength(3);
-    expect(rows.every((r) => /confirmed\s+CN AS4134/.test(r))).toBe(true);
+    expect(rows.every((r) => /confirmed\s+(verified|unverified|contradicted|-)\s+CN AS4134/.test(r))).toBe(
+      true,
+    );
     const ids = rows.map((r) => Number(r.split(/\s+/)[0]));
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
   });

@@ -24,11 +24,12 @@ export interface TrustCoordinator extends TestCoordinator {
 }
 
 export async function startTrustCoordinator(
-  options: { webhookUrl?: string; corroboration?: number } = {},
+  options: { webhookUrl?: string; corroboration?: number; targetsFile?: string } = {},
 ): Promise<TrustCoordinator> {
   const { history } = loadServeOptions(['--no-schedule'], {});
   const t = await startTestCoordinator({
     enforceTasks: true,
+    ...(options.targetsFile === undefined ? {} : { targetsFile: options.targetsFile }),
     history: {
       ...history,
       ...(options.corroboration === undefined ? {} : { corroboration: options.corroboration }),

@@ -96,10 +96,23 @@ describe('vantage checks', () => {
     expect(incident.traceCount).toBe(1);
     // The liar's trace is kept, judged as it was, just never evidence.
     const { body: traces } = await getJson(`${t.coordinator.url}/api/v1/traces?agent=${liar.agentId}`);
-    const items = (traces as { traces: { destinationIp: string | null; verdict: string }[] }).traces;
+    const items = (traces as { traces: { destinationIp: string | null; verdict: string; vantage: string }[] })
+      .traces;
     expect(items.length).toBe(2);
-    // Judged a detour as sent (the verdict is not rewritten), yet in no incident.
+    // Judged a detour as sent (the verdict is not rewritten), yet in no incident, and marked.
     expect(items.find((i) => i.destinationIp === '192.0.2.50')?.verdict).toBe('detour');
+    expect(items.map((i) => i.vantage)).toEqual(['contradicted', 'contradicted']);
+    // The map leaves it out, unless asked for that agent; the history's detour list keeps it, marked.
+    const map = async (query: string) => {
+      const { body: m } = await getJson(`${t.coordinator.url}/api/v1/map/detours${query}`);
+      return (m as { items: { agent: { id: string } | null; vantage: string | null }[] }).items;
+    };
+    expect((await map('')).map((d) => [d.agent?.id, d.vantage])).toEqual([[honest.agentId, 'unverified']]);
+    expect((await map('?agent=ny-1')).map((d) => d.vantage)).toEqual(['contradicted']);
+    const { body: listed } = await getJson(`${t.coordinator.url}/api/v1/detours?agent=${liar.agentId}`);
+    expect((listed as { detours: { vantage: string }[] }).detours.map((d) => d.vantage)).toEqual([
+      'contradicted',
+    ]);
     const evidence = await getJson(`${t.coordinator.url}/api/v1/incidents/${incident.id}`);
     expect(JSON.stringify(evidence.body)).not.toContain(liar.agentId);
   });

@@ -12,6 +12,7 @@ describe('api guards', () => {
   it('accepts what the coordinator sends', () => {
     expect(detourProblem(wire(summary))).toBeNull();
     expect(detailProblem(wire(detail))).toBeNull();
+    expect(detourProblem(wire({ ...summary, vantage: 'contradicted' }))).toBeNull();
   });
 
   it.each([
@@ -21,6 +22,7 @@ describe('api guards', () => {
     ['source.lat', (d: Record<string, unknown>) => ({ ...d, source: { ...(d.source as object), lat: 91 } })],
     ['confidence', (d: Record<string, unknown>) => ({ ...d, confidence: 'maybe' })],
     ['foreignAsns', (d: Record<string, unknown>) => ({ ...d, foreignAsns: ['AS1'] })],
+    ['vantage', (d: Record<string, unknown>) => ({ ...d, vantage: 'trusted' })],
     [
       'path[0].status',
       (d: Record<string, unknown>) => ({ ...d, path: [{ ...(d.path as object[])[0], status: 'x' }] }),

@@ -44,8 +44,8 @@ const CITY = {
 const DB = 'GeoLite2-City';
 
 /** A detail as the coordinator builds it: the drawn path derived from the hop table. */
-function detail(d: Omit<DetourDetail, 'path'>): DetourDetail {
-  return { ...d, path: pathOf(d.hops) };
+function detail(d: Omit<DetourDetail, 'path' | 'vantage'>): DetourDetail {
+  return { ...d, path: pathOf(d.hops), vantage: null };
 }
 
 /** The canonical case of the design brief: Los Angeles -> Hangzhou -> Washington DC through AS4134. */

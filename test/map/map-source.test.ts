@@ -14,9 +14,15 @@ import {
   SAN_JOSE_TO_LA,
   SAN_JOSE_VIA_JAPAN,
   sanJoseViaChina,
+  tracerouteText,
 } from '../browser/helpers/map-world.ts';
 
 const HOUR = 3600;
+const IMPLAUSIBLE_VIA_JAPAN = tracerouteText(ROUTER.newYork, [
+  [ROUTER.sanJose, 0.8],
+  [ROUTER.japan, 3_000_000],
+  [ROUTER.newYork, 190.4],
+]);
 
 describe('storeMapSource', () => {
   let world: MapCoordinator;
@@ -34,6 +40,8 @@ describe('storeMapSource', () => {
       { output: sanJoseViaChina(t0 + 2 * HOUR), engine: 'scamper', target: ROUTER.washington },
       { output: SAN_JOSE_TO_LA, engine: 'traceroute', target: ROUTER.losAngeles },
       { output: SAN_JOSE_VIA_JAPAN, engine: 'traceroute', target: ROUTER.newYork },
+      // Through Japan too, but with a reply later than traceroute waits (issue 19): implausible, never drawn.
+      { output: IMPLAUSIBLE_VIA_JAPAN, engine: 'traceroute', target: ROUTER.newYork },
     ]);
     await ny.send([{ output: NEW_YORK_VIA_FRANKFURT, engine: 'traceroute', target: 'chicago.example.com' }]);
     source = storeMapSource(world.test.store, { pollMs: 50 });
@@ -49,6 +57,13 @@ describe('storeMapSource', () => {
   it('lists the detours only, newest first, with their total', async () => {
     const all = await list({ limit: 100 });
     expect(all.total).toBe(4);
+    // The implausible trace is stored, but neither listed nor answered as a detour.
+    const res = await fetch(`${world.test.coordinator.url}/api/v1/traces?verdict=implausible`);
+    const stored = (await res.json()) as { traces: { id: number }[] };
+    expect(stored.traces).toHaveLength(1);
+    const implausibleId = stored.traces[0]?.id ?? 0;
+    expect(all.items.map((d) => d.id)).not.toContain(implausibleId);
+    expect(await source.getDetour(implausibleId)).toBeNull();
     const times = all.items.map((d) => Date.parse(d.startedAt));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
     expect(all.items.every((d) => d.countries.length > 1)).toBe(true);

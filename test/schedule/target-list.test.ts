@@ -26,3 +26,23 @@ describe('target lists', () => {
     expect(() => normaliseTarget('http://example.com')).toThrow(/refused/);
   });
 });
+
+describe('landmarks in a target list', () => {
+  it('reads `ADDRESS LAT,LON` as a target with a stated position, and refuses a placed hostname', () => {
+    const text = [
+      '192.0.2.80 34.05,-118.24',
+      '192.0.2.81   40.71 , -74.01 # NY',
+      'example.com 1,2',
+      '192.0.2.82 91,0',
+    ];
+    const { targets, landmarks, problems } = parseTargetList(text.join('\n'), 'l.txt');
+    expect(targets).toEqual(['192.0.2.80', '192.0.2.81']);
+    expect([...landmarks]).toEqual([
+      ['192.0.2.80', { lat: 34.05, lon: -118.24 }],
+      ['192.0.2.81', { lat: 40.71, lon: -74.01 }],
+    ]);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^l\.txt:3: .*landmark must be an IP address/);
+    expect(problems[1]).toMatch(/^l\.txt:4: .*latitude 91/);
+  });
+});

@@ -4,7 +4,10 @@ import { greatCircleKm } from '../../server/physics/great-circle.ts';
 import type { VantageSample } from '../../server/store/vantage-store.ts';
 import {
   DATABASE_RADIUS_KM,
+  distrustOfOwnTraces,
   evaluateVantage,
+  IMPLAUSIBLE_MIN,
+  IMPLAUSIBLE_SHARE,
   type PeerView,
   VERIFY_RADIUS_KM,
 } from '../../server/trust/vantage.ts';
@@ -49,13 +52,31 @@ const firstHop = (at: { lat: number; lon: number }, rttMs: number): VantageSampl
 const laPeer = (status: PeerView['status']): Map<string, PeerView> =>
   new Map([['ag_la', { name: 'la-1', location: LA, status, radiusKm: 0 }]]);
 
+const CLEAN = { traces: 40, implausible: 0 };
+
 function evaluate(
   claim: { lat: number; lon: number } | null,
   samples: VantageSample[],
   peers: Map<string, PeerView> = new Map(),
+  traces = CLEAN,
 ) {
-  return evaluateVantage({ agent: agent(claim), samples, peers, override: null, kmPerMs: 100, now: NOW });
+  return evaluateVantage({
+    agent: agent(claim),
+    samples,
+    peers,
+    override: null,
+    traces,
+    kmPerMs: 100,
+    now: NOW,
+  });
 }
+
+/** A mesh reading the peer took of this agent (not the agent's own). */
+const meshOfIt = (peer: string, rttMs: number): VantageSample => ({
+  ...mesh(peer, rttMs),
+  agentId: peer,
+  subject: 'ag_x',
+});
 
 describe('vantage status', () => {
   it('contradicts a New York claim 0.8 ms from a verified Los Angeles agent, with the numbers', () => {
@@ -117,6 +138,7 @@ describe('vantage status', () => {
       samples: [mesh('ag_la', 0.8)],
       peers: laPeer('verified'),
       override: { by: 'operator alice', note: 'checked by phone', at: NOW },
+      traces: CLEAN,
       kmPerMs: 100,
       now: NOW,
     });
@@ -138,5 +160,51 @@ describe('vantage status', () => {
       city: 'Somewhere',
     });
     expect(evaluate(LA, [firstHop(LA, 30)]).asn).toBeNull();
+  });
+
+  // Issue 19: the implausible traces an agent sent make its own readings unable to verify it.
+  const min = IMPLAUSIBLE_MIN;
+  const shareOf = (traces: number) => Math.ceil(IMPLAUSIBLE_SHARE * traces);
+  it.each([
+    { case: 'none implausible', traces: 40, implausible: 0, distrusted: false },
+    {
+      case: 'one short of the minimum, a high share',
+      traces: min - 1,
+      implausible: min - 1,
+      distrusted: false,
+    },
+    { case: 'the minimum, below the share', traces: 1000, implausible: min, distrusted: false },
+    { case: 'the minimum at the share', traces: min / IMPLAUSIBLE_SHARE, implausible: min, distrusted: true },
+    { case: 'many, just under the share', traces: 200, implausible: shareOf(200) - 1, distrusted: false },
+    { case: 'many, at the share', traces: 200, implausible: shareOf(200), distrusted: true },
+    { case: 'all implausible', traces: 12, implausible: 12, distrusted: true },
+  ])('own-trace evidence with $case ($implausible of $traces)', ({ traces, implausible, distrusted }) => {
+    const counts = { traces, implausible };
+    const reason = distrustOfOwnTraces(counts);
+    expect(reason !== null).toBe(distrusted);
+    // The same tight first hop that verifies a clean agent.
+    const r = evaluate(LA, [firstHop(LA, 0.5)], new Map(), counts);
+    expect(r.status).toBe(distrusted ? 'unverified' : 'verified');
+    const label = r.location.evidence[0]?.label ?? '';
+    if (distrusted) {
+      expect(r.location.reason).toContain(`${implausible} of its ${traces} recent traces are implausible`);
+      expect(label).toContain('cannot verify');
+      expect(label).toContain(`${implausible} of its ${traces}`);
+    } else {
+      expect(label).not.toContain('cannot verify');
+    }
+  });
+
+  it('with its own traces distrusted, what a verified agent measured of it still verifies, and its own still contradict', () => {
+    const bad = { traces: 10, implausible: 10 };
+    const peers = laPeer('verified');
+    // Its own mesh reading of the LA peer cannot verify it...
+    expect(evaluate(LA, [mesh('ag_la', 0.5)], peers, bad).status).toBe('unverified');
+    // ...the peer's reading of it can, and is not marked.
+    const byPeer = evaluate(LA, [meshOfIt('ag_la', 0.5)], peers, bad);
+    expect(byPeer.status).toBe('verified');
+    expect(byPeer.location.evidence[0]?.label).not.toContain('cannot verify');
+    // A physics disc it measured that excludes the claim still contradicts.
+    expect(evaluate(NY, [mesh('ag_la', 0.8)], peers, bad).status).toBe('contradicted');
   });
 });

@@ -1,3 +1,4 @@
+import { LOCATION_STATUSES } from '../../protocol/history-api.ts';
 import {
   type DetourPage,
   type DetourSummary,
@@ -99,6 +100,9 @@ export function detourProblem(v: unknown): string | null {
   if (!(CONFIDENCES as readonly string[]).includes(v.confidence as string)) return 'confidence';
   if (!Array.isArray(v.countries) || !v.countries.every((c) => typeof c === 'string')) return 'countries';
   if (!Array.isArray(v.foreignAsns) || !v.foreignAsns.every(isNum)) return 'foreignAsns';
+  if (v.vantage !== null && !(LOCATION_STATUSES as readonly string[]).includes(v.vantage as string)) {
+    return 'vantage';
+  }
   return listProblem(v.path, 'path', pathHopProblem);
 }
 

@@ -29,6 +29,7 @@ export function renderDetail(container: HTMLElement, d: DetourDetail, onBack: ()
       'dl',
       { className: 'facts' },
       fact('Agent', d.agent ? `${d.agent.name} (${d.agent.id})` : 'imported measurement'),
+      ...vantageFact(d.vantage),
       fact('Source', endpointText(d.source.ip, d.source.country)),
       fact('Destination', endpointText(d.destination.ip, d.destination.country)),
       fact('Started', formatTime(d.startedAt)),
@@ -38,6 +39,18 @@ export function renderDetail(container: HTMLElement, d: DetourDetail, onBack: ()
     ),
     hopTable(withSilentHops(d.hops)),
   );
+}
+
+/** Only a doubtful vantage is worth a line: a verified one is what every other detour is. */
+const VANTAGE_TEXT = {
+  unverified: 'vantage: unverified (its claimed location is not confirmed yet)',
+  contradicted: 'vantage: contradicted (its claimed location is impossible; never counted as a detour)',
+} as const;
+
+function vantageFact(vantage: DetourDetail['vantage']): DocumentFragment[] {
+  return vantage === 'unverified' || vantage === 'contradicted'
+    ? [fact('Vantage', VANTAGE_TEXT[vantage])]
+    : [];
 }
 
 function endpointText(ip: string | null, country: string | null): string {

@@ -1,5 +1,5 @@
 import type { MapStore, TimelineCount } from '../map-store.ts';
-import { DETOUR_FROM, DETOUR_SELECT, type DetourRow, mapDetourRecord } from '../rows.ts';
+import { DETOUR_FROM, DETOUR_SELECT, type DetourRow, mapDetourRecord, NOT_CONTRADICTED } from '../rows.ts';
 import { row, rows } from './query.ts';
 import type { PgState } from './state.ts';
 import { mapWhere } from './where.ts';
@@ -57,7 +57,8 @@ export function pgMap(state: PgState): MapStore {
     async detoursAfter(afterId, limit) {
       const found = await rows<DetourRow>(
         pool,
-        `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} WHERE t.verdict = 'detour' AND t.id > $1 ORDER BY t.id LIMIT $2`,
+        `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} WHERE t.verdict = 'detour' AND t.id > $1 AND ${NOT_CONTRADICTED}
+         ORDER BY t.id LIMIT $2`,
         [afterId, limit],
       );
       return found.map(mapDetourRecord);

@@ -258,4 +258,9 @@ export const MIGRATIONS: readonly string[] = [
   -- What changed since an agent was last evaluated.
   CREATE INDEX vantage_samples_updated ON vantage_samples (updated_at);
   `,
+  // Implausible traces per agent (issue 19): the trust status and GET /api/v1/agents count them
+  // (pg/vantage.ts); only those rows are indexed.
+  `
+  CREATE INDEX traces_implausible_agent ON traces (agent_id, started_at) WHERE verdict = 'implausible';
+  `,
 ];

@@ -73,5 +73,24 @@ export function pgVantage(pool: Pool): VantageStore {
       );
       return r ? { by: r.by_whom, note: r.note, at: Number(r.at) } : null;
     },
+    async traceCounts(agentId, since) {
+      // One pass over the agent's traces in the window (traces_agent; the window prunes old months).
+      const r = await row<{ traces: string; implausible: string }>(
+        pool,
+        `SELECT COUNT(*) AS traces, COUNT(*) FILTER (WHERE verdict = 'implausible') AS implausible
+         FROM traces WHERE agent_id = $1 AND started_at >= $2`,
+        [agentId, since],
+      );
+      return { traces: Number(r?.traces ?? 0), implausible: Number(r?.implausible ?? 0) };
+    },
+    async implausibleCounts() {
+      // From the partial index traces_implausible_agent alone.
+      const found = await rows<{ agent_id: string; n: string }>(
+        pool,
+        `SELECT agent_id, COUNT(*) AS n FROM traces WHERE verdict = 'implausible' AND agent_id IS NOT NULL
+         GROUP BY agent_id`,
+      );
+      return new Map(found.map((r) => [r.agent_id, Number(r.n)]));
+    },
   };
 }

@@ -1,13 +1,14 @@
 import type Database from 'better-sqlite3';
 import type { MapStore, TimelineCount } from '../map-store.ts';
-import { DETOUR_FROM, DETOUR_SELECT, type DetourRow, mapDetourRecord } from '../rows.ts';
+import { DETOUR_FROM, DETOUR_SELECT, type DetourRow, mapDetourRecord, NOT_CONTRADICTED } from '../rows.ts';
 import { statementCache } from './statement-cache.ts';
 import { mapWhere } from './where.ts';
 
 export function sqliteMap(db: Database.Database): MapStore {
   const stmt = statementCache(db);
   const newer = db.prepare(
-    `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} WHERE t.verdict = 'detour' AND t.id > ? ORDER BY t.id LIMIT ?`,
+    `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} WHERE t.verdict = 'detour' AND t.id > ? AND ${NOT_CONTRADICTED}
+     ORDER BY t.id LIMIT ?`,
   );
   const byId = db.prepare(
     `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} WHERE t.verdict = 'detour' AND t.id = ?`,

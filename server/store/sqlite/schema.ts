@@ -300,4 +300,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX vantage_samples_peer ON vantage_samples(subject) WHERE kind = 'mesh';
   CREATE INDEX vantage_samples_updated ON vantage_samples(updated_at);
 `,
+  // 6: implausible traces per agent (issue 19): the trust status and GET /api/v1/agents count them, a partial
+  // index holds only those rows, so counting one agent's reads just its implausible traces.
+  `
+  CREATE INDEX traces_implausible_agent ON traces(agent_id, started_at) WHERE verdict = 'implausible';
+`,
 ];

@@ -31,6 +31,17 @@ export function sqliteVantage(db: Database.Database): VantageStore {
        ON CONFLICT (agent_id) DO UPDATE SET by_whom = excluded.by_whom, note = excluded.note, at = excluded.at`,
     ),
     override: db.prepare('SELECT by_whom, note, at FROM vantage_overrides WHERE agent_id = ?'),
+    // Both from indexes: traces_agent_started, and the partial traces_implausible_agent (migration 6).
+    traces: db.prepare('SELECT COUNT(*) FROM traces WHERE agent_id = ? AND started_at >= ?').pluck(),
+    implausible: db
+      .prepare(
+        "SELECT COUNT(*) FROM traces WHERE agent_id = ? AND started_at >= ? AND verdict = 'implausible'",
+      )
+      .pluck(),
+    implausibleByAgent: db.prepare(
+      `SELECT agent_id, COUNT(*) AS n FROM traces WHERE verdict = 'implausible' AND agent_id IS NOT NULL
+       GROUP BY agent_id`,
+    ),
   };
   return {
     async getVantage(agentId) {
@@ -57,6 +68,16 @@ export function sqliteVantage(db: Database.Database): VantageStore {
     async getVantageOverride(agentId) {
       const row = s.override.get(agentId) as { by_whom: string; note: string; at: number } | undefined;
       return row ? ({ by: row.by_whom, note: row.note, at: row.at } satisfies VantageOverride) : null;
+    },
+    async traceCounts(agentId, since) {
+      return {
+        traces: s.traces.get(agentId, since) as number,
+        implausible: s.implausible.get(agentId, since) as number,
+      };
+    },
+    async implausibleCounts() {
+      const found = s.implausibleByAgent.all() as { agent_id: string; n: number }[];
+      return new Map(found.map((r) => [r.agent_id, r.n]));
     },
   };
 }
