@@ -70,6 +70,13 @@ function refusalError(end: Extract<SessionEnd, { kind: 'refused' }>): Detourwatc
         '(they run `detourwatch token create --name NAME`), then start the agent with DETOURWATCH_TOKEN set to it.',
     );
   }
+  if (end.code === 'LOCATION_IMPOSSIBLE') {
+    return new DetourwatchError(
+      'LOCATION_IMPOSSIBLE',
+      `the coordinator refused this agent's location.${said} Start the agent with --location LAT,LON of the ` +
+        'machine it runs on.',
+    );
+  }
   return new DetourwatchError(
     'VERSION_INCOMPATIBLE',
     `the coordinator does not accept this agent's protocol version ${PROTOCOL_VERSION} ` +

@@ -7,7 +7,7 @@ import type { Logger } from './log.ts';
 /** How one connection ended, which decides what the agent does next. */
 export type SessionEnd =
   /** The coordinator will not take this agent as it is: retrying cannot help, a human must act. */
-  | { kind: 'refused'; code: 'AUTH_FAILED' | 'VERSION_INCOMPATIBLE'; reason: string }
+  | { kind: 'refused'; code: 'AUTH_FAILED' | 'VERSION_INCOMPATIBLE' | 'LOCATION_IMPOSSIBLE'; reason: string }
   /** Another live connection holds this token (4009): asking again soon would be refused again. */
   | { kind: 'already-connected'; reason: string }
   /** Something else answered at this URL (a web server, a proxy's page): a person must fix --server. */
@@ -263,6 +263,9 @@ export class Session {
     // An operator's API key is not an agent's token: the same remedy (ask for an agent token).
     if (code === CloseCode.wrongRole)
       return { kind: 'refused', code: 'AUTH_FAILED', reason: explained('FORBIDDEN') };
+    if (code === CloseCode.locationImpossible) {
+      return { kind: 'refused', code: 'LOCATION_IMPOSSIBLE', reason: explained('LOCATION_IMPOSSIBLE') };
+    }
     if (code === CloseCode.versionIncompatible) {
       return { kind: 'refused', code: 'VERSION_INCOMPATIBLE', reason: explained('VERSION_INCOMPATIBLE') };
     }

@@ -36,6 +36,8 @@ export const ERROR_CODES = [
   'AUTH_REQUIRED',
   // a valid key of the wrong role (an agent token on an operator route): 403
   'FORBIDDEN',
+  // a hello whose claimed location cannot be a vantage point (0,0, the open ocean)
+  'LOCATION_IMPOSSIBLE',
   // too many requests from this address or key: 429 with Retry-After
   'RATE_LIMITED',
   // probe network

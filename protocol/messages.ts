@@ -24,6 +24,8 @@ export const CloseCode = {
    * The token is valid but not an agent's (an operator API key): create an agent token; do not retry.
    */
   wrongRole: 4006,
+  /** The claimed location cannot be a vantage point (0,0, the open ocean): fix --location; do not retry. */
+  locationImpossible: 4007,
   /** Another connection with the same token replaced this one (this one did not answer a ping in time). */
   replaced: 4005,
   /**

@@ -10,6 +10,8 @@ export const HUB_COUNTERS = [
   /** A valid token of the wrong role (an operator's API key) on the agents' endpoint. */
   'wrongRole',
   'versionRefused',
+  /** A hello claiming a location that cannot be a vantage point (server/trust/claimed-location.ts). */
+  'locationRefused',
   'malformed',
   'oversized',
   'tooManyErrors',

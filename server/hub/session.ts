@@ -17,6 +17,7 @@ import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { Ingest, IngestReply } from '../ingest/ingest.ts';
 import type { AgentRecord } from '../store/agent-store.ts';
 import type { Store } from '../store/store.ts';
+import { claimedLocationProblem, packagedAirports } from '../trust/claimed-location.ts';
 import { fitCloseReason } from './close-reason.ts';
 import { type HubMetrics, REFUSAL_COUNTER } from './metrics.ts';
 import type { TaskGate } from './task-gate.ts';
@@ -261,6 +262,14 @@ export class AgentSession {
         `agent speaks protocol ${message.protocolVersion}, this coordinator speaks ${PROTOCOL_VERSION}: ` +
           'install the detourwatch release the coordinator runs',
       );
+      return;
+    }
+    const impossible =
+      message.location === null ? null : claimedLocationProblem(message.location, packagedAirports());
+    if (impossible !== null) {
+      this.#ctx.metrics.count('locationRefused');
+      this.#ctx.log(`hub: ${this.#label()}: refused: ${impossible}`);
+      this.refuse(CloseCode.locationImpossible, 'LOCATION_IMPOSSIBLE', impossible);
       return;
     }
     this.#state = 'registering';
