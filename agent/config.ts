@@ -115,13 +115,14 @@ export function parseAgentConfig(
   args: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   home: string,
+  program = 'detourwatch agent',
 ): AgentConfig {
   const { values, problems, source } = readOptions(AGENT_OPTIONS, args, env);
   if (source('server') === null)
     problems.add('--server is required (the coordinator, e.g. ws://coordinator:8080)');
   if (source('token') === null)
     problems.add(`a token is required: set ${TOKEN_ENV} (preferred) or pass --token`);
-  problems.throwIfAny('agent');
+  problems.throwIfAny('agent', program);
   return {
     serverUrl: values.server as string,
     token: values.token as string,

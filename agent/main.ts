@@ -48,8 +48,12 @@ results not yet confirmed stay in the outbox and are sent on the next start.`;
 }
 
 /** Runs the agent until it is stopped (0) or refused; throws DetourwatchError for what the volunteer must fix. */
-export async function runAgent(args: readonly string[], io: AgentIo): Promise<number> {
-  const config = parseAgentConfig(args, process.env, os.homedir());
+export async function runAgent(
+  args: readonly string[],
+  io: AgentIo,
+  program = AGENT_PROGRAM,
+): Promise<number> {
+  const config = parseAgentConfig(args, process.env, os.homedir(), program);
   const log = createLogger(io.stderr);
   const available = await detectEngines();
   const engine = chooseEngine(config.engine, available);
@@ -81,11 +85,6 @@ export async function runAgent(args: readonly string[], io: AgentIo): Promise<nu
   return 0;
 }
 
-/** The option reader's hint names the clone's command; the package's command is another name. */
-function forThisProgram(message: string): string {
-  return message.replace('`detourwatch agent --help`', `\`${AGENT_PROGRAM} --help\``);
-}
-
 /** The package's single error boundary: every failure ends as `detourwatch-agent: CODE: message` and a status. */
 export async function main(argv: readonly string[], io: AgentIo = process): Promise<number> {
   if (argv.includes('--help') || argv.includes('-h')) {
@@ -99,7 +98,7 @@ export async function main(argv: readonly string[], io: AgentIo = process): Prom
   try {
     return await runAgent(argv, io);
   } catch (err) {
-    io.stderr.write(`${AGENT_PROGRAM}: ${forThisProgram(describeError(err))}\n`);
+    io.stderr.write(`${AGENT_PROGRAM}: ${describeError(err)}\n`);
     if (process.env.DETOURWATCH_DEBUG && err instanceof Error) io.stderr.write(`${err.stack}\n`);
     return err instanceof DetourwatchError && err.code === 'USAGE' ? 2 : 1;
   }

@@ -6,5 +6,5 @@ export const agentCommand: Command = {
   name: 'agent',
   summary: 'run a volunteer probe that traces targets for a coordinator',
   usage: agentUsage('detourwatch agent'),
-  run: (args, io) => runAgent(args, io),
+  run: (args, io) => runAgent(args, io, 'detourwatch agent'),
 };

@@ -57,14 +57,17 @@ export class Problems {
     }
   }
 
-  /** One USAGE error listing every problem and pointing at the command's --help; nothing when all is well. */
-  throwIfAny(command: string): void {
+  /**
+   * One USAGE error listing every problem and pointing at the command's --help; nothing when all is well.
+   * `program` is how the user invoked it (the agent package's own command is `detourwatch-agent`).
+   */
+  throwIfAny(command: string, program = `detourwatch ${command}`): void {
     if (this.list.length === 0) return;
     const body =
       this.list.length === 1
         ? this.list[0]
         : `${this.list.length} problems with the options:${this.list.map((p) => `\n  - ${p}`).join('')}`;
-    throw new DetourwatchError('USAGE', `${body}\nRun \`detourwatch ${command} --help\` for the options.`);
+    throw new DetourwatchError('USAGE', `${body}\nRun \`${program} --help\` for the options.`);
   }
 }
 
