@@ -57,9 +57,6 @@ function failureCode(err: unknown): TaskFailureCode {
   return 'ENGINE_FAILED';
 }
 
-/** A lost connection's reason when the certificate was not trusted (agent/session.ts, after `close 1006: `). */
-const TLS_UNTRUSTED = /\bTLS_UNTRUSTED: (.*)$/s;
-
 /** What the volunteer must do when the coordinator refuses the agent; the agent stops rather than retry. */
 function refusalError(end: Extract<SessionEnd, { kind: 'refused' }>): DetourwatchError {
   const said = end.reason ? ` The coordinator said: "${end.reason}".` : '';
@@ -70,6 +67,7 @@ function refusalError(end: Extract<SessionEnd, { kind: 'refused' }>): Detourwatc
         '(they run `detourwatch token create --name NAME`), then start the agent with DETOURWATCH_TOKEN set to it.',
     );
   }
+  if (end.code === 'TLS_UNTRUSTED') return new DetourwatchError('TLS_UNTRUSTED', end.reason);
   if (end.code === 'LOCATION_IMPOSSIBLE') {
     return new DetourwatchError(
       'LOCATION_IMPOSSIBLE',
@@ -158,14 +156,6 @@ export class Agent {
         throw refusalError(end);
       }
       if (end.kind === 'closed') break;
-      const untrusted = end.kind === 'lost' ? TLS_UNTRUSTED.exec(end.reason) : null;
-      if (untrusted) {
-        // An untrusted certificate stays untrusted until a person gives --ca (or fixes the server's): stop
-        // rather than retry, as for a refused token.
-        log.error('fatal', { code: 'TLS_UNTRUSTED', reason: untrusted[1] });
-        await this.shutdown(0);
-        throw new DetourwatchError('TLS_UNTRUSTED', untrusted[1] ?? 'the certificate is not trusted');
-      }
       if (end.kind === 'already-connected') {
         const delayMs = ALREADY_CONNECTED_RETRY_MS + Math.floor(Math.random() * ALREADY_CONNECTED_RETRY_MS);
         log.error('already-connected', {

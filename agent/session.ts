@@ -7,7 +7,11 @@ import type { Logger } from './log.ts';
 /** How one connection ended, which decides what the agent does next. */
 export type SessionEnd =
   /** The coordinator will not take this agent as it is: retrying cannot help, a human must act. */
-  | { kind: 'refused'; code: 'AUTH_FAILED' | 'VERSION_INCOMPATIBLE' | 'LOCATION_IMPOSSIBLE'; reason: string }
+  | {
+      kind: 'refused';
+      code: 'AUTH_FAILED' | 'VERSION_INCOMPATIBLE' | 'LOCATION_IMPOSSIBLE' | 'TLS_UNTRUSTED';
+      reason: string;
+    }
   /** Another live connection holds this token (4009): asking again soon would be refused again. */
   | { kind: 'already-connected'; reason: string }
   /** Something else answered at this URL (a web server, a proxy's page): a person must fix --server. */
@@ -146,10 +150,17 @@ export class Session {
       res.on('error', settle);
     });
     this.ws.on('error', (err: Error & { code?: string }) => {
-      this.lastError = TLS_TRUST_ERRORS.has(err.code ?? '')
-        ? `TLS_UNTRUSTED: the coordinator's certificate is not trusted (${err.code}: ${err.message}); ` +
-          'for a private CA start the agent with --ca FILE'
-        : describeError(err);
+      this.lastError = describeError(err);
+      // An untrusted certificate stays untrusted until a person gives --ca (or fixes the server's): a refusal.
+      if (TLS_TRUST_ERRORS.has(err.code ?? '')) {
+        this.endOverride = {
+          kind: 'refused',
+          code: 'TLS_UNTRUSTED',
+          reason:
+            `the coordinator's certificate is not trusted (${err.code}: ${err.message}); ` +
+            'for a private CA start the agent with --ca FILE',
+        };
+      }
     });
     this.ws.on('close', (code, reasonBuffer) => this.closed(code, reasonBuffer.toString('utf8')));
   }

@@ -207,7 +207,8 @@ describe.skipIf(!OPENSSL)('a coordinator with --tls-cert and --tls-key', () => {
     const { token } = await t.token();
     const s = session(token, null);
     const end = await s.ended;
-    expect(end).toMatchObject({ kind: 'lost' });
-    expect(end.kind === 'lost' ? end.reason : '').toMatch(/TLS_UNTRUSTED: .*--ca FILE/);
+    // A refusal a person must fix, like a bad token: the agent stops instead of reconnecting.
+    expect(end).toMatchObject({ kind: 'refused', code: 'TLS_UNTRUSTED' });
+    expect(end.kind === 'refused' ? end.reason : '').toMatch(/not trusted.*--ca FILE/);
   });
 });
