@@ -4,8 +4,9 @@ import type { SourcePosition } from '../../protocol/annotated.ts';
 import { DetourwatchError } from '../../protocol/errors.ts';
 import type { AnalyzeResponse, PastedTrace } from '../../protocol/map-api.ts';
 import type { Trace } from '../../protocol/trace.ts';
-import type { Analyzer } from '../analyze/pipeline.ts';
+import type { Analysis, Analyzer } from '../analyze/pipeline.ts';
 import { isTraceFormat, parseTraces, type TraceFormat } from '../parse/index.ts';
+import { type PasteStore, savePaste } from './analyze-save.ts';
 import type { Auth } from './auth.ts';
 import { detourDetail } from './map-detour.ts';
 import { type Bucket, type BucketLimit, fullBucket, take } from './token-bucket.ts';
@@ -21,7 +22,9 @@ const BODY_SHAPE = '{"text": "...", "format": "auto", "sourceLocation": "LAT,LON
 export interface AnalyzeRouteDeps {
   /** The coordinator's analyzer; absent: the route answers 503. */
   analyzer?: Pick<Analyzer, 'annotateAndJudge'> | undefined;
-  auth: Pick<Auth, 'caller' | 'address'>;
+  auth: Pick<Auth, 'caller' | 'address' | 'operator'>;
+  /** Where an operator's saved paste goes (`?save=1`); absent: saving answers 503. */
+  store?: PasteStore | undefined;
   now(): number;
   analyzeLimit?: BucketLimit;
 }
@@ -30,6 +33,14 @@ interface PasteRequest {
   text: string;
   format: TraceFormat;
   sourcePosition: SourcePosition | null;
+}
+
+/** `?save=1` (or `true`): store the judged traces; only with an operator key. */
+function wantsSave(c: Context): boolean {
+  const v = c.req.query('save');
+  if (v === undefined || v === '0' || v === 'false') return false;
+  if (v === '1' || v === 'true') return true;
+  throw new DetourwatchError('BAD_REQUEST', `save must be 1 or 0, not ${JSON.stringify(v.slice(0, 20))}`);
 }
 
 function readLocation(v: unknown): SourcePosition | null {
@@ -71,13 +82,8 @@ async function readPaste(c: Context): Promise<PasteRequest> {
 }
 
 /** One judged paste as the map draws it; ids are negative so they never meet a stored detour's. */
-function pastedTrace(
-  analyzer: Pick<Analyzer, 'annotateAndJudge'>,
-  trace: Trace,
-  index: number,
-  given: SourcePosition | null,
-): PastedTrace {
-  const { annotated, verdict } = analyzer.annotateAndJudge(trace, given);
+function pastedTrace(trace: Trace, index: number, analysis: Analysis): PastedTrace {
+  const { annotated, verdict } = analysis;
   const position = annotated.sourcePosition;
   const target = trace.destination.name ?? trace.destination.address ?? verdict.destination.ip ?? '?';
   const detail = detourDetail({
@@ -104,7 +110,8 @@ function pastedTrace(
 
 /**
  * Analyse a pasted traceroute: parse it, judge it with the coordinator's analyzer and answer what the map
- * draws. Nothing is stored (the answer says `stored: false`); saving a paste is not offered here.
+ * draws. Nothing is stored (`stored: false`) unless an operator asks with `?save=1` and an operator key: then
+ * the judged traces are stored as origin `paste` (analyze-save.ts), once per text and source location.
  */
 export function analyzeRoutes(deps: AnalyzeRouteDeps): Hono {
   const app = new Hono();
@@ -129,6 +136,8 @@ export function analyzeRoutes(deps: AnalyzeRouteDeps): Hono {
       }
       await next();
     },
+    // Saving needs an operator key, checked before the body is read: without one nothing is parsed or stored.
+    (c, next) => (wantsSave(c) ? deps.auth.operator(c, next) : next()),
     bodyLimit({
       maxSize: MAX_ANALYZE_BYTES,
       onError: () => {
@@ -141,13 +150,25 @@ export function analyzeRoutes(deps: AnalyzeRouteDeps): Hono {
       const paste = await readPaste(c);
       // An unreadable paste throws the parser's coded error, which error-response.ts answers with 400.
       const traces: Trace[] = parseTraces(paste.text, paste.format);
-      const judged = traces.map((t, i) => pastedTrace(analyzer, t, i, paste.sourcePosition));
+      const analyses = traces.map((t) => analyzer.annotateAndJudge(t, paste.sourcePosition));
+      const judged = traces.map((t, i) => pastedTrace(t, i, analyses[i] as Analysis));
       const answer: AnalyzeResponse = {
         stored: false,
         needsSourceLocation: judged.some((t) => !t.sourceLocated),
         traces: judged,
       };
-      return c.json(answer);
+      if (!wantsSave(c)) return c.json(answer);
+      if (!deps.store) throw new DetourwatchError('UNAVAILABLE', 'this coordinator cannot store pastes');
+      const who = await deps.auth.caller(c);
+      const saved = await savePaste(deps.store, {
+        text: paste.text,
+        given: paste.sourcePosition,
+        traces,
+        analyses,
+        tokenId: who.tokenId,
+        now: deps.now(),
+      });
+      return c.json({ ...answer, stored: true, ...saved } satisfies AnalyzeResponse);
     },
   );
   return app;

@@ -26,7 +26,13 @@ function pastedProblem(v: unknown, field: string): string | null {
 
 export function analyzeProblem(v: unknown): string | null {
   if (!isObject(v)) return 'answer';
-  if (v.stored !== false) return 'stored';
+  if (typeof v.stored !== 'boolean') return 'stored';
+  if (v.stored) {
+    const ids = v.storedTraceIds;
+    if (!Array.isArray(ids) || !ids.every((id) => Number.isSafeInteger(id) && id > 0))
+      return 'storedTraceIds';
+    if (!Number.isSafeInteger(v.newlyStored)) return 'newlyStored';
+  }
   if (typeof v.needsSourceLocation !== 'boolean') return 'needsSourceLocation';
   if (!Array.isArray(v.traces)) return 'traces';
   for (let i = 0; i < v.traces.length; i++) {

@@ -5,10 +5,19 @@ import { h, replaceChildren } from './safe-dom.ts';
 /** The largest file read into the box: the coordinator refuses bodies over 1 MiB anyway. */
 const MAX_FILE_BYTES = 1024 * 1024;
 
-async function postPaste(text: string, sourceLocation: string | null): Promise<AnalyzeResponse> {
-  const res = await fetch(ANALYZE_API, {
+/** Analyses a paste; with an operator key, saves it too (`?save=1`). The key goes only into this request. */
+async function postPaste(
+  text: string,
+  sourceLocation: string | null,
+  operatorKey: string | null = null,
+): Promise<AnalyzeResponse> {
+  const res = await fetch(operatorKey === null ? ANALYZE_API : `${ANALYZE_API}?save=1`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      ...(operatorKey === null ? {} : { authorization: `Bearer ${operatorKey}` }),
+    },
     body: JSON.stringify({ text, format: 'auto', sourceLocation }),
   });
   const body = (await res.json().catch(() => null)) as unknown;
@@ -27,7 +36,9 @@ function verdictText(t: PastedTrace): string {
 
 /**
  * "Analyse a traceroute": a paste box and a file drop; the coordinator judges the text (storing nothing) and
- * `onShow` draws the chosen trace. The source location field appears when the coordinator asks for it.
+ * `onShow` draws the chosen trace. The source location field appears when the coordinator asks for it. An
+ * operator may save the paste: the page has no login, so the key is typed into a password field, kept in that
+ * field only (never in storage) and sent with the save request alone; "Save" shows once a key is there.
  */
 export class PastePanel {
   private readonly text: HTMLTextAreaElement;
@@ -35,6 +46,7 @@ export class PastePanel {
   private readonly locationRow: HTMLElement;
   private readonly status: HTMLElement;
   private readonly results: HTMLElement;
+  private readonly key: HTMLInputElement;
 
   constructor(
     container: HTMLElement,
@@ -69,6 +81,23 @@ export class PastePanel {
     );
     this.locationRow.hidden = true;
     const submit = h('button', { className: 'paste-submit', attrs: { type: 'submit' } }, 'Analyse');
+    this.key = h('input', {
+      className: 'paste-key',
+      attrs: { name: 'operatorKey', type: 'password', autocomplete: 'off', placeholder: 'operator key' },
+    });
+    const save = h('button', { className: 'paste-save', attrs: { type: 'button' } }, 'Save');
+    save.hidden = true;
+    this.key.addEventListener('input', () => {
+      save.hidden = this.key.value.trim() === '';
+    });
+    save.addEventListener('click', () => void this.save());
+    const saveRow = h(
+      'div',
+      { className: 'paste-save-row' },
+      h('label', null, 'Operators, to save it: ', this.key),
+      ' ',
+      save,
+    );
     this.status = h('div', { className: 'paste-status', attrs: { role: 'status' } });
     this.results = h('div', { className: 'paste-results' });
     const form = h(
@@ -77,6 +106,7 @@ export class PastePanel {
       this.text,
       h('div', { className: 'paste-row' }, file, submit),
       this.locationRow,
+      saveRow,
     );
     form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -95,7 +125,7 @@ export class PastePanel {
       h(
         'p',
         { className: 'minor' },
-        'Paste text or drop a file. It is judged, drawn as “pasted”, and not stored.',
+        'Paste text or drop a file. It is judged, drawn as “pasted”, and not stored unless an operator saves it.',
       ),
       form,
       this.status,
@@ -139,6 +169,26 @@ export class PastePanel {
     replaceChildren(this.results, ...items);
     const first = answer.traces[0];
     if (first) this.onShow(first);
+  }
+
+  private async save(): Promise<void> {
+    const key = this.key.value.trim();
+    if (key === '') return;
+    const where = this.location.value.trim();
+    this.status.textContent = 'Saving…';
+    let answer: AnalyzeResponse;
+    try {
+      answer = await postPaste(this.text.value, where === '' ? null : where, key);
+    } catch (err) {
+      this.status.textContent = `Not saved: ${err instanceof Error ? err.message : String(err)}`;
+      return;
+    }
+    const ids = (answer.storedTraceIds ?? []).map((id) => `#${id}`).join(', ');
+    this.status.textContent =
+      answer.newlyStored === 0
+        ? `Saved before: trace ${ids}; nothing new stored.`
+        : `Saved as trace ${ids} (origin paste).`;
+    replaceChildren(this.results, ...answer.traces.map((t) => this.resultItem(t)));
   }
 
   private resultItem(t: PastedTrace): HTMLElement {
