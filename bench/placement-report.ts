@@ -9,6 +9,11 @@
  * test a reading and the hints stay `untested` (never used). The second table therefore repeats the run with
  * the prober ASSUMED at its first hop's database city: an approximation for this report only, which the
  * product never makes.
+ *
+ * Each mode runs twice: with the hints alone, and with stored constraints as a coordinator would keep them if
+ * every prober of the corpus were one of its verified agents (at the position the mode gives it): the lowest
+ * RTT per address and prober, derived by the product's own write-path function (server/store/router-readings.ts),
+ * fed to placement through the same hook the coordinator uses.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -19,6 +24,10 @@ import { type Analyzer, analyzerFrom, createAnalyzer } from '../server/analyze/p
 import { createLocator } from '../server/geo/locator.ts';
 import { parseTraceLine, parseTraces } from '../server/parse/index.ts';
 import { greatCircleKm } from '../server/physics/great-circle.ts';
+import { constraintDiscs } from '../server/placement/stored-constraints.ts';
+import type { RouterConstraint } from '../server/store/router-constraint-store.ts';
+import { routerReadings } from '../server/store/router-readings.ts';
+import type { TraceRecord } from '../server/store/trace-store.ts';
 import { sharedFixturesDir } from './fixtures.ts';
 
 interface Corpus {
@@ -75,6 +84,10 @@ interface Tally {
   bySource: Record<string, number>;
   readings: Record<string, number>;
   overturned: number;
+  /** Of those, by the source that overturned them. */
+  overturnedBy: Record<string, number>;
+  /** Database claims refuted by another vantage's stored RTT (not the trace's own prober). */
+  refutedByStored: number;
   /** Addresses placed by their name where the database's claim agreed (same country, within its radius). */
   agreed: number;
   verdictChanged: number;
@@ -96,6 +109,8 @@ function tallyOf(
     bySource: { database: 0, hostname: 0, constraint: 0, operator: 0 },
     readings: Object.fromEntries(STATUSES.map((s) => [s, 0])),
     overturned: 0,
+    overturnedBy: { hostname: 0, constraint: 0, operator: 0 },
+    refutedByStored: 0,
     agreed: 0,
     verdictChanged: 0,
   };
@@ -121,16 +136,62 @@ function tallyOf(
           notes.add(`    ${c.status}: ${ip} ${p.hostname}: ${c.why}`);
       }
       const db = p.claims.find((c) => c.source === 'database');
+      if (db?.status === 'refuted' && db.refutation?.byProber === false) tally.refutedByStored++;
       const chosen = p.claims.find((c) => c.status === 'chosen');
       if (p.source === 'database' || db === undefined || chosen === undefined) continue;
       // Overturned: the database's claim names another country, or a point farther than its own radius.
       if (db.country !== chosen.country || greatCircleKm(db, chosen) > db.radiusKm) {
         tally.overturned++;
+        tally.overturnedBy[p.source] = (tally.overturnedBy[p.source] ?? 0) + 1;
         notes.add(`    overturned: ${ip} ${p.hostname}: ${p.reason}`);
       } else tally.agreed++;
     }
   }
   return tally;
+}
+
+/**
+ * The constraints a coordinator would store from this corpus if every prober were a verified agent at the
+ * position `position` gives it (else its source address's city, as the analysis finds it): per address the
+ * lowest RTT per prober, by the store's own derivation.
+ */
+function storedConstraints(
+  corpus: Corpus,
+  plain: Analyzer,
+  position: (t: Trace) => SourcePosition | null,
+): (address: string) => ReturnType<typeof constraintDiscs> {
+  const records: Array<{ record: TraceRecord; startedAt: number }> = [];
+  for (const trace of corpus.traces) {
+    const { annotated, verdict } = plain.annotateAndJudge(trace, position(trace));
+    const at = annotated.sourcePosition;
+    if (at === null) continue;
+    const prober =
+      trace.source.publicAddress ?? trace.source.address ?? `${at.lat.toFixed(2)},${at.lon.toFixed(2)}`;
+    records.push({
+      record: { origin: 'agent', agentId: prober, trace, verdict, sourcePosition: at },
+      startedAt: Date.parse(trace.startedAt ?? '') || 0,
+    });
+  }
+  // One row per (address, prober), the lowest RTT and its position: what router_constraints holds.
+  const lowest = new Map<string, RouterConstraint & { ip: string }>();
+  for (const r of routerReadings(records)) {
+    const key = `${r.ip} ${r.agentId}`;
+    const seen = lowest.get(key);
+    if (seen !== undefined && seen.minRttMs <= r.rttMs) continue;
+    lowest.set(key, {
+      ip: r.ip,
+      agentId: r.agentId,
+      agentName: `${r.agentId}`,
+      lat: r.lat,
+      lon: r.lon,
+      minRttMs: r.rttMs,
+      at: r.at,
+    });
+  }
+  const byIp = new Map<string, RouterConstraint[]>();
+  for (const c of lowest.values()) byIp.set(c.ip, [...(byIp.get(c.ip) ?? []), c]);
+  const discs = new Map([...byIp].map(([ip, cs]) => [ip, constraintDiscs(cs, 100)]));
+  return (address) => discs.get(address) ?? [];
 }
 
 function print(title: string, rows: Array<[string, Tally]>): void {
@@ -147,6 +208,9 @@ function print(title: string, rows: Array<[string, Tally]>): void {
     ...STATUSES.map((s) => `hint ${s}`),
     'db agreed',
     'db overturned',
+    'by hostname',
+    'by constraint',
+    'db refuted by stored RTTs',
     'verdicts changed',
   ];
   const body = rows.map(([name, t]) =>
@@ -162,6 +226,9 @@ function print(title: string, rows: Array<[string, Tally]>): void {
       ...STATUSES.map((s) => t.readings[s]),
       t.agreed,
       t.overturned,
+      t.overturnedBy.hostname,
+      t.overturnedBy.constraint,
+      t.refutedByStored,
       t.verdictChanged,
     ].map(String),
   );
@@ -191,7 +258,13 @@ if (shared === null) {
   };
   const run = (label: string, position: (t: Trace) => SourcePosition | null): Array<[string, Tally]> => {
     const notes = new Set<string>();
-    const rows = corpora.map((c): [string, Tally] => [c.name, tallyOf(c, placed, plain, position, notes)]);
+    const rows = corpora.flatMap((c): Array<[string, Tally]> => {
+      const learned = placed.withLearned({ constraintsFor: storedConstraints(c, plain, position) });
+      return [
+        [`${c.name}, hints`, tallyOf(c, placed, plain, position, notes)],
+        [`${c.name}, hints + constraints`, tallyOf(c, learned, plain, position, notes)],
+      ];
+    });
     console.log(`\n${label}: hostname readings not used, and database claims overturned (distinct):`);
     for (const n of notes) console.log(n);
     return rows;
@@ -205,7 +278,10 @@ if (shared === null) {
   print("prober ASSUMED at its first hop's database city (an approximation for this report only)", assumed);
   console.log(
     '\ncolumns: hops = answering hops; db/hostname/constraint/operator = located hops by the source of their placement;\n' +
-      'hint <status> = hostname readings by what became of them; db agreed / db overturned = addresses placed by their name whose\n' +
-      "database claim agreed (same country, within the database's radius) / named another country or a point beyond its radius.",
+      'hint <status> = hostname readings by what became of them; db agreed / db overturned = addresses placed by a hint or\n' +
+      'constraints whose\n' +
+      "database claim agreed (same country, within the database's radius) / named another country or a point beyond its radius;\n" +
+      'by hostname / by constraint = which source overturned them; db refuted by stored RTTs = database claims another\n' +
+      "prober's lowest RTT rules out (hints + constraints rows: every prober of the corpus taken as a verified agent).",
   );
 }

@@ -6,9 +6,20 @@ import { parseChoice } from '../protocol/values/choice.ts';
 import { parseCountryCode } from '../protocol/values/country.ts';
 import { parseLatLon } from '../protocol/values/lat-lon.ts';
 import { parsePositiveNumber } from '../protocol/values/number.ts';
-import { createAnalyzer } from '../server/analyze/pipeline.ts';
+import { type Analyzer, createAnalyzer } from '../server/analyze/pipeline.ts';
+import { dataDirFrom } from '../server/config/serve-config.ts';
 import { TRACE_FORMATS } from '../server/parse/index.ts';
-import { type InputPiece, readTraceInput } from '../server/parse/read-traces.ts';
+import {
+  type InputPiece,
+  lineFormatOf,
+  lineItems,
+  readTraceInput,
+  type TraceItem,
+} from '../server/parse/read-traces.ts';
+import { type StoredLearning, storedLearning, traceAddresses } from '../server/placement/stored-learning.ts';
+import { openStore } from '../server/store/open-store.ts';
+import { parseDatabaseUrl } from '../server/store/pg/database-url.ts';
+import type { Store } from '../server/store/store.ts';
 import {
   type AnalyzeSettings,
   analyzeLines,
@@ -42,12 +53,18 @@ Options:
   --json                      one JSON object per trace (NDJSON) instead of tables
   --jobs N                    threads judging NDJSON input of more than ${IN_PROCESS_LINES} lines
                               (default: the number of CPUs; 1 judges everything in this thread)
+  --data DIR                  also use what the coordinator with this data directory has learned: its
+                              router constraints (verified agents' lowest RTTs) and operators' corrections
+                              (read only; judged in this thread)
+  --database URL              the same from a PostgreSQL store
 
 Exit status: 0 when every trace was analysed, 1 when some input could not be read (each problem is named).`;
 
 interface AnalyzeOptions extends AnalyzeSettings {
   files: string[];
   jobs: number;
+  /** A coordinator's store to learn from (--data, --database); null: the input and dictionaries only. */
+  learnFrom: { dataDir: string; database: string | undefined } | null;
 }
 
 /** More threads than this only queue for the same cores. */
@@ -74,6 +91,8 @@ const ANALYZE_OPTIONS = {
   'look-up-documentation': { type: 'boolean' },
   json: { type: 'boolean' },
   jobs: { type: 'string' },
+  data: { type: 'string' },
+  database: { type: 'string', parse: parseDatabaseUrl },
 } as const satisfies OptionSpecs;
 
 function readAnalyzeOptions(args: string[]): AnalyzeOptions {
@@ -89,7 +108,11 @@ function readAnalyzeOptions(args: string[]): AnalyzeOptions {
       ? availableParallelism()
       : problems.check(null, () => parseJobs(values.jobs as string));
   if (positionals.length === 0) problems.add('no input: name one or more files, or - for standard input');
+  if (values.data !== undefined && values.database !== undefined) {
+    problems.add('give --data or --database, not both: they name one store');
+  }
   problems.throwIfAny('analyze');
+  const learns = values.data !== undefined || values.database !== undefined;
   const position = values['source-location'];
   const homeCountry = values['home-country'];
   const kmPerMs = values['km-per-ms'];
@@ -98,7 +121,9 @@ function readAnalyzeOptions(args: string[]): AnalyzeOptions {
     sourcePosition: position ? { ...position, source: 'declared' } : null,
     json: values.json,
     files: positionals,
-    jobs: jobs ?? 1,
+    // The learned constraints are read per piece before it is judged, in this thread.
+    jobs: learns ? 1 : (jobs ?? 1),
+    learnFrom: learns ? { dataDir: dataDirFrom(values.data), database: values.database } : null,
     analyzer: {
       ...(values['city-db'] === undefined ? {} : { cityDb: values['city-db'] }),
       ...(values['asn-db'] === undefined ? {} : { asnDb: values['asn-db'] }),
@@ -168,61 +193,97 @@ export const analyzeCommand: Command = {
   usage,
   async run(args, io) {
     const options = readAnalyzeOptions(args);
-    const analyzer = createAnalyzer(options.analyzer);
-    const out = writer(io);
-    let analysed = 0;
-    let failures = 0;
-    let linesSeen = 0;
-    let pool: AnalyzePool | null = null;
-    // Outputs in input order; a worker's batch waits here until every earlier one is written.
-    const queue: Promise<BatchOutput>[] = [];
-    const writeOldest = async () => {
-      const output = await (queue.shift() as Promise<BatchOutput>);
-      analysed += output.analysed;
-      failures += output.problems.length;
-      for (const problem of output.problems) io.stderr.write(problem);
-      await out.write(output.text);
-    };
+    const plain = createAnalyzer(options.analyzer);
+    const learnFrom = options.learnFrom;
+    const store: Store | null = learnFrom === null ? null : await openStore({ ...learnFrom, create: false });
     try {
-      for await (const next of piecesOf(options, io)) {
-        if ('problem' in next) {
-          queue.push(Promise.resolve({ text: '', problems: [next.problem], analysed: 0 }));
-        } else if ('items' in next.piece) {
-          queue.push(Promise.resolve(renderItems(next.piece.items, next.label, analyzer, options)));
-        } else {
-          const batch = { label: next.label, ...next.piece };
-          linesSeen += batch.lines.length;
-          if (pool === null && options.jobs > 1 && linesSeen > IN_PROCESS_LINES) {
-            const { format, sourcePosition, json, analyzer: analyzerOptions } = options;
-            pool = startAnalyzePool(options.jobs, {
-              format,
-              sourcePosition,
-              json,
-              analyzer: analyzerOptions,
-            });
-          }
-          if (pool === null || !pool.takesWork()) {
-            queue.push(Promise.resolve(analyzeLines(batch, analyzer, options)));
-          } else {
-            const output = pool.run(batch);
-            // Awaited in order by writeOldest; this only keeps a failure from being reported as unhandled.
-            output.catch(() => {});
-            queue.push(output);
-          }
-        }
-        // Two batches per worker in flight keep them busy while memory stays bounded.
-        while (queue.length > 2 * options.jobs) await writeOldest();
-      }
-      while (queue.length > 0) await writeOldest();
+      const learning = store === null ? null : await storedLearning(store, plain.provenance().kmPerMs);
+      const analyzer = learning === null ? plain : plain.withLearned(learning.placement);
+      return await analyzeInput(options, analyzer, learning, io);
     } finally {
-      await pool?.close();
+      await store?.close();
     }
-    await out.flush();
-    if (!options.json || failures > 0) {
-      io.stderr.write(
-        `analysed ${analysed} trace${analysed === 1 ? '' : 's'}${failures > 0 ? `; ${failures} problem${failures === 1 ? '' : 's'} (above)` : ''}\n`,
-      );
-    }
-    return failures > 0 ? 1 : 0;
   },
 };
+
+/** A piece's traces, parsed here; the learned constraints of their addresses read before they are judged. */
+async function learnedItems(
+  piece: InputPiece,
+  learning: StoredLearning,
+  options: AnalyzeOptions,
+): Promise<TraceItem[]> {
+  const items =
+    'items' in piece
+      ? piece.items
+      : piece.lines.flatMap((line, i) =>
+          lineItems(line, piece.firstLineNumber + i, lineFormatOf(options.format)),
+        );
+  await learning.prefetch(traceAddresses(items.flatMap((item) => ('trace' in item ? [item.trace] : []))));
+  return items;
+}
+
+async function analyzeInput(
+  options: AnalyzeOptions,
+  analyzer: Analyzer,
+  learning: StoredLearning | null,
+  io: CliIo,
+): Promise<number> {
+  const out = writer(io);
+  let analysed = 0;
+  let failures = 0;
+  let linesSeen = 0;
+  let pool: AnalyzePool | null = null;
+  // Outputs in input order; a worker's batch waits here until every earlier one is written.
+  const queue: Promise<BatchOutput>[] = [];
+  const writeOldest = async () => {
+    const output = await (queue.shift() as Promise<BatchOutput>);
+    analysed += output.analysed;
+    failures += output.problems.length;
+    for (const problem of output.problems) io.stderr.write(problem);
+    await out.write(output.text);
+  };
+  try {
+    for await (const next of piecesOf(options, io)) {
+      if ('problem' in next) {
+        queue.push(Promise.resolve({ text: '', problems: [next.problem], analysed: 0 }));
+      } else if (learning !== null) {
+        const items = await learnedItems(next.piece, learning, options);
+        queue.push(Promise.resolve(renderItems(items, next.label, analyzer, options)));
+      } else if ('items' in next.piece) {
+        queue.push(Promise.resolve(renderItems(next.piece.items, next.label, analyzer, options)));
+      } else {
+        const batch = { label: next.label, ...next.piece };
+        linesSeen += batch.lines.length;
+        if (pool === null && options.jobs > 1 && linesSeen > IN_PROCESS_LINES) {
+          const { format, sourcePosition, json, analyzer: analyzerOptions } = options;
+          pool = startAnalyzePool(options.jobs, {
+            format,
+            sourcePosition,
+            json,
+            analyzer: analyzerOptions,
+          });
+        }
+        if (pool === null || !pool.takesWork()) {
+          queue.push(Promise.resolve(analyzeLines(batch, analyzer, options)));
+        } else {
+          const output = pool.run(batch);
+          // Awaited in order by writeOldest; this only keeps a failure from being reported as unhandled.
+          output.catch(() => {});
+          queue.push(output);
+        }
+      }
+      // Two batches per worker in flight keep them busy while memory stays bounded.
+      while (queue.length > 2 * options.jobs) await writeOldest();
+    }
+    while (queue.length > 0) await writeOldest();
+  } finally {
+    await pool?.close();
+  }
+  await out.flush();
+  if (!options.json || failures > 0) {
+    io.stderr.write(
+      `analysed ${analysed} trace${analysed === 1 ? '' : 's'}${failures > 0 ? `; ${failures} problem${failures === 1 ? '' : 's'} (above)` : ''}\n`,
+    );
+  }
+  return failures > 0 ? 1 : 0;
+}

@@ -47,7 +47,8 @@ export interface PlacementDecision {
   placement: AddressPlacement;
 }
 
-const CORRECTION_RADIUS_KM = 10;
+/** How exact an operator's correction is taken to be (a city block of data centres), unless it says. */
+export const CORRECTION_RADIUS_KM = 10;
 /** A region whose feasible cities all lie this close to the representative is a city-level answer. */
 const CONSTRAINT_CITY_KM = 300;
 

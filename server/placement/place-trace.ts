@@ -64,7 +64,16 @@ export function placeTrace(
       named === null ? null : readHostname(named, inputs.gazetteer(), inputs.conventions?.get(named.suffix));
     if ((hints === null || hints.readings.length === 0) && external.length === 0 && correction === null)
       continue;
-    const discs: Disc[] = [...external];
+    // The prober's own stored reading says nothing more unless an earlier trace of it was faster.
+    const own = seen.rttMs;
+    const discs: Disc[] = external.filter(
+      (d) =>
+        position === null ||
+        own === null ||
+        d.rttMs < own ||
+        d.vantage.lat !== position.lat ||
+        d.vantage.lon !== position.lon,
+    );
     if (position !== null && seen.rttMs !== null) {
       discs.push(
         discFrom(
