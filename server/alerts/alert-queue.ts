@@ -1,6 +1,7 @@
 import { describeError } from '../../protocol/errors.ts';
 import type { IncidentEvent } from '../incidents/types.ts';
 import type { DeliveryStore, DeliveryUpdate } from '../store/delivery-store.ts';
+import { matchRules } from './alert-rules.ts';
 import { DEFAULT_RETRY, type RetryPolicy, retryableStatus, retryDelayMs } from './backoff.ts';
 import { alertBody } from './payload.ts';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signBody, TIMESTAMP_HEADER } from './signature.ts';
@@ -20,6 +21,13 @@ export interface AlertQueueOptions {
   random?: () => number;
   log?: (line: string) => void;
   userAgent?: string;
+  /**
+   * Why an event must not be sent now (a maintenance window: "silenced by maintenance window #3 (...)"), or
+   * null; asked once per event and webhook its rules let through. A failure to answer sends the alert.
+   */
+  silenced?: (event: IncidentEvent) => Promise<string | null>;
+  /** serve's --max-witnesses-per-owner, so a rule's witness count is the corroboration's (default 2). */
+  maxWitnessesPerOwner?: number;
 }
 
 export interface AlertQueueStats {
@@ -27,11 +35,18 @@ export interface AlertQueueStats {
   delivered: number;
   failed: number;
   dropped: number;
+  /** Not sent: no rule of the webhook matched, or a maintenance window silenced it (recorded as dropped). */
+  withheld: number;
 }
 
 export interface AlertQueue {
   /** Never blocks and never throws: the caller is the ingest path. */
   enqueue(events: readonly IncidentEvent[]): void;
+  /**
+   * Sends deliveries already recorded (by a coordinator that stopped before sending them, issue 12) to the
+   * webhook of their label, under their own ids; a label no webhook here has is skipped.
+   */
+  resume(deliveries: readonly { id: number; event: IncidentEvent; label: string }[]): void;
   /** Resolves once nothing waits, is in flight or is still being recorded. */
   idle(): Promise<void>;
   /** Stops: in-flight attempts are aborted, waiting deliveries recorded as dropped. */
@@ -60,7 +75,7 @@ export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
   const log = options.log ?? (() => {});
   const userAgent = options.userAgent ?? 'detourwatch-webhook';
   const stopping = new AbortController();
-  const stats: AlertQueueStats = { queued: 0, delivered: 0, failed: 0, dropped: 0 };
+  const stats: AlertQueueStats = { queued: 0, delivered: 0, failed: 0, dropped: 0, withheld: 0 };
   const lanes = options.webhooks.map((target) => ({
     target,
     jobs: [] as Job[],
@@ -78,16 +93,34 @@ export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
     }
   }
 
-  function create(event: IncidentEvent, label: string): Promise<number | null> {
-    const refused = (err: unknown) => {
+  /**
+   * The delivery of `event` to `target` (alert-rules.ts, maintenance windows): created with the rule that let
+   * it through, or recorded as dropped with why it was not sent (then null: nothing to send).
+   */
+  async function decide(event: IncidentEvent, target: WebhookTarget): Promise<number | null> {
+    const decision = matchRules(target.rules, event, options.maxWitnessesPerOwner ?? 2);
+    let why = decision.send ? null : decision.why;
+    if (why === null && options.silenced) {
+      why = await options.silenced(event).catch((err: unknown) => {
+        log(`alerts: cannot read the maintenance windows, sending: ${describeError(err)}`);
+        return null;
+      });
+    }
+    if (why === null) {
+      const rule = decision.send ? decision.rule : null;
+      return options.deliveries.createDelivery(event.kind, event.incident.id, target.label, now(), rule);
+    }
+    const id = await options.deliveries.createDelivery(event.kind, event.incident.id, target.label, now());
+    await record(id, { status: 'dropped', attempts: 0, httpStatus: null, lastError: why });
+    stats.withheld += 1;
+    return null;
+  }
+
+  function decided(event: IncidentEvent, target: WebhookTarget): Promise<number | null> {
+    return decide(event, target).catch((err: unknown) => {
       log(`alerts: cannot record a delivery, not sending it: ${describeError(err)}`);
       return null;
-    };
-    try {
-      return options.deliveries.createDelivery(event.kind, event.incident.id, label, now()).catch(refused);
-    } catch (err) {
-      return Promise.resolve(refused(err));
-    }
+    });
   }
 
   function track(work: Promise<void>): void {
@@ -191,7 +224,7 @@ export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
       for (const event of events) {
         for (const lane of lanes) {
           if (!lane.target.events.includes(event.kind) || stopping.signal.aborted) continue;
-          const id = create(event, lane.target.label);
+          const id = decided(event, lane.target);
           if (lane.jobs.length >= maxQueued) {
             stats.dropped += 1;
             track(
@@ -212,6 +245,15 @@ export function createAlertQueue(options: AlertQueueOptions): AlertQueue {
           stats.queued += 1;
           start(lane);
         }
+      }
+    },
+    resume(deliveries) {
+      for (const d of deliveries) {
+        const lane = lanes.find((l) => l.target.label === d.label);
+        if (!lane || stopping.signal.aborted) continue;
+        lane.jobs.push({ id: Promise.resolve(d.id), event: d.event });
+        stats.queued += 1;
+        start(lane);
       }
     },
     async idle() {

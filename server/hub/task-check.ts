@@ -6,10 +6,13 @@ import type { TaskRecord } from '../store/task-store.ts';
 export const DEFAULT_CLOCK_SKEW_MS = 60_000;
 
 /**
- * A task's window: the agent's queue (rate limits) plus the engine's run, plus a reconnect after a lost
- * connection or a coordinator restart. A first answer after it is late.
+ * A task's window (`serve --task-window`): the agent's queue (rate limits) and the engine's run, plus the
+ * time its durable outbox may wait to deliver: a lost connection, a coordinator restart, a volunteer's laptop
+ * closed overnight. A day: the outbox keeps a result until it is acknowledged or refused, whatever its age,
+ * so this is what bounds how old a replayed result can be; a first answer after it is refused RESULT_LATE.
+ * Results arriving well within it are still marked late (server/ingest/late.ts, `--late-after`).
  */
-export const DEFAULT_TASK_WINDOW_MS = 15 * 60_000;
+export const DEFAULT_TASK_WINDOW_MS = 24 * 3_600_000;
 
 /**
  * What a result is judged on besides its task: its content, digested, so a resend of the same result id is

@@ -4,7 +4,9 @@ import type { Trace } from '../../protocol/trace.ts';
 import type { Verdict, VerdictKind } from '../../protocol/verdict.ts';
 import type { Analyzer } from '../analyze/pipeline.ts';
 import { pathAsns } from '../incidents/observation.ts';
+import { DEFAULT_LATE_AFTER_MS, isLate } from '../ingest/late.ts';
 import { DEFAULT_LIMITS, parseTraceLine } from '../parse/index.ts';
+import type { ImportProbeStore } from '../store/import-probe-store.ts';
 import type { TraceStore } from '../store/trace-store.ts';
 import { atlasImportKey } from './atlas-key.ts';
 import { jsonValues } from './json-values.ts';
@@ -27,24 +29,55 @@ export interface ImportSink {
   write(batch: readonly ImportedTrace[]): Promise<number>;
 }
 
-/** The sink that writes into the store, marking every trace as imported. */
-export function storeImportSink(store: Pick<TraceStore, 'knownImportKeys' | 'writeImported'>): ImportSink {
+/**
+ * The sink that writes into the store, marking every trace as imported, and as late when it started more than
+ * `lateAfterMs` before it was imported (server/ingest/late.ts): an old result is judged and alerted, marked.
+ */
+export function storeImportSink(
+  store: Pick<TraceStore, 'knownImportKeys' | 'writeImported' | 'importedTraceIds'> & ImportProbeStore,
+  lateAfterMs: number = DEFAULT_LATE_AFTER_MS,
+  now: () => number = Date.now,
+): ImportSink {
+  /** Each stored trace's probe, found by its key (a key stored before keeps the probe it has). */
+  async function recordProbes(batch: readonly ImportedTrace[]): Promise<void> {
+    const probeOf = new Map<string, number>();
+    for (const b of batch) {
+      const probe = b.trace.meta?.prb_id;
+      if (typeof probe === 'number') probeOf.set(b.importKey, probe);
+    }
+    if (probeOf.size === 0) return;
+    const ids = await store.importedTraceIds([...probeOf.keys()]);
+    await store.recordProbeIds(
+      [...ids].flatMap(([key, traceId]) => {
+        const probeId = probeOf.get(key);
+        return probeId === undefined ? [] : [{ traceId, probeId }];
+      }),
+    );
+  }
   return {
     known: (keys) => store.knownImportKeys(keys),
-    write: (batch) =>
-      store.writeImported(
-        batch.map((b) => ({
-          origin: 'import',
-          agentId: null,
-          trace: b.trace,
-          verdict: b.verdict,
-          sourcePosition:
-            b.sourcePosition === null ? null : { lat: b.sourcePosition.lat, lon: b.sourcePosition.lon },
-          pathAsns: b.pathAsns,
-          importKey: b.importKey,
-        })),
-      ),
+    write: async (batch) => {
+      const stored = await writeBatch(batch);
+      await recordProbes(batch);
+      return stored;
+    },
   };
+
+  function writeBatch(batch: readonly ImportedTrace[]): Promise<number> {
+    return store.writeImported(
+      batch.map((b) => ({
+        origin: 'import',
+        agentId: null,
+        trace: b.trace,
+        verdict: b.verdict,
+        sourcePosition:
+          b.sourcePosition === null ? null : { lat: b.sourcePosition.lat, lon: b.sourcePosition.lon },
+        pathAsns: b.pathAsns,
+        importKey: b.importKey,
+        late: isLate(Date.parse(b.trace.startedAt ?? ''), now(), lateAfterMs),
+      })),
+    );
+  }
 }
 
 export interface ImportProgress {

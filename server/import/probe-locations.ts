@@ -41,22 +41,34 @@ export function parseProbeLocation(text: string): [number, Position] {
 }
 
 /**
- * One probe of a RIPE Atlas probe archive: `{"id": 6001, "geometry": {"type": "Point", "coordinates": [lon, lat]}}`
- * (GeoJSON order: longitude first). Null when the probe has no usable location (some have none); an error when
- * the value is not a probe at all.
+ * One probe of a RIPE Atlas probe list, in either of its forms: the API's (`/api/v2/probes/`)
+ * `{"id": 6001, "geometry": {"type": "Point", "coordinates": [lon, lat]}}` (GeoJSON order: longitude first), or
+ * the daily archive's (ftp.ripe.net/ripe/atlas/probes/archive/) plain `{"id": 6001, "latitude": 47.61,
+ * "longitude": -122.33}`. The geometry wins when both are there. Null when the probe has no usable location
+ * (some have none, or null ones); an error when the value is not a probe at all.
  */
 export function probeFromArchive(value: unknown, where: string): [number, Position] | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new DetourwatchError('PARSE_FAILED', `${where}: a probe must be a JSON object`);
   }
-  const { id, geometry } = value as { id?: unknown; geometry?: unknown };
+  const { id, geometry, latitude, longitude } = value as {
+    id?: unknown;
+    geometry?: unknown;
+    latitude?: unknown;
+    longitude?: unknown;
+  };
   if (!isProbeId(id))
     throw new DetourwatchError('PARSE_FAILED', `${where}: "id" must be a probe id (a positive integer)`);
+  const pos = geometryPosition(geometry) ?? position(latitude, longitude);
+  return pos === null ? null : [id, pos];
+}
+
+/** A GeoJSON Point's position, or null when it is missing or not a usable point. */
+function geometryPosition(geometry: unknown): Position | null {
   if (typeof geometry !== 'object' || geometry === null) return null;
   const { type, coordinates } = geometry as { type?: unknown; coordinates?: unknown };
   if (type !== 'Point' || !Array.isArray(coordinates) || coordinates.length < 2) return null;
-  const pos = position(coordinates[1], coordinates[0]);
-  return pos === null ? null : [id, pos];
+  return position(coordinates[1], coordinates[0]);
 }
 
 export interface ProbeArchiveReport {
