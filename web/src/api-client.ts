@@ -3,7 +3,7 @@ import {
   type DetourPage,
   MAP_API,
   type MapConfig,
-  type RoutePage,
+  type ShownRoutePage,
   type Timeline,
 } from '../../protocol/map-api.ts';
 import { type DetourFilter, writeFilter } from '../../protocol/map-filter.ts';
@@ -24,6 +24,11 @@ import {
  * matching detour: the routes answer groups them all, each route with its count.
  */
 export const PAGE_LIMIT = 5000;
+/**
+ * The first list page: enough to fill the list at once; the rest (up to PAGE_LIMIT) follows once the map is
+ * drawn, so reading and sending 5,000 summaries does not hold up the first render (issue 21).
+ */
+export const FIRST_LIST_LIMIT = 500;
 /** The newest incidents the incidents view shows (it says when there are more). */
 export const INCIDENT_LIMIT = 200;
 
@@ -45,16 +50,17 @@ export async function fetchMapConfig(): Promise<MapConfig> {
 export async function fetchDetours(
   filter: DetourFilter,
   signal: AbortSignal,
+  limit = PAGE_LIMIT,
 ): Promise<{ page: DetourPage; dropped: number }> {
   const params = writeFilter(filter, new URLSearchParams());
-  params.set('limit', String(PAGE_LIMIT));
+  params.set('limit', String(limit));
   return readDetourPage(await getJson(`${MAP_API.detours}?${params}`, signal));
 }
 
 export async function fetchRoutes(
   filter: DetourFilter,
   signal: AbortSignal,
-): Promise<{ page: RoutePage; dropped: number }> {
+): Promise<{ page: ShownRoutePage; dropped: number }> {
   const params = writeFilter(filter, new URLSearchParams());
   return readRoutePage(await getJson(`${MAP_API.routes}?${params}`, signal));
 }

@@ -6,12 +6,14 @@ import {
   type DrawnStatus,
   type MapAgent,
   type MapConfig,
-  type MapRoute,
-  type RoutePage,
+  type RouteColumns,
+  type ShownRoute,
+  type ShownRoutePage,
   TIMELINE_BUCKETS,
   type Timeline,
   type TimelineBin,
 } from '../../protocol/map-api.ts';
+import { decodeRoute } from '../../protocol/route-columns.ts';
 import { CONFIDENCES, HOP_STATUSES } from '../../protocol/verdict.ts';
 
 /**
@@ -133,28 +135,43 @@ export function readDetourPage(v: unknown): { page: DetourPage; dropped: number 
   return { page: { items, total: v.total, ...agentsOf(v) }, dropped: v.items.length - items.length };
 }
 
-function isRoute(v: unknown): v is MapRoute {
-  return (
-    isObject(v) &&
-    typeof v.key === 'string' &&
-    isNum(v.count) &&
-    v.count >= 1 &&
-    isNum(v.confirmed) &&
-    Array.isArray(v.ids) &&
-    v.ids.length === v.count &&
-    v.ids.every(isNum) &&
-    typeof v.firstSeen === 'string' &&
-    typeof v.lastSeen === 'string' &&
-    isDetourSummary(v.latest)
-  );
-}
+const COLUMNS = [
+  'count',
+  'confirmed',
+  'ids',
+  'firstSeen',
+  'lastSeen',
+  'id',
+  'ends',
+  'sourceCountry',
+  'via',
+  'path',
+] as const satisfies readonly (keyof RouteColumns)[];
 
-/** Keeps the valid routes; `dropped` counts the detours on damaged ones, so the page can say so. */
-export function readRoutePage(v: unknown): { page: RoutePage; dropped: number } {
-  if (!isObject(v) || !Array.isArray(v.routes) || !isNum(v.total) || !isNum(v.grouped)) {
+/**
+ * Decodes the compact routes answer (RouteColumns), keeping the well-formed routes; `dropped` counts the
+ * detours on damaged ones, so the page can say so.
+ */
+export function readRoutePage(v: unknown): { page: ShownRoutePage; dropped: number } {
+  if (
+    !isObject(v) ||
+    !isNum(v.total) ||
+    !isNum(v.grouped) ||
+    !Array.isArray(v.countries) ||
+    !Array.isArray(v.count) ||
+    !COLUMNS.every((c) => Array.isArray(v[c]) && (v[c] as unknown[]).length === (v.count as unknown[]).length)
+  ) {
     throw new Error('the coordinator answered something that is not a list of routes');
   }
-  const routes = v.routes.filter(isRoute);
+  const cols = v as unknown as RouteColumns;
+  const routes: ShownRoute[] = [];
+  for (let i = 0; i < cols.count.length; i++) {
+    try {
+      routes.push(decodeRoute(cols, i));
+    } catch {
+      // One damaged route costs its own traces (counted below), not the page.
+    }
+  }
   const kept = routes.reduce((n, r) => n + r.count, 0);
   return {
     page: { routes, total: v.total, grouped: v.grouped, ...agentsOf(v) },

@@ -2,99 +2,126 @@ import L from 'leaflet';
 import { worldX, worldY } from './mercator.ts';
 
 /**
- * Thousands of polylines as ONE canvas layer, stroked part by part. Leaflet's own polylines cost an object
- * per point per view (LatLngs, projected and clipped Points: garbage-collector time at 2,000 paths), and its
- * canvas renderer strokes all parts of a multi-polyline as one path, which Skia rasterises about 5x slower
- * than the same lines stroked one by one (measured in Chromium). Here points are projected once, to world
- * units in typed arrays, and scaled to the view while drawing. Only Leaflet 1.9's documented-for-plugins
- * canvas hooks are used (`_renderer`, `_project`, `_update`, `_updatePath`); package.json pins 1.9.4.
+ * Tens of thousands of straight legs as ONE canvas layer, stroked leg by leg. Leaflet's own polylines cost an
+ * object per point per view (LatLngs, projected and clipped Points), and its canvas renderer strokes all parts
+ * of a multi-polyline as one path, which Skia rasterises about 5x slower than the same lines stroked one by
+ * one (measured in Chromium). Here each leg is projected once, to world units in typed arrays, and scaled to
+ * the view while drawing; legs off the canvas are skipped, and so are legs shorter than a pixel at the
+ * current zoom (their end markers show them). A leg is stored once with its width: the caller merges legs that
+ * several routes share (path-layer.ts). Only Leaflet 1.9's documented-for-plugins canvas hooks are used
+ * (`_renderer`, `_project`, `_update`, `_updatePath`); package.json pins 1.9.4.
  */
 
 export interface BulkLines extends L.Path {
-  /** Adds parts, each a list of [lat, lon] points, at a line width (the layer's own by default). */
-  addParts(parts: readonly (readonly [number, number])[][], weight?: number): void;
+  /** Adds a leg from [lat, lon] to [lat, lon] at a line width; returns its index. Drawn with the next redraw. */
+  addLeg(from: readonly [number, number], to: readonly [number, number], weight: number): number;
+  /** Sets a leg's width. */
+  setWeight(leg: number, weight: number): void;
+  /**
+   * Strokes these legs onto what the canvas shows now, without clearing it (a live detour's legs): the next
+   * full redraw draws them in their place in the order.
+   */
+  drawNow(legs: readonly number[]): void;
   clear(): void;
+  legCount(): number;
+  /** The same as legCount: each leg is one stroked part. */
   partCount(): number;
 }
 
 interface CanvasInternals {
   _drawing: boolean;
-  _ctx: CanvasRenderingContext2D;
+  _ctx: CanvasRenderingContext2D | undefined;
   _bounds: L.Bounds;
+  _redrawBounds: L.Bounds | null;
 }
 
 interface State {
-  _map: L.Map;
+  _map: L.Map | undefined;
   _renderer: CanvasInternals;
   _pxBounds?: L.Bounds;
   options: L.PathOptions & { _dashArray?: number[] };
-  /** Per part: x0, y0, x1, y1, ... in world units. */
-  _xy: Float64Array[];
-  /** Per part: minX, minY, maxX, maxY in world units. */
-  _box: Float64Array[];
-  /** Per part: its line width (a route's count sets it). */
-  _w: number[];
+  /** Per leg: x0, y0, x1, y1 in world units (growing buffer; `_n` legs are used). */
+  _xy: Float64Array;
+  _w: Float32Array;
+  _n: number;
+  /** World-unit bounds of every leg. */
+  _box: [number, number, number, number];
   redraw(): void;
+  /** Strokes these legs, or all of them (null). */
+  _stroke(legs: readonly number[] | null): void;
+}
+
+function grow<T extends Float64Array | Float32Array>(a: T, need: number): T {
+  if (a.length >= need) return a;
+  const next = new (a.constructor as new (n: number) => T)(Math.max(need, a.length * 2));
+  next.set(a);
+  return next;
 }
 
 const Bulk = L.Path.extend({
   initialize(this: State, options: L.PathOptions) {
     L.setOptions(this, { ...options, interactive: false });
-    this._xy = [];
-    this._box = [];
-    this._w = [];
+    this._xy = new Float64Array(1024);
+    this._w = new Float32Array(256);
+    this._n = 0;
+    this._box = [Infinity, Infinity, -Infinity, -Infinity];
   },
 
-  addParts(this: State, parts: readonly (readonly [number, number])[][], weight?: number) {
-    const w = weight ?? this.options.weight ?? 1;
-    for (const part of parts) {
-      if (part.length < 2) continue;
-      const xy = new Float64Array(part.length * 2);
-      const box = new Float64Array([Infinity, Infinity, -Infinity, -Infinity]);
-      part.forEach(([lat, lon], i) => {
-        const x = worldX(lon);
-        const y = worldY(lat);
-        xy[2 * i] = x;
-        xy[2 * i + 1] = y;
-        box[0] = Math.min(box[0] as number, x);
-        box[1] = Math.min(box[1] as number, y);
-        box[2] = Math.max(box[2] as number, x);
-        box[3] = Math.max(box[3] as number, y);
-      });
-      this._xy.push(xy);
-      this._box.push(box);
-      this._w.push(w);
+  addLeg(this: State, from: readonly [number, number], to: readonly [number, number], weight: number) {
+    const i = this._n++;
+    this._xy = grow(this._xy, 4 * this._n);
+    this._w = grow(this._w, this._n);
+    const x0 = worldX(from[1]);
+    const y0 = worldY(from[0]);
+    const x1 = worldX(to[1]);
+    const y1 = worldY(to[0]);
+    this._xy.set([x0, y0, x1, y1], 4 * i);
+    this._w[i] = weight;
+    const b = this._box;
+    b[0] = Math.min(b[0], x0, x1);
+    b[1] = Math.min(b[1], y0, y1);
+    b[2] = Math.max(b[2], x0, x1);
+    b[3] = Math.max(b[3], y0, y1);
+    return i;
+  },
+
+  setWeight(this: State, leg: number, weight: number) {
+    this._w[leg] = weight;
+  },
+
+  drawNow(this: State, legs: readonly number[]) {
+    const renderer = this._renderer;
+    if (!this._map || !renderer?._ctx) return;
+    (this as unknown as { _project(): void })._project();
+    renderer._drawing = true;
+    try {
+      this._stroke(legs);
+    } finally {
+      renderer._drawing = false;
     }
-    this.redraw();
   },
 
   clear(this: State) {
-    this._xy = [];
-    this._box = [];
-    this._w = [];
+    this._n = 0;
+    this._box = [Infinity, Infinity, -Infinity, -Infinity];
     this.redraw();
   },
 
+  legCount(this: State) {
+    return this._n;
+  },
+
   partCount(this: State) {
-    return this._xy.length;
+    return this._n;
   },
 
   /** Pixel bounds of everything, so the renderer's partial redraws include this layer when they should. */
   _project(this: State) {
-    if (this._box.length === 0) {
+    if (this._n === 0 || !this._map) {
       this._pxBounds = undefined;
       return;
     }
-    let minX = Infinity;
-    let minY = Infinity;
-    let maxX = -Infinity;
-    let maxY = -Infinity;
-    for (const b of this._box) {
-      minX = Math.min(minX, b[0] as number);
-      minY = Math.min(minY, b[1] as number);
-      maxX = Math.max(maxX, b[2] as number);
-      maxY = Math.max(maxY, b[3] as number);
-    }
+    const [minX, minY, maxX, maxY] = this._box;
     const scale = this._map.options.crs?.scale(this._map.getZoom()) ?? 256;
     const origin = this._map.getPixelOrigin();
     this._pxBounds = L.bounds(
@@ -104,43 +131,54 @@ const Bulk = L.Path.extend({
   },
 
   _update() {
-    // Nothing to clip or simplify: parts off the canvas are skipped while drawing.
+    // Nothing to clip or simplify ahead: legs off the canvas or under a pixel are skipped while drawing.
   },
 
   _updatePath(this: State) {
-    const renderer = this._renderer;
-    if (!renderer._drawing) return;
-    const ctx = renderer._ctx;
+    if (!this._renderer._drawing) return;
+    this._stroke(null);
+  },
+
+  _stroke(this: State, legs: readonly number[] | null) {
+    const ctx = this._renderer._ctx;
+    const map = this._map;
+    if (!ctx || !map) return;
     const o = this.options;
-    const scale = this._map.options.crs?.scale(this._map.getZoom()) ?? 256;
-    const origin = this._map.getPixelOrigin();
-    const view = renderer._bounds;
+    const scale = map.options.crs?.scale(map.getZoom()) ?? 256;
+    const origin = map.getPixelOrigin();
+    // A partial redraw (a marker added) repaints only its bounds: cull to them, not to the whole view.
+    const view = this._renderer._redrawBounds ?? this._renderer._bounds;
     const left = (view.min?.x ?? 0) + origin.x;
     const top = (view.min?.y ?? 0) + origin.y;
     const right = (view.max?.x ?? 0) + origin.x;
     const bottom = (view.max?.y ?? 0) + origin.y;
     ctx.setLineDash(o._dashArray ?? []);
     ctx.globalAlpha = o.opacity ?? 1;
-    let width = o.weight ?? 1;
-    ctx.lineWidth = width;
+    let width = -1;
     ctx.strokeStyle = o.color ?? '#000000';
     ctx.lineCap = 'round';
     ctx.lineJoin = 'round';
-    for (let i = 0; i < this._xy.length; i++) {
-      const box = this._box[i] as Float64Array;
-      if ((box[2] as number) * scale < left || (box[0] as number) * scale > right) continue;
-      if ((box[3] as number) * scale < top || (box[1] as number) * scale > bottom) continue;
-      const xy = this._xy[i] as Float64Array;
-      const w = this._w[i] as number;
-      if (w !== width) {
-        width = w;
-        ctx.lineWidth = w;
+    const xy = this._xy;
+    const w = this._w;
+    const n = legs === null ? this._n : legs.length;
+    for (let k = 0; k < n; k++) {
+      const i = legs === null ? k : (legs[k] as number);
+      const x0 = (xy[4 * i] as number) * scale;
+      const y0 = (xy[4 * i + 1] as number) * scale;
+      const x1 = (xy[4 * i + 2] as number) * scale;
+      const y1 = (xy[4 * i + 3] as number) * scale;
+      if ((x0 < left && x1 < left) || (x0 > right && x1 > right)) continue;
+      if ((y0 < top && y1 < top) || (y0 > bottom && y1 > bottom)) continue;
+      // Shorter than a pixel at this zoom: the markers at its ends show it.
+      if (Math.abs(x1 - x0) < 1 && Math.abs(y1 - y0) < 1) continue;
+      const lw = w[i] as number;
+      if (lw !== width) {
+        width = lw;
+        ctx.lineWidth = lw;
       }
       ctx.beginPath();
-      ctx.moveTo((xy[0] as number) * scale - origin.x, (xy[1] as number) * scale - origin.y);
-      for (let k = 2; k < xy.length; k += 2) {
-        ctx.lineTo((xy[k] as number) * scale - origin.x, (xy[k + 1] as number) * scale - origin.y);
-      }
+      ctx.moveTo(x0 - origin.x, y0 - origin.y);
+      ctx.lineTo(x1 - origin.x, y1 - origin.y);
       ctx.stroke();
     }
   },

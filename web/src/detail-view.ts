@@ -28,7 +28,14 @@ export function renderDetail(container: HTMLElement, d: DetourDetail, onBack: ()
     h(
       'dl',
       { className: 'facts' },
-      fact('Agent', d.agent ? `${d.agent.name} (${d.agent.id})` : 'imported measurement'),
+      fact(
+        'Agent',
+        d.agent
+          ? `${d.agent.name} (${d.agent.id})`
+          : d.probeId !== undefined
+            ? `RIPE Atlas probe ${d.probeId} (imported)`
+            : 'imported measurement',
+      ),
       ...vantageFact(d.vantage),
       fact('Source', endpointText(d.source.ip, d.source.country)),
       fact('Destination', endpointText(d.destination.ip, d.destination.country)),

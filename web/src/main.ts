@@ -6,13 +6,14 @@ import type {
   DetourSummary,
   MapAgent,
   MapConfig,
-  MapRoute,
   PastedTrace,
+  ShownRoute,
 } from '../../protocol/map-api.ts';
 import { compareNewestFirst, type DetourFilter, matchesFilter } from '../../protocol/map-filter.ts';
 import { routeKey } from '../../protocol/map-path.ts';
 import { AgentMarkers } from './agent-markers.ts';
 import {
+  FIRST_LIST_LIMIT,
   fetchAgents,
   fetchDetour,
   fetchDetours,
@@ -20,6 +21,7 @@ import {
   fetchMapConfig,
   fetchRoutes,
   fetchTimeline,
+  PAGE_LIMIT,
 } from './api-client.ts';
 import { addOfflineMap, addTiles, WEST_EDGE } from './base-map.ts';
 import { renderDetail } from './detail-view.ts';
@@ -68,7 +70,7 @@ interface PendingPage {
 function startFetch(filter: DetourFilter): PendingPage {
   const controller = new AbortController();
   const result = Promise.all([
-    fetchDetours(filter, controller.signal),
+    fetchDetours(filter, controller.signal, FIRST_LIST_LIMIT),
     fetchRoutes(filter, controller.signal),
   ]);
   // Awaited later by load(); this keeps an early failure from being reported as unhandled meanwhile.
@@ -106,14 +108,14 @@ async function start(): Promise<void> {
   let items: DetourSummary[] = [];
   let listTotal = 0;
   /** Every matching detour, by route: the map's content. */
-  let routes = new Map<string, MapRoute>();
-  let routeOfId = new Map<number, MapRoute>();
+  let routes = new Map<string, ShownRoute>();
+  let routeOfId = new Map<number, ShownRoute>();
   let total = 0;
   /** How many of them the routes hold: all, unless the coordinator's cap was reached. */
   let grouped = 0;
   let dropped = 0;
   /** The route whose traces the list shows, when one was clicked. */
-  let routeScope: MapRoute | null = null;
+  let routeScope: ShownRoute | null = null;
   /** Hop tables fetched so far (a detour never changes once stored). */
   const details = new Map<number, DetourDetail>();
   let loading: AbortController | null = null;
@@ -201,6 +203,13 @@ async function start(): Promise<void> {
       `${formatCount(confirmed)} confirmed`,
       `${formatCount(total - confirmed)} probable`,
     ];
+    // Say how the map aggregates beyond routes: shared legs are one line, as wide as all their traces.
+    const drawn = paths.stats();
+    if (drawn.legs < drawn.routeLegs) {
+      parts.push(
+        `${plural(drawn.legs, 'leg', 'legs')} drawn: a leg several routes share is drawn once, as wide as all their traces`,
+      );
+    }
     if (items.length < listTotal) parts.push(`the list shows the newest ${formatCount(items.length)}`);
     if (dropped > 0) parts.push(`${formatCount(dropped)} damaged records skipped`);
     countsEl.textContent = parts.join(' · ');
@@ -282,7 +291,7 @@ async function start(): Promise<void> {
     return null;
   }
 
-  function setRoutes(list: readonly MapRoute[]): void {
+  function setRoutes(list: readonly ShownRoute[]): void {
     routes = new Map(list.map((r) => [r.key, r]));
     routeOfId = new Map();
     for (const r of list) for (const id of r.ids) routeOfId.set(id, r);
@@ -340,11 +349,10 @@ async function start(): Promise<void> {
     const controller = started?.controller ?? new AbortController();
     loading = controller;
     countsEl.textContent = 'Loading detours…';
-    void loadTimeline();
     try {
       const [detourPage, routePage] = await (started?.result ??
         Promise.all([
-          fetchDetours(view.filter, controller.signal),
+          fetchDetours(view.filter, controller.signal, FIRST_LIST_LIMIT),
           fetchRoutes(view.filter, controller.signal),
         ]));
       if (controller.signal.aborted) return;
@@ -361,11 +369,32 @@ async function start(): Promise<void> {
       form.learn(items);
       showCounts();
       showMessage(agentNotice(routePage.page.agents));
+      // The timeline, the incidents and the rest of the list come after the map: the coordinator answers
+      // one request at a time, and the map is what an analyst looks at first.
+      void loadTimeline();
       void loadIncidents(routePage.page.agents);
+      if (items.length < listTotal) void loadRestOfList(controller);
     } catch (err) {
       if (controller.signal.aborted) return;
       countsEl.textContent = 'No detours loaded';
       showMessage(`Could not load detours: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** The list up to PAGE_LIMIT, after its first page; detours that arrived live meanwhile stay. */
+  async function loadRestOfList(controller: AbortController): Promise<void> {
+    try {
+      const more = await fetchDetours(view.filter, controller.signal, PAGE_LIMIT);
+      if (controller.signal.aborted) return;
+      const byId = new Map(items.map((d) => [d.id, d]));
+      for (const d of more.page.items) byId.set(d.id, d);
+      items = [...byId.values()].sort(compareNewestFirst);
+      listTotal = Math.max(listTotal, more.page.total);
+      form.learn(more.page.items);
+      showList();
+      showCounts();
+    } catch {
+      // The first page stays, and the counts say how many it shows.
     }
   }
 
@@ -404,7 +433,7 @@ async function start(): Promise<void> {
     scopeRoute(route);
   }
 
-  function scopeRoute(route: MapRoute | null): void {
+  function scopeRoute(route: ShownRoute | null): void {
     routeScope = route;
     showScope();
     showList();
@@ -502,10 +531,10 @@ async function start(): Promise<void> {
         route.latest = d;
       }
       routeOfId.set(d.id, route);
-      // The route's line grows wider: redrawn with the others (a burst of live detours costs one frame each).
-      paths.setRoutes([...routes.values()]);
+      // The route's legs grow wider: stroked again on the canvas as it is, no full redraw.
+      paths.addRoute(route);
     } else {
-      const fresh: MapRoute = {
+      const fresh: ShownRoute = {
         key,
         count: 1,
         confirmed: d.confidence === 'confirmed' ? 1 : 0,
@@ -516,7 +545,7 @@ async function start(): Promise<void> {
       };
       routes.set(key, fresh);
       routeOfId.set(d.id, fresh);
-      paths.addRoute(d, 1);
+      paths.addRoute(fresh);
     }
     list.markNew(d.id);
     showList();

@@ -1,4 +1,4 @@
-import type { DetourSummary, MapEndpoint } from '../../protocol/map-api.ts';
+import type { MapEndpoint, RouteDrawing } from '../../protocol/map-api.ts';
 
 /** What a drawn point or leg rests on: the colour of the map. */
 export type Evidence = 'domestic' | 'foreign-confirmed' | 'foreign-probable';
@@ -52,7 +52,7 @@ export function nearLon(lon: number, ref: number): number {
 /** A point before unwrapping: its longitude as received. */
 type RawPoint = Omit<PathPoint, 'lon'> & { rawLon: number };
 
-function endpointPoint(e: MapEndpoint, role: 'source' | 'destination'): RawPoint | null {
+function endpointPoint(e: Pick<MapEndpoint, 'lat' | 'lon'>, role: 'source' | 'destination'): RawPoint | null {
   if (e.lat === null || e.lon === null) return null;
   return { lat: e.lat, rawLon: e.lon, evidence: 'domestic', approximate: false, role, ttl: null };
 }
@@ -63,7 +63,7 @@ function endpointPoint(e: MapEndpoint, role: 'source' | 'destination'): RawPoint
  * 37.751,-97.822 for the US) and draw a false hub; the hop table still lists them. Foreign country-level hops
  * stay, marked approximate, because they are the evidence.
  */
-export function pathGeometry(d: Pick<DetourSummary, 'id' | 'source' | 'destination' | 'path'>): PathGeometry {
+export function pathGeometry(d: Pick<RouteDrawing, 'id' | 'source' | 'destination' | 'path'>): PathGeometry {
   const raw: RawPoint[] = [];
   const src = endpointPoint(d.source, 'source');
   if (src) raw.push(src);

@@ -1,12 +1,12 @@
 import L from 'leaflet';
-import type { DetourDetail, DetourSummary, MapHop } from '../../protocol/map-api.ts';
+import type { DetourDetail, DetourSummary, MapHop, RouteDrawing } from '../../protocol/map-api.ts';
 import { type BulkLines, bulkLines } from './bulk-lines.ts';
 import { formatAsn, formatHopLocation, formatRtt, STATUS_LABEL } from './format.ts';
+import { worldX, worldY } from './mercator.ts';
 import {
   type ClaimPoint,
   distanceToSegment,
   type Evidence,
-  type PathGeometry,
   type PathPoint,
   pathGeometry,
   worldShifts,
@@ -16,10 +16,12 @@ import { escapeHtml, h } from './safe-dom.ts';
 
 /**
  * Draws every route on one canvas: detours that took the same route (MapRoute in protocol/map-api.ts) are
- * one line, as wide as their count says. Thousands of paths as thousands of Leaflet layers is slow, so legs are
- * grouped by look (evidence x precision) into six bulk layers (bulk-lines.ts), foreign hops share one marker
- * per place, and a click is matched to a path here (nearest leg on screen) instead of by Leaflet's per-layer
- * hit testing. The selected path is drawn again, wide, in its own pane with a marker and tooltip per hop.
+ * one route, and a leg several routes share is stroked once, as wide as all their traces (at 50,000 routes,
+ * stroking each route's own copy of a shared leg was most of a redraw; the page says so). Legs are grouped by
+ * look (evidence x precision) into six bulk layers (bulk-lines.ts), foreign hops share one marker per place,
+ * and a click or hover is matched to a route here (nearest leg on screen, over typed arrays in world units)
+ * instead of by Leaflet's per-layer hit testing. The selected path is drawn again, wide, in its own pane with
+ * a marker and tooltip per hop. `addRoute` draws a live detour's legs onto the canvas without a full redraw.
  */
 
 /** How close (px) a click must land to a leg to select its path. */
@@ -39,21 +41,54 @@ export interface PathLayerStats {
   paths: number;
   /** Distinct routes drawn. */
   routes: number;
-  /** Legs drawn, counting world copies. */
+  /** Distinct legs stroked (a leg several routes share is one), counting world copies. */
   legs: number;
+  /** Legs of all routes, shared ones once per route. */
+  routeLegs: number;
   foreignMarkers: number;
   claimMarkers: number;
 }
 
+/** What the layer draws per route: the route's key, its newest detour and how many traces took it. */
+export interface RouteInput {
+  key: string;
+  latest: RouteDrawing;
+  count: number;
+}
+
+interface DrawnLeg {
+  style: StyleKey;
+  index: number;
+  count: number;
+}
+
+interface DrawnRoute {
+  key: string;
+  id: number;
+  count: number;
+  /** What its hover label names (made on hover: 50,000 labels up front cost half a second). */
+  latest: RouteDrawing;
+  legs: DrawnLeg[];
+}
+
+/** Legs of one look keyed by their ends (~10 m), either direction. */
+const legKey = (a: readonly [number, number], b: readonly [number, number]): string => {
+  const ka = `${a[0].toFixed(4)},${a[1].toFixed(4)}`;
+  const kb = `${b[0].toFixed(4)},${b[1].toFixed(4)}`;
+  return ka < kb ? `${ka} ${kb}` : `${kb} ${ka}`;
+};
+
 export class PathLayer {
-  private readonly geometries = new Map<number, PathGeometry>();
-  /** Traces per drawn route, by the id of the detour drawn for it. */
-  private readonly counts = new Map<number, number>();
-  /** What hovering a route says, by the same id. */
-  private readonly labels = new Map<number, string>();
-  /** Parts waiting for the next frame, per look and line width. */
-  private readonly pending = new Map<StyleKey, Map<number, [number, number][][]>>();
+  private readonly routes = new Map<string, DrawnRoute>();
+  /** Routes by the id of the detour drawn for them (what a pick answers). */
+  private readonly byId = new Map<number, DrawnRoute>();
+  private readonly legsByKey = new Map<StyleKey, Map<string, DrawnLeg>>();
   private readonly lines = new Map<StyleKey, BulkLines>();
+  /** Every route's legs for picking: x0, y0, x1, y1 in world units, and the route's ordinal. */
+  private pickXY = new Float64Array(4096);
+  private pickRoute = new Int32Array(1024);
+  private pickCount = 0;
+  private readonly pickRoutes: DrawnRoute[] = [];
   private readonly markers: L.LayerGroup;
   private readonly markerKeys = new Set<string>();
   private readonly claims: L.LayerGroup;
@@ -61,8 +96,6 @@ export class PathLayer {
   private readonly selected: L.LayerGroup;
   private readonly renderer: L.Canvas;
   private readonly selectedRenderer: L.Canvas;
-  private legCount = 0;
-  private flushQueued = false;
   private showRefuted = false;
   private selectedDetour: DetourDetail | null = null;
 
@@ -88,7 +121,7 @@ export class PathLayer {
         });
         line.addTo(map);
         this.lines.set(styleKey(evidence, approximate), line);
-        this.pending.set(styleKey(evidence, approximate), new Map());
+        this.legsByKey.set(styleKey(evidence, approximate), new Map());
       }
     }
     this.markers = L.layerGroup().addTo(map);
@@ -103,7 +136,7 @@ export class PathLayer {
 
   /**
    * Hovering a route says how many traces took it (one pick per frame at most). Not while a path is
-   * selected: its hops have tooltips of their own.
+   * selected (its hops have tooltips of their own), nor while the map is dragged or zoomed.
    */
   private followHover(): void {
     const map = this.map;
@@ -114,6 +147,9 @@ export class PathLayer {
       if (map.hasLayer(tip)) map.closeTooltip(tip);
       map.getContainer().classList.remove('over-route');
     };
+    const busy = (): boolean =>
+      (map.dragging as L.Handler & { moving?: () => boolean }).moving?.() === true ||
+      (map as unknown as { _animatingZoom?: boolean })._animatingZoom === true;
     map.on('mousemove', (e: L.LeafletMouseEvent) => {
       last = e;
       if (queued) return;
@@ -121,12 +157,17 @@ export class PathLayer {
       requestAnimationFrame(() => {
         queued = false;
         const at = last;
+        if (busy()) {
+          hide();
+          return;
+        }
         const id = at && !this.selectedDetour ? this.pick(at.containerPoint) : null;
         if (!at || id === null) {
           hide();
           return;
         }
-        tip.setLatLng(at.latlng).setContent(this.labels.get(id) ?? '');
+        const route = this.byId.get(id);
+        tip.setLatLng(at.latlng).setContent(route ? routeLabel(route.latest, route.count) : '');
         if (!map.hasLayer(tip)) tip.addTo(map);
         map.getContainer().classList.add('over-route');
       });
@@ -135,40 +176,57 @@ export class PathLayer {
   }
 
   /** Replaces every drawn path: one per route, the route's newest detour, as wide as its count. */
-  setRoutes(routes: readonly { latest: DetourSummary; count: number }[]): void {
-    this.geometries.clear();
-    this.counts.clear();
+  setRoutes(routes: readonly RouteInput[]): void {
+    this.routes.clear();
+    this.byId.clear();
+    for (const legs of this.legsByKey.values()) legs.clear();
     for (const line of this.lines.values()) line.clear();
-    for (const parts of this.pending.values()) parts.clear();
+    this.pickCount = 0;
+    this.pickRoutes.length = 0;
     this.markers.clearLayers();
     this.markerKeys.clear();
     this.claims.clearLayers();
     this.claimKeys.clear();
-    this.legCount = 0;
-    this.labels.clear();
-    for (const r of routes) {
-      this.addGeometry(pathGeometry(r.latest), r.count);
-      this.labels.set(r.latest.id, routeLabel(r.latest, r.count));
-    }
-    this.flush();
+    for (const r of routes) this.addGeometry(r);
+    for (const line of this.lines.values()) line.redraw();
   }
 
   /** Traces on the route drawn for this detour id (0 when none is). */
   countOf(id: number): number {
-    return this.counts.get(id) ?? 0;
+    return this.byId.get(id)?.count ?? 0;
   }
 
-  /** Adds one new route (a detour that arrived live); drawing waits for the next frame so bursts cost one redraw. */
-  addRoute(d: DetourSummary, count: number): void {
-    if (this.geometries.has(d.id)) return;
-    this.addGeometry(pathGeometry(d), count);
-    this.labels.set(d.id, routeLabel(d, count));
-    if (!this.flushQueued) {
-      this.flushQueued = true;
-      requestAnimationFrame(() => this.flush());
+  /**
+   * Adds a route (a detour that arrived live) or sets a known route's count, drawing only its legs onto the
+   * canvas as it is: no full redraw (the next pan or zoom redraws everything in order).
+   */
+  addRoute(route: RouteInput): void {
+    const known = this.routes.get(route.key);
+    const touched: DrawnLeg[] = [];
+    if (known) {
+      const delta = route.count - known.count;
+      this.byId.delete(known.id);
+      known.id = route.latest.id;
+      known.count = route.count;
+      known.latest = route.latest;
+      this.byId.set(known.id, known);
+      for (const leg of known.legs) {
+        leg.count += delta;
+        touched.push(leg);
+      }
+    } else {
+      touched.push(...this.addGeometry(route));
     }
+    const byStyle = new Map<StyleKey, number[]>();
+    for (const leg of touched) {
+      const base = EVIDENCE_STYLE[leg.style.split('|')[0] as Evidence].weight;
+      this.lines.get(leg.style)?.setWeight(leg.index, routeWeight(base, leg.count));
+      const list = byStyle.get(leg.style);
+      if (list) list.push(leg.index);
+      else byStyle.set(leg.style, [leg.index]);
+    }
+    for (const [style, legs] of byStyle) this.lines.get(style)?.drawNow(legs);
   }
-
   setSelected(d: DetourDetail | null): void {
     this.selectedDetour = d;
     this.drawSelected();
@@ -190,70 +248,119 @@ export class PathLayer {
 
   stats(): PathLayerStats {
     let paths = 0;
-    for (const n of this.counts.values()) paths += n;
+    let routeLegs = 0;
+    for (const r of this.routes.values()) {
+      paths += r.count;
+      routeLegs += r.legs.length;
+    }
+    let legs = 0;
+    for (const line of this.lines.values()) legs += line.legCount();
     return {
       paths,
-      routes: this.geometries.size,
-      legs: this.legCount,
+      routes: this.routes.size,
+      legs,
+      routeLegs,
       foreignMarkers: this.markerKeys.size,
       claimMarkers: this.claimKeys.size,
     };
   }
 
-  /** The path whose leg is nearest to a point on screen, within the tolerance. */
+  /** The path whose leg is nearest to a point on screen, within the tolerance (the busier route on a shared leg). */
   pick(at: L.Point): number | null {
-    let best: number | null = null;
-    let bestDistance = PICK_TOLERANCE_PX;
-    const candidates = this.selectedDetour
-      ? [pathGeometry(this.selectedDetour), ...this.geometries.values()]
-      : this.geometries.values();
-    for (const g of candidates) {
+    const map = this.map;
+    if (this.selectedDetour) {
+      const g = pathGeometry(this.selectedDetour);
       for (const shift of worldShifts(g)) {
         for (const leg of g.legs) {
-          const a = this.map.latLngToContainerPoint([leg.from.lat, leg.from.lon + shift]);
-          const b = this.map.latLngToContainerPoint([leg.to.lat, leg.to.lon + shift]);
-          const distance = distanceToSegment(at, a, b);
-          if (distance < bestDistance) {
-            bestDistance = distance;
-            best = g.id;
-          }
+          const a = map.latLngToContainerPoint([leg.from.lat, leg.from.lon + shift]);
+          const b = map.latLngToContainerPoint([leg.to.lat, leg.to.lon + shift]);
+          if (distanceToSegment(at, a, b) < PICK_TOLERANCE_PX) return g.id;
         }
       }
     }
-    return best;
+    const scale = map.options.crs?.scale(map.getZoom()) ?? 256;
+    const pixel = map.containerPointToLayerPoint(at).add(map.getPixelOrigin());
+    const p = { x: pixel.x / scale, y: pixel.y / scale };
+    const tolerance = PICK_TOLERANCE_PX / scale;
+    const xy = this.pickXY;
+    let best: DrawnRoute | null = null;
+    let bestDistance = tolerance;
+    for (let i = 0; i < this.pickCount; i++) {
+      const x0 = xy[4 * i] as number;
+      const y0 = xy[4 * i + 1] as number;
+      const x1 = xy[4 * i + 2] as number;
+      const y1 = xy[4 * i + 3] as number;
+      if ((p.x < x0 - tolerance && p.x < x1 - tolerance) || (p.x > x0 + tolerance && p.x > x1 + tolerance))
+        continue;
+      if ((p.y < y0 - tolerance && p.y < y1 - tolerance) || (p.y > y0 + tolerance && p.y > y1 + tolerance))
+        continue;
+      const distance = distanceToSegment(p, { x: x0, y: y0 }, { x: x1, y: y1 });
+      const route = this.pickRoutes[this.pickRoute[i] as number] as DrawnRoute;
+      if (
+        distance < bestDistance ||
+        (distance === bestDistance && best !== null && route.count > best.count)
+      ) {
+        bestDistance = distance;
+        best = route;
+      }
+    }
+    return best?.id ?? null;
   }
 
-  private addGeometry(g: PathGeometry, count: number): void {
-    this.geometries.set(g.id, g);
-    this.counts.set(g.id, count);
-    const push = (key: StyleKey, run: [number, number][]): void => {
-      const byWeight = this.pending.get(key);
-      if (!byWeight) return;
-      const weight = routeWeight(EVIDENCE_STYLE[key.split('|')[0] as Evidence].weight, count);
-      const runs = byWeight.get(weight);
-      if (runs) runs.push(run);
-      else byWeight.set(weight, [run]);
+  /** Adds a route's legs (merged with the same legs of other routes) and markers; returns the legs it touched. */
+  private addGeometry(r: RouteInput): DrawnLeg[] {
+    const g = pathGeometry(r.latest);
+    const route: DrawnRoute = {
+      key: r.key,
+      id: r.latest.id,
+      count: r.count,
+      latest: r.latest,
+      legs: [],
     };
+    this.routes.set(r.key, route);
+    this.byId.set(route.id, route);
+    const ordinal = this.pickRoutes.length;
+    this.pickRoutes.push(route);
     for (const shift of worldShifts(g)) {
-      // Consecutive legs of one look become one polyline part: fewer parts, cleaner joins.
-      let runKey: StyleKey | null = null;
-      let run: [number, number][] = [];
       for (const leg of g.legs) {
-        const key = styleKey(leg.evidence, leg.approximate);
-        if (key !== runKey) {
-          if (runKey !== null) push(runKey, run);
-          runKey = key;
-          run = [[leg.from.lat, leg.from.lon + shift]];
+        const style = styleKey(leg.evidence, leg.approximate);
+        const from = [leg.from.lat, leg.from.lon + shift] as const;
+        const to = [leg.to.lat, leg.to.lon + shift] as const;
+        const key = legKey(from, to);
+        const legs = this.legsByKey.get(style) as Map<string, DrawnLeg>;
+        let drawn = legs.get(key);
+        const base = EVIDENCE_STYLE[leg.evidence].weight;
+        if (drawn) {
+          drawn.count += r.count;
+          this.lines.get(style)?.setWeight(drawn.index, routeWeight(base, drawn.count));
+        } else {
+          const index = this.lines.get(style)?.addLeg(from, to, routeWeight(base, r.count)) ?? -1;
+          drawn = { style, index, count: r.count };
+          legs.set(key, drawn);
         }
-        run.push([leg.to.lat, leg.to.lon + shift]);
-        this.legCount++;
+        route.legs.push(drawn);
+        this.addPickLeg(from, to, ordinal);
       }
-      if (runKey !== null) push(runKey, run);
       for (const p of g.points) {
         if (p.evidence !== 'domestic') this.addForeignMarker(p, shift);
       }
       for (const c of g.claims) this.addClaimMarker(c, shift);
     }
+    return route.legs;
+  }
+
+  private addPickLeg(from: readonly [number, number], to: readonly [number, number], ordinal: number): void {
+    const i = this.pickCount++;
+    if (this.pickXY.length < 4 * this.pickCount) {
+      const xy = new Float64Array(this.pickXY.length * 2);
+      xy.set(this.pickXY);
+      this.pickXY = xy;
+      const ids = new Int32Array(this.pickRoute.length * 2);
+      ids.set(this.pickRoute);
+      this.pickRoute = ids;
+    }
+    this.pickXY.set([worldX(from[1]), worldY(from[0]), worldX(to[1]), worldY(to[0])], 4 * i);
+    this.pickRoute[i] = ordinal;
   }
 
   /** One marker per place and look: routers of a city share its database coordinates (keys round to ~1 km). */
@@ -269,16 +376,6 @@ export class PathLayer {
     if (this.claimKeys.has(key)) return;
     this.claimKeys.add(key);
     this.claims.addLayer(claimMarker(c, shift, this.renderer, 4, false));
-  }
-
-  private flush(): void {
-    this.flushQueued = false;
-    for (const [key, line] of this.lines) {
-      const byWeight = this.pending.get(key);
-      if (!byWeight || byWeight.size === 0) continue;
-      for (const [weight, parts] of byWeight) line.addParts(parts, weight);
-      byWeight.clear();
-    }
   }
 
   private drawSelected(): void {
@@ -327,7 +424,7 @@ export class PathLayer {
 }
 
 /** "37 traces on this route via CN · click to list them": text for a Leaflet tooltip (escaped). */
-function routeLabel(d: DetourSummary, count: number): string {
+function routeLabel(d: RouteDrawing, count: number): string {
   const via = d.countries.filter((c) => c !== d.source.country);
   const what =
     count === 1
