@@ -38,6 +38,8 @@ export class Delivery {
   private nextSeq = 0;
   /** Wakes the pump when the earliest retry delay is over. */
   private retryTimer: NodeJS.Timeout | null = null;
+  /** A `slow-down`'s end (Date.now()): nothing is sent before it; results wait in the outbox. */
+  private pausedUntil = 0;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -72,6 +74,7 @@ export class Delivery {
     this.generation++;
     this.send = null;
     this.clearRetryTimer();
+    this.pausedUntil = 0;
     for (const e of this.entries.values()) {
       e.notBefore = 0;
       e.state = 'pending';
@@ -123,6 +126,18 @@ export class Delivery {
       });
     this.notifyIdle();
     void this.pump();
+  }
+
+  /**
+   * The coordinator asked for a pause (backpressure): send nothing, new or again, for `delayMs`. Results
+   * already sent are still answered; nothing leaves the outbox but by an ack.
+   */
+  slowDown(delayMs: number, reason: string): void {
+    const until = Date.now() + delayMs;
+    if (until <= this.pausedUntil) return;
+    this.pausedUntil = until;
+    this.log.info('slow-down', { inMs: delayMs, reason, pending: this.entries.size, unacked: this.inFlight });
+    this.wakeForRetries();
   }
 
   /** Resolves when every result has been acknowledged, or when the connection is gone (no ack can come). */
@@ -184,18 +199,20 @@ export class Delivery {
   private wakeForRetries(): void {
     this.clearRetryTimer();
     if (this.send === null) return;
-    // Only delays still running: a result already due but held by a full window goes on the next ack.
     const now = Date.now();
     let earliest = Number.POSITIVE_INFINITY;
     for (const id of this.queue) {
       const e = this.entries.get(id);
-      if (e?.state === 'pending' && e.notBefore > now) earliest = Math.min(earliest, e.notBefore);
+      if (e?.state === 'pending') earliest = Math.min(earliest, Math.max(e.notBefore, this.pausedUntil));
     }
     if (earliest === Number.POSITIVE_INFINITY) return;
+    // Already due: a full window sends it on the next ack. With room in the window (a pause or delay that ended
+    // while the pump was stopping) no ack may ever come, so the pump runs again at once.
+    if (earliest <= now && this.inFlight >= this.window) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
       void this.pump();
-    }, earliest - now);
+    }, Math.max(0, earliest - now));
     this.retryTimer.unref();
   }
 
@@ -203,7 +220,7 @@ export class Delivery {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.send !== null && this.inFlight < this.window) {
+      while (this.send !== null && this.inFlight < this.window && Date.now() >= this.pausedUntil) {
         const id = this.takeNext(Date.now());
         if (id === undefined) break;
         const e = this.entries.get(id) as Tracked;
@@ -217,6 +234,11 @@ export class Delivery {
         if (this.generation !== generation || this.send === null || this.entries.get(id) !== e) {
           if (this.entries.get(id) === e) this.queue.unshift(id);
           continue;
+        }
+        // A slow-down that came while the file was read holds this one too.
+        if (Date.now() < this.pausedUntil) {
+          this.queue.unshift(id);
+          break;
         }
         e.state = 'in-flight';
         e.notBefore = 0;

@@ -22,6 +22,7 @@ export type AgentEvent =
   | 'result-sent'
   | 'result-acked'
   | 'result-retry'
+  | 'slow-down'
   | 'result-refused'
   | 'result-unknown-ack'
   | 'result-too-large'

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { residentMiB } from './child.ts';
 import { loadLineCorpus, REPO_ROOT, variedTexts } from './fixtures.ts';
 import { median } from './stats.ts';
 
@@ -26,10 +27,17 @@ export interface AnalyzeResult {
   /** (traces - 1) / (wall - startup): the rate once running. */
   steadyTracesPerSecond: number;
   runs: number[];
+  /** The process's peak RSS (VmHWM, sampled every 100 ms: threads included), MiB, per run. */
+  peakRssMiB: number[];
+  /** Worker threads (`--jobs`, default the number of CPUs). */
+  jobs: number;
 }
 
-/** Runs the CLI on `file`; resolves with its wall time in seconds, rejects on a non-zero exit or timeout. */
-function timeAnalyze(file: string, timeoutMs: number): Promise<number> {
+/**
+ * Runs the CLI on `file`; resolves with its wall time in seconds and its peak RSS, rejects on a non-zero exit
+ * or timeout.
+ */
+function timeAnalyze(file: string, timeoutMs: number): Promise<{ seconds: number; peakMiB: number }> {
   const devNull = openSync('/dev/null', 'w');
   const began = performance.now();
   const child = spawn(
@@ -40,6 +48,12 @@ function timeAnalyze(file: string, timeoutMs: number): Promise<number> {
     },
   );
   closeSync(devNull);
+  let peakMiB = Number.NaN;
+  const sampler = setInterval(() => {
+    const m = child.pid === undefined ? null : residentMiB(child.pid);
+    // A sample taken as the process exits may read nothing (or a partial status): keep the others.
+    if (m && Number.isFinite(m.peak)) peakMiB = Number.isNaN(peakMiB) ? m.peak : Math.max(peakMiB, m.peak);
+  }, 100);
   let stderr = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (d: string) => {
@@ -49,8 +63,9 @@ function timeAnalyze(file: string, timeoutMs: number): Promise<number> {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      clearInterval(sampler);
       const seconds = (performance.now() - began) / 1000;
-      if (code === 0) resolve(seconds);
+      if (code === 0) resolve({ seconds, peakMiB });
       else reject(new Error(`analyze exited ${code ?? signal}: ${stderr.slice(0, 500)}`));
     });
   });
@@ -73,9 +88,17 @@ export async function benchAnalyze(options: AnalyzeOptions): Promise<AnalyzeResu
     writeFileSync(big, chunks.join(''));
     writeFileSync(one, `${lines[1] ?? lines[0]}\n`);
     // Every line is one trace, in both formats the corpus can hold.
-    const startup = median([await timeAnalyze(one, 60_000), await timeAnalyze(one, 60_000)]);
+    const startup = median([
+      (await timeAnalyze(one, 60_000)).seconds,
+      (await timeAnalyze(one, 60_000)).seconds,
+    ]);
     const runs: number[] = [];
-    for (let i = 0; i < options.runs; i++) runs.push(await timeAnalyze(big, 600_000));
+    const peakRssMiB: number[] = [];
+    for (let i = 0; i < options.runs; i++) {
+      const run = await timeAnalyze(big, 600_000);
+      runs.push(run.seconds);
+      peakRssMiB.push(run.peakMiB);
+    }
     const wall = median(runs);
     return {
       traces: options.traces,
@@ -85,6 +108,8 @@ export async function benchAnalyze(options: AnalyzeOptions): Promise<AnalyzeResu
       startupSeconds: startup,
       steadyTracesPerSecond: (options.traces - 1) / Math.max(1e-3, wall - startup),
       runs: runs.map((s) => options.traces / s),
+      peakRssMiB,
+      jobs: os.availableParallelism(),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only ceiling,product,stages,analyze,query,map]`: runs the benchmarks,
+ * `npm run bench [-- --quick] [-- --only ceiling,product,stages,analyze,query,map,pg,burst]`: runs the benchmarks,
  * prints the table and writes bench/results/latest.json. Each figure is a median of several runs; each
  * ratio is taken between figures measured in this same invocation.
  */
@@ -11,7 +11,16 @@ import type { CeilingResult } from './ceiling-bench.ts';
 import { runInChild } from './child.ts';
 import { REPO_ROOT } from './fixtures.ts';
 import { describeMachine } from './machine.ts';
-import { PROFILES, type Profile, SECTIONS, type Section } from './profiles.ts';
+import type { ProductIngestResult } from './product/ingest-product.ts';
+import {
+  OPT_IN_SECTIONS,
+  PROFILES,
+  type Profile,
+  SECTION_GROUPS,
+  SECTIONS,
+  type Section,
+} from './profiles.ts';
+import type { QueryFigures } from './query/query-section.ts';
 import { type Row, renderTable, skipped } from './table.ts';
 
 export interface SectionContext {
@@ -20,6 +29,9 @@ export interface SectionContext {
   fresh: boolean;
   /** Figures measured earlier in this run (the ceiling, for the product's ratio). */
   ceiling: CeilingResult | null;
+  /** The SQLite figures measured earlier in this run, for the PostgreSQL rows' ratios. */
+  sqliteProduct: ProductIngestResult | null;
+  sqliteQueries: QueryFigures | null;
   inChild: <T>(module: URL, fn: string, args: unknown[], timeoutMs: number) => Promise<T>;
 }
 
@@ -39,10 +51,15 @@ function readOptions(argv: string[]): Options {
     },
     strict: true,
   });
-  const only = values.only === undefined ? [...SECTIONS] : values.only.split(',').map((s) => s.trim());
+  const only: string[] =
+    values.only === undefined
+      ? SECTIONS.filter((s) => !OPT_IN_SECTIONS.includes(s))
+      : values.only.split(',').flatMap((s): string[] => [...(SECTION_GROUPS[s.trim()] ?? [s.trim()])]);
   for (const s of only) {
     if (!(SECTIONS as readonly string[]).includes(s)) {
-      throw new Error(`--only takes a comma-separated list of ${SECTIONS.join(', ')}; "${s}" is not one`);
+      throw new Error(
+        `--only takes a comma-separated list of ${[...SECTIONS, ...Object.keys(SECTION_GROUPS)].join(', ')}; "${s}" is not one`,
+      );
     }
   }
   return { quick: values.quick, fresh: values.fresh, only: only as Section[] };
@@ -63,7 +80,14 @@ export async function main(argv: string[]): Promise<number> {
     `detourwatch bench (${profile.name}) on ${machine.cpus} x ${machine.cpuModel}, ${machine.memoryGiB} GiB, node ${machine.node}`,
   );
   const { runSection } = await import('./sections.ts');
-  const ctx: SectionContext = { profile, fresh: options.fresh, ceiling: null, inChild: runInChild };
+  const ctx: SectionContext = {
+    profile,
+    fresh: options.fresh,
+    ceiling: null,
+    sqliteProduct: null,
+    sqliteQueries: null,
+    inChild: runInChild,
+  };
   const rows: Row[] = [];
   let failures = 0;
   const details: Record<string, unknown> = {};

@@ -5,6 +5,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { DetourwatchError } from '../protocol/errors.ts';
+import { shareGeoTables } from '../server/geo/shared-tables.ts';
 import type { AnalyzeSettings, BatchOutput, LineBatch } from './analyze-batch.ts';
 
 export interface AnalyzePool {
@@ -33,6 +34,12 @@ type WorkerMessage = { ready: true } | { id: number; output: BatchOutput };
 
 const WORKER_ENTRY = new URL('./analyze-worker.js', import.meta.url);
 
+/** What a worker is started with: the settings and the tables this thread loaded, shared rather than copied. */
+export interface WorkerSetup {
+  settings: AnalyzeSettings;
+  tables: ReturnType<typeof shareGeoTables> | null;
+}
+
 export function startAnalyzePool(size: number, settings: AnalyzeSettings): AnalyzePool {
   let failure: DetourwatchError | null = null;
   let closing = false;
@@ -49,8 +56,11 @@ export function startAnalyzePool(size: number, settings: AnalyzeSettings): Analy
     }
   };
 
+  // A test's locator function cannot cross to a worker; the workers then fail as they would have anyway.
+  const tables = settings.analyzer.locator === undefined ? shareGeoTables(settings.analyzer) : null;
+  const setup: WorkerSetup = { settings, tables };
   for (let i = 0; i < size; i++) {
-    const worker = new Worker(WORKER_ENTRY, { workerData: settings });
+    const worker = new Worker(WORKER_ENTRY, { workerData: setup });
     const member: Member = { worker, ready: false, waiting: new Map() };
     member.worker.on('message', (message: WorkerMessage) => {
       if ('ready' in message) {

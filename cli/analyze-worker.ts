@@ -1,11 +1,15 @@
-/** One analysis worker: opens its own databases, says it is ready, then answers each LineBatch with its BatchOutput. */
+/** One analysis worker: opens its databases (over the tables the command shares with it), says it is ready, then answers each LineBatch with its BatchOutput. */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
-import { type AnalyzeSettings, analyzeLines, type LineBatch } from './analyze-batch.ts';
+import { adoptGeoTables } from '../server/geo/shared-tables.ts';
+import { analyzeLines, type LineBatch } from './analyze-batch.ts';
+import type { WorkerSetup } from './analyze-pool.ts';
 
 const port = parentPort;
 if (port === null) throw new Error('analyze-worker.ts runs only as a worker thread');
-const settings = workerData as AnalyzeSettings;
+const { settings, tables } = workerData as WorkerSetup;
+// The tables the command's thread already loaded: shared memory, not a second parse of the ASN CSV.
+if (tables !== null) adoptGeoTables(tables);
 const analyzer = createAnalyzer(settings.analyzer);
 analyzer.preload();
 port.postMessage({ ready: true });

@@ -156,7 +156,18 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type CoordinatorMessage = WelcomeMessage | TaskMessage | AckMessage | ErrorMessage;
+/**
+ * Backpressure (issue 17): the coordinator holds more results than it can store soon. The agent sends no
+ * result (new or again) for `retryAfterMs`; everything stays in its outbox, nothing is dropped. Results in
+ * flight are still answered. An agent that does not know the type ignores it (and still gets `retry` acks).
+ */
+export interface SlowDownMessage {
+  type: 'slow-down';
+  retryAfterMs: number;
+  reason: string;
+}
+
+export type CoordinatorMessage = WelcomeMessage | TaskMessage | AckMessage | ErrorMessage | SlowDownMessage;
 
 // ---- validation ----
 
@@ -304,6 +315,12 @@ export function parseCoordinatorMessage(text: string): CoordinatorMessage {
       return parseAck(o);
     case 'error':
       return { type, code: str(o, 'code', 64), message: str(o, 'message', 2000) };
+    case 'slow-down':
+      return {
+        type,
+        retryAfterMs: num(o, 'retryAfterMs', 0, MAX_RETRY_AFTER_MS, true),
+        reason: str(o, 'reason', 200),
+      };
     default:
       fail(`unknown message type ${shownType(type)}`);
   }
@@ -358,5 +375,14 @@ export function retryAck(
     retryAfterMs: Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(retryAfterMs))),
     reason: fitReason(reason),
     ...(code === undefined ? {} : { code }),
+  };
+}
+
+/** The coordinator's side of backpressure: a `slow-down` that parseCoordinatorMessage accepts. */
+export function slowDownMessage(retryAfterMs: number, reason: string): SlowDownMessage {
+  return {
+    type: 'slow-down',
+    retryAfterMs: Math.min(MAX_RETRY_AFTER_MS, Math.max(0, Math.round(retryAfterMs))),
+    reason: fitReason(reason),
   };
 }

@@ -8,6 +8,8 @@ export interface Latency {
   samples: number;
   bytes: number;
   status: number;
+  /** Every timed request, ms (to merge repeated runs). */
+  samplesMs: number[];
 }
 
 /** A slow query's run stops after its budget, with at least this many timed requests. */
@@ -40,5 +42,6 @@ export async function timeRequests(
     samples: samples.length,
     bytes,
     status,
+    samplesMs: samples,
   };
 }

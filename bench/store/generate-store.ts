@@ -11,12 +11,13 @@ import { loadHistoryConfig } from '../../server/history/history-options.ts';
 import { startHistory } from '../../server/history/history-service.ts';
 import { buildResultRecord } from '../../server/ingest/build-record.ts';
 import { parseTraces } from '../../server/parse/index.ts';
-import { openSqliteStore } from '../../server/store/sqlite/open.ts';
+import { openStore } from '../../server/store/open-store.ts';
 import { generateToken, hashToken } from '../../server/store/tokens.ts';
 import type { ResultRecord } from '../../server/store/trace-store.ts';
 import { loadReplayCorpus, variedTexts } from '../fixtures.ts';
 
 const BATCH = 2000;
+const PROGRESS_EVERY = 250_000;
 const MINUTE_MS = 60_000;
 
 /** US agent locations (declared, as volunteers configure them). */
@@ -36,7 +37,10 @@ const PLACES = [
 ];
 
 export interface GenerateOptions {
+  /** The SQLite store's directory; with `database`, only where serve's other files would go. */
   dataDir: string;
+  /** A PostgreSQL URL of an empty database: the store is there instead. */
+  database?: string;
   traces: number;
   /** Keep only the templates whose verdict is a detour (for the map's stores). */
   onlyDetours: boolean;
@@ -117,7 +121,7 @@ function instance(template: ResultRecord, n: number, startedAt: string): ResultR
 }
 
 export async function generateStore(options: GenerateOptions): Promise<GeneratedStore> {
-  const store = openSqliteStore({ dataDir: options.dataDir, create: true });
+  const store = await openStore({ dataDir: options.dataDir, database: options.database, create: true });
   const history = await startHistory({ store, ...loadHistoryConfig([], {}) });
   try {
     const agents: { id: string; position: { lat: number; lon: number; source: 'declared' } }[] = [];
@@ -174,6 +178,13 @@ export async function generateStore(options: GenerateOptions): Promise<Generated
       if (batch.length === BATCH) {
         await store.writeResults(batch);
         batch = [];
+        // Large stores take minutes (10,000,000: most of an hour): say how far it is.
+        if (written % PROGRESS_EVERY === 0) {
+          const s = (performance.now() - began) / 1000;
+          console.log(
+            `   generating: ${written.toLocaleString('en-US')} of ${options.traces.toLocaleString('en-US')} traces, ${s.toFixed(0)} s (${Math.round(written / s).toLocaleString('en-US')}/s)`,
+          );
+        }
       }
     }
     if (batch.length > 0) await store.writeResults(batch);

@@ -81,7 +81,11 @@ function parseAsnRanges(
   return rangeTable(label, width, readRows(text, label, width, parseBound));
 }
 
-interface Rows {
+/**
+ * A parsed table's columns. The typed arrays live in SharedArrayBuffers, so a worker thread given the Rows
+ * (structured clone: the buffers are shared, only `orgs` is copied) looks up without parsing the CSV again.
+ */
+export interface Rows {
   starts: Uint32Array;
   ends: Uint32Array;
   asns: Uint32Array;
@@ -100,10 +104,11 @@ function readRows(
 ): Rows {
   let capacity = 1;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) capacity++;
-  const starts = new Uint32Array(capacity * width);
-  const ends = new Uint32Array(capacity * width);
-  const asns = new Uint32Array(capacity);
-  const orgIndex = new Int32Array(capacity);
+  const shared = (words: number) => new SharedArrayBuffer(words * 4);
+  const starts = new Uint32Array(shared(capacity * width));
+  const ends = new Uint32Array(shared(capacity * width));
+  const asns = new Uint32Array(shared(capacity));
+  const orgIndex = new Int32Array(shared(capacity));
   const orgs: string[] = [];
   const orgIds = new Map<string, number>();
   const maxEnd = new Uint32Array(width);
@@ -194,20 +199,50 @@ function rangeTable(label: string, width: 1 | 4, rows: Rows): AsnRangeTable {
   };
 }
 
+function parseV4Bound(field: string): number[] | null {
+  const n = field === '' ? Number.NaN : Number(field);
+  return Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? [n] : null;
+}
+
+const parseV6Bound = (field: string) => addressWords(field, 6);
+
 /** asn-ipv4-num.csv: bounds as decimal integers. */
 export function parseAsnRangesV4(text: string, label: string): AsnRangeTable {
-  return parseAsnRanges(text, label, 1, (field) => {
-    const n = field === '' ? Number.NaN : Number(field);
-    return Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? [n] : null;
-  });
+  return parseAsnRanges(text, label, 1, parseV4Bound);
 }
 
 /** asn-ipv6.csv: bounds as IPv6 text. */
 export function parseAsnRangesV6(text: string, label: string): AsnRangeTable {
-  return parseAsnRanges(text, label, 4, (field) => addressWords(field, 6));
+  return parseAsnRanges(text, label, 4, parseV6Bound);
 }
 
 const EMBEDDED_FILES = { 4: 'asn-ipv4-num.csv', 6: 'asn-ipv6.csv' } as const;
+
+/** An embedded table as parsed once in this process (or adopted from the thread that parsed it). */
+export interface LoadedAsnRows {
+  rows: Rows;
+  width: 1 | 4;
+  /** How long parsing took where it was parsed. */
+  ms: number;
+}
+
+/**
+ * The embedded tables parsed in this thread, by file path: the package's files do not change while a
+ * process runs, so every locator (and every worker thread given them) shares one copy.
+ */
+const embeddedRows = new Map<string, LoadedAsnRows>();
+
+/** The embedded tables of this thread, loading any not loaded yet, to hand to worker threads. */
+export function embeddedAsnRowsToShare(): Record<string, LoadedAsnRows> {
+  const source = openEmbeddedAsnRanges();
+  source.preload?.();
+  return Object.fromEntries(embeddedRows);
+}
+
+/** Tables another thread parsed (embeddedAsnRowsToShare), used instead of parsing the CSV here. */
+export function adoptEmbeddedAsnRows(tables: Record<string, LoadedAsnRows>): void {
+  for (const [path, loaded] of Object.entries(tables)) embeddedRows.set(path, loaded);
+}
 
 /**
  * The embedded default ASN source (@ip-location-db/asn). Each address family's table is read on first use:
@@ -233,6 +268,12 @@ export function openEmbeddedAsnRanges(): AsnSource {
     if (loaded) return loaded.table;
     const file = EMBEDDED_FILES[ipVersion];
     const path = join(dir, file);
+    const parsed = embeddedRows.get(path);
+    if (parsed) {
+      const table = rangeTable(file, parsed.width, parsed.rows);
+      tables[ipVersion] = { table, ms: parsed.ms };
+      return table;
+    }
     const began = performance.now();
     let text: string;
     try {
@@ -242,8 +283,12 @@ export function openEmbeddedAsnRanges(): AsnSource {
         cause: err,
       });
     }
-    const table = ipVersion === 4 ? parseAsnRangesV4(text, file) : parseAsnRangesV6(text, file);
-    tables[ipVersion] = { table, ms: performance.now() - began };
+    const width = ipVersion === 4 ? 1 : 4;
+    const rows = readRows(text, file, width, ipVersion === 4 ? parseV4Bound : parseV6Bound);
+    const ms = performance.now() - began;
+    embeddedRows.set(path, { rows, width, ms });
+    const table = rangeTable(file, width, rows);
+    tables[ipVersion] = { table, ms };
     return table;
   };
   return {

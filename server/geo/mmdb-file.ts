@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Reader } from 'maxmind';
 import { DetourwatchError, describeError } from '../../protocol/errors.ts';
@@ -61,17 +61,85 @@ function readError(path: string, what: string, err: unknown): DetourwatchError {
   return new DetourwatchError('DB_OPEN_FAILED', `cannot read ${what} "${path}": ${reason}`, { cause: err });
 }
 
+/** A file's bytes in a SharedArrayBuffer and their SHA-256: what a worker thread opens instead of the file. */
+export interface SharedMmdbBytes {
+  bytes: Uint8Array;
+  sha256: string;
+}
+
+/**
+ * Files this thread was handed by the thread that read them (adoptMmdbBytes), by path. Only worker threads
+ * adopt: a coordinator swapping a new file in at the same path reads it from disk.
+ */
+const adopted = new Map<string, SharedMmdbBytes>();
+
+/**
+ * What this thread opened last at each path, while an open file still uses it (a weak reference: a file swapped
+ * out is not kept alive), so that sharing it with workers neither reads nor hashes it again.
+ */
+const opened = new Map<string, { buffer: WeakRef<SharedArrayBuffer>; sha256: string; stamp: string }>();
+
+function stampOf(size: number, mtimeMs: number): string {
+  return `${size}:${mtimeMs}`;
+}
+
+/** The file's bytes, read into shared memory, and their SHA-256. Throws the fs error. */
+function readShared(path: string): SharedMmdbBytes & { stamp: string } {
+  const fd = openSync(path, 'r');
+  try {
+    const stat = fstatSync(fd);
+    const bytes = new Uint8Array(new SharedArrayBuffer(stat.size));
+    for (let at = 0; at < stat.size; ) {
+      const n = readSync(fd, bytes, at, stat.size - at, at);
+      if (n === 0) throw new Error(`"${path}" became shorter while it was read`);
+      at += n;
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return { bytes, sha256, stamp: stampOf(stat.size, stat.mtimeMs) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `path`'s bytes in shared memory for worker threads (openMmdb there then neither reads nor hashes it). */
+export function shareMmdbBytes(path: string): SharedMmdbBytes {
+  const seen = opened.get(path);
+  const buffer = seen?.buffer.deref();
+  if (seen && buffer) {
+    const stat = statSync(path);
+    if (stampOf(stat.size, stat.mtimeMs) === seen.stamp) {
+      return { bytes: new Uint8Array(buffer), sha256: seen.sha256 };
+    }
+  }
+  const { bytes, sha256 } = readShared(path);
+  return { bytes, sha256 };
+}
+
+export function adoptMmdbBytes(files: Record<string, SharedMmdbBytes>): void {
+  for (const [path, file] of Object.entries(files)) adopted.set(path, file);
+}
+
 /**
  * Opens an mmdb file. `what` names its role in messages ("City database"). Throws DB_OPEN_FAILED when the
  * file is unreadable, compressed, not an mmdb, or its metadata contradicts its size.
  */
 export function openMmdb(path: string, what: string): MmdbFile {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw readError(path, what, err);
+  let given = adopted.get(path);
+  if (given === undefined) {
+    let read: ReturnType<typeof readShared>;
+    try {
+      read = readShared(path);
+    } catch (err) {
+      throw readError(path, what, err);
+    }
+    opened.set(path, {
+      buffer: new WeakRef(read.bytes.buffer as SharedArrayBuffer),
+      sha256: read.sha256,
+      stamp: read.stamp,
+    });
+    given = read;
   }
+  const bytes = Buffer.from(given.bytes.buffer, given.bytes.byteOffset, given.bytes.byteLength);
   const fail = (problem: string, cause?: unknown) =>
     new DetourwatchError('DB_OPEN_FAILED', `${what} "${path}" ${problem}`, { cause });
   if (bytes.length === 0) throw fail('is empty');
@@ -123,7 +191,7 @@ export function openMmdb(path: string, what: string): MmdbFile {
     ipVersion,
     builtAt: Number.isFinite(built) ? new Date(built) : null,
     nodeCount: m.nodeCount,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sha256: given.sha256,
     lookup(address, version) {
       // An IPv4-only tree would answer an IPv6 address with whatever its first 32 bits hit.
       if (version === 6 && ipVersion === 4) return null;

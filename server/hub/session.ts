@@ -12,6 +12,7 @@ import {
   type ResultMessage,
   refusedAck,
   retryAck,
+  slowDownMessage,
 } from '../../protocol/messages.ts';
 import { PROTOCOL_VERSION } from '../../protocol/version.ts';
 import type { Ingest, IngestReply } from '../ingest/ingest.ts';
@@ -88,6 +89,8 @@ export class AgentSession {
   #errors = 0;
   #pendingResults = 0;
   #paused = false;
+  /** Until when (Date.now()) the agent was last told to slow down: one `slow-down` per delay, not per result. */
+  #slowDownUntil = 0;
   #early: AgentMessage[] = [];
   #position: SourcePosition | null = null;
   #helloTimer: NodeJS.Timeout;
@@ -412,6 +415,11 @@ export class AgentSession {
       // Not stored: the agent keeps the result and sends it again on this connection after the delay.
       this.#ctx.metrics.count('resultsRetried', agent.id);
       const { retryAfterMs, reason, code } = reply;
+      // Backpressure (issue 17): the ingest is full, so the whole outbox waits, not only this result.
+      if (reply.overloaded && Date.now() >= this.#slowDownUntil) {
+        this.#slowDownUntil = Date.now() + retryAfterMs;
+        this.#ctx.deliver(agent.id, slowDownMessage(retryAfterMs, reason), this);
+      }
       this.#ctx.deliver(agent.id, retryAck(message.resultId, retryAfterMs, reason, code), this);
       return;
     }

@@ -3,10 +3,11 @@
  * parser and analysis pipeline and tests can run the same ingest path.
  */
 import type { SourcePosition } from '../../protocol/annotated.ts';
-import type { EngineName } from '../../protocol/messages.ts';
+import type { EngineName, ResultMessage } from '../../protocol/messages.ts';
 import type { Trace } from '../../protocol/trace.ts';
 import type { Analysis } from '../analyze/pipeline.ts';
 import type { PlausibilityContext } from '../plausibility/plausibility.ts';
+import type { ResultRecord } from '../store/trace-store.ts';
 
 /**
  * Geolocate and judge one trace as seen from the prober's position. The annotated trace comes back too:
@@ -33,3 +34,19 @@ export interface IngestAgent {
   /** The agent's declared location, the origin of every distance the physics measures. */
   position: SourcePosition | null;
 }
+
+/**
+ * A result's record built off the main thread (analysis-pool.ts), or why not: `saturated` (every worker holds
+ * its share: the agent is told to slow down) or `failed` (the worker stopped: asked again, never lost).
+ */
+export type BuiltRecord = { record: ResultRecord } | { unbuilt: 'saturated' | 'failed'; reason: string };
+
+/**
+ * Parse -> names -> geolocate -> verdict elsewhere (worker threads); null: not now (no worker can start), so
+ * ingest builds the record itself. Never rejects.
+ */
+export type BuildRecordElsewhere = (
+  agent: IngestAgent,
+  message: ResultMessage,
+  receivedAt: string,
+) => Promise<BuiltRecord> | null;
