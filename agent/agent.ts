@@ -218,6 +218,7 @@ export class Agent {
       onWelcome: (w) => this.welcomed(session, w),
       onTask: (t) => this.received(t),
       onAck: (a) => void this.delivery.ack(a),
+      onSlowDown: (m) => this.delivery.slowDown(m.retryAfterMs, m.reason),
     });
     this.session = session;
     return session;

@@ -1,6 +1,12 @@
 import WebSocket from 'ws';
 import { describeError } from '../protocol/errors.ts';
-import type { AckMessage, HelloMessage, TaskMessage, WelcomeMessage } from '../protocol/messages.ts';
+import type {
+  AckMessage,
+  HelloMessage,
+  SlowDownMessage,
+  TaskMessage,
+  WelcomeMessage,
+} from '../protocol/messages.ts';
 import { CloseCode, MAX_MESSAGE_BYTES, parseCoordinatorMessage } from '../protocol/messages.ts';
 import type { Logger } from './log.ts';
 
@@ -32,6 +38,8 @@ export interface SessionOptions {
   onWelcome: (welcome: WelcomeMessage) => void;
   onTask: (task: TaskMessage) => void;
   onAck: (ack: AckMessage) => void;
+  /** The coordinator cannot take results now: send none for a while (they stay in the outbox). */
+  onSlowDown?: (message: SlowDownMessage) => void;
 }
 
 /** What Node's TLS says when a certificate does not verify: the agent names the remedy (--ca). */
@@ -227,6 +235,7 @@ export class Session {
       return;
     }
     if (msg.type === 'task') this.opts.onTask(msg);
+    else if (msg.type === 'slow-down') this.opts.onSlowDown?.(msg);
     else this.opts.onAck(msg);
   }
 

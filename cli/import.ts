@@ -6,7 +6,7 @@ import { parseCountryCode } from '../protocol/values/country.ts';
 import { parsePositiveNumber } from '../protocol/values/number.ts';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
 import { DATABASE_OPTION, dataDirFrom, refuseDataWithDatabase } from '../server/config/serve-config.ts';
-import { parseIncidentQuiet } from '../server/history/history-options.ts';
+import { ALERT_OPTIONS, alertConfigFrom, parseIncidentQuiet } from '../server/history/history-options.ts';
 import { startHistory } from '../server/history/history-service.ts';
 import { type AtlasImportReport, importAtlas, storeImportSink } from '../server/import/atlas-import.ts';
 import {
@@ -40,6 +40,13 @@ so importing a file twice adds nothing.
                             30m, 2h, 1d (default 2h)
   --look-up-documentation   test networks only: look documentation addresses up in the databases
 
+Alerts (as serve's options of the same names and variables): an imported incident is announced to
+--webhook URL (repeat) / --webhook-config FILE with --webhook-secret S, filtered by --webhook-min-confidence,
+--webhook-countries, --webhook-asns and --webhook-witnesses, once --corroboration N (default 2) independent
+verified vantages saw it (imports are unverified: --corroboration 1 announces them); a result older than
+--late-after DUR (default 10m) is marked late; --webhook-route-changes (or "route.changed" in a webhook's events)
+also announces the route changes the import records. The command ends once its alerts were delivered or gave up.
+
 Without a probe's location its results are measured from where the databases place its source address;
 a probe behind NAT (a private source address) then has no position and its results are inconclusive.`;
 
@@ -54,6 +61,8 @@ const IMPORT_OPTIONS = {
   'home-country': { type: 'string', parse: parseCountryCode },
   'km-per-ms': { type: 'string', parse: parsePositiveNumber },
   'incident-quiet': { type: 'string', parse: parseIncidentQuiet, default: DEFAULT_QUIET_MS },
+  // Issue 14: an import alerts like any other result, marked late when old (serve's options of the same name).
+  ...ALERT_OPTIONS,
   'look-up-documentation': { type: 'boolean' },
 } as const satisfies OptionSpecs;
 
@@ -128,6 +137,7 @@ export const importCommand: Command = {
       if (location) given.push(location);
     }
     refuseDataWithDatabase({ source, problems });
+    const alerts = alertConfigFrom({ values, problems, source, positionals });
     problems.throwIfAny('import');
 
     const probes = await probeLocations(values['probe-archive'], given, io);
@@ -144,11 +154,13 @@ export const importCommand: Command = {
       database: values.database,
       create: true,
     });
-    // Incidents and baselines follow the imported traces; an import sends no alerts.
+    // Incidents and baselines follow the imported traces, and alerts go to the --webhook receivers given.
     const history = await startHistory({
       store,
       quietMs: values['incident-quiet'],
-      webhooks: [],
+      webhooks: alerts.webhooks,
+      corroboration: alerts.corroboration,
+      maxWitnessesPerOwner: alerts.maxWitnessesPerOwner,
       retainHopsDays: null,
     });
     const started = performance.now();
@@ -158,7 +170,7 @@ export const importCommand: Command = {
         input: input.input,
         analyzer,
         probes,
-        sink: storeImportSink(store),
+        sink: storeImportSink(store, alerts.lateAfterMs),
         onProgress: (p) => {
           if (!io.isTty || performance.now() - lastDraw < 100) return;
           lastDraw = performance.now();
@@ -167,6 +179,8 @@ export const importCommand: Command = {
       });
       if (io.isTty) io.stderr.write(`\r\x1b[K${progressLine(report, input.size)}\n`);
       io.stdout.write(summary(report, (performance.now() - started) / 1000));
+      // Alerts of the import go out before the command ends (each retried as serve does).
+      await history.idle();
       return report.failed > 0 && report.imported + report.duplicates === 0 ? 1 : 0;
     } finally {
       await history.close();

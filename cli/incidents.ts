@@ -6,6 +6,7 @@ import { parseIntIn } from '../protocol/values/number.ts';
 import { quote } from '../protocol/values/quote.ts';
 import { asUsageError, openCliSource } from '../server/history/cli-source.ts';
 import { incidentTarget } from '../server/history/param-parsers.ts';
+import { describeUsual } from '../server/incidents/baseline.ts';
 import { FILTER_OPTIONS, filterQuery } from './detours.ts';
 import type { CliIo, Command } from './io.ts';
 import { cellText, incidentTable, renderTable, via } from './text-table.ts';
@@ -70,15 +71,17 @@ function detailText(d: IncidentDetail, traces: TraceItem[], more: boolean): stri
     );
   }
   if (d.baselines.length > 0) {
-    lines.push('Baselines (normal path -> latest):');
+    lines.push('Baselines (usual path, its share of the recent window -> latest):');
     for (const b of d.baselines) {
-      const normal = b.normal
-        ? `${b.normal.countries.join(' ')} ${(b.normal.asns ?? []).map((a) => `AS${a}`).join(' ')}`
-        : 'none seen';
+      const normal = b.normal ? `${b.normal.countries.join(' ')}, ${describeUsual(b.normal)}` : 'none seen';
       const latest = `${b.latest.verdict}: ${b.latest.countries.join(' ')} ${(b.latest.asns ?? []).map((a) => `AS${a}`).join(' ')}`;
       lines.push(
         `  ${cellText(b.target)}: ${normal.trim()} -> ${latest.trim()}${b.changed ? '  (changed)' : ''}`,
       );
+      if (b.routers)
+        lines.push(
+          `    routers: ${b.routers.hops.map((h) => cellText(h ?? '*')).join(' ')} (${Math.round(b.routers.share * 100)}% of ${b.routers.of})`,
+        );
     }
     lines.push('');
   }

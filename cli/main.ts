@@ -27,9 +27,17 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "list agents, show one's location status and evidence, or verify it",
     load: async () => (await import('./agents.ts')).agentsCommand,
   },
+  locations: {
+    summary: 'show where the network places a router address, with every claim and constraint',
+    load: async () => (await import('./locations.ts')).locationsCommand,
+  },
   incidents: {
     summary: 'list detour incidents, or show one with its evidence',
     load: async () => (await import('./incidents.ts')).incidentsCommand,
+  },
+  'route-changes': {
+    summary: "list route changes: an agent and target pair's AS path changed, with the usual path before",
+    load: async () => (await import('./route-changes.ts')).routeChangesCommand,
   },
   bundle: {
     summary: 'make or verify signed evidence bundles of incidents and traces',
@@ -38,6 +46,10 @@ const commands: Record<string, { summary: string; load: () => Promise<Command> }
   import: {
     summary: 'import RIPE Atlas traceroute results into the store',
     load: async () => (await import('./import.ts')).importCommand,
+  },
+  maintenance: {
+    summary: 'add, list or remove maintenance windows that silence alerts for an agent or a target',
+    load: async () => (await import('./maintenance.ts')).maintenanceCommand,
   },
   store: {
     summary: 'copy a SQLite store into PostgreSQL',

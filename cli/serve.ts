@@ -2,6 +2,7 @@ import path from 'node:path';
 import { AGENT_PAGE_PATH, AGENT_TARBALL_PATH } from '../protocol/agent-package.ts';
 import { formatDuration } from '../protocol/values/duration.ts';
 import { AGENT_VERSION, PROTOCOL_VERSION } from '../protocol/version.ts';
+import { describeRule } from '../server/alerts/alert-rules.ts';
 import { createAnalyzer } from '../server/analyze/pipeline.ts';
 import { DEFAULT_DATA_DIR, loadServeOptions, type ServeConfig } from '../server/config/serve-config.ts';
 import {
@@ -49,22 +50,69 @@ A duration (DUR) is a whole number and a unit: ms, s, m, h, d or w (500ms, 90s, 
   --resolver HOST:PORT the DNS server asked for the reverse names of agents' hops (agents trace with -n);
                        an address, port 53 unless given (default: the system's)  DETOURWATCH_RESOLVER
   --no-resolve         no reverse-name lookups: only names the tools printed     DETOURWATCH_NO_RESOLVE=1
+  --analysis-workers N threads that parse, geolocate and judge agents' results beside the one that
+                       stores them, 0 to 64 (default 0: all in one thread; see bench/README.md)
+                                                                                 DETOURWATCH_ANALYSIS_WORKERS
+  --task-window DUR    how long after a task is sent its first answer is accepted: an agent offline
+                       (a laptop closed overnight) delivers its outbox when it is back; later answers
+                       are refused RESULT_LATE; 1m to 30d (default 1d)           DETOURWATCH_TASK_WINDOW
   --tile-url URL       an online tile layer for the map, e.g. https://tile.example/{z}/{x}/{y}.png
                        (default: none, the offline base map of countries and US states)
                                                                                  DETOURWATCH_TILE_URL
   --tile-attribution TEXT  the attribution the tile provider requires          DETOURWATCH_TILE_ATTRIBUTION
 
+Several coordinators on one --database (a load balancer in front; README "Several coordinators"):
+  --instance-id ID     this coordinator's name in leases, claims and logs (default: random at start)
+                                                                                 DETOURWATCH_INSTANCE_ID
+  --lease DUR          how long an agent stays this coordinator's after its last lease renewal (renewed
+                       every third of it); a dead coordinator's agents move after this, 300ms to 10m
+                       (default 20s)                                             DETOURWATCH_LEASE
+
 Incidents, alerts and retention:
   --incident-quiet DUR an incident closes after this long without a detour of its cause, at least 1m:
                        30m, 2h, 1d (default 2h)                                  DETOURWATCH_INCIDENT_QUIET
-  --webhook URL        POST a signed JSON alert to URL when an incident opens or closes; repeat for
-                       several receivers (variable: space-separated URLs)        DETOURWATCH_WEBHOOKS
+  --webhook URL        POST a signed JSON alert to URL when an incident opens, is corroborated, is
+                       confirmed (its first confirmed trace) or closes; repeat for several receivers
+                       (variable: space-separated URLs)                          DETOURWATCH_WEBHOOKS
   --webhook-secret S   shared secret for the X-Detourwatch-Signature HMAC (prefer the variable: a flag
                        shows in the process list)                                DETOURWATCH_WEBHOOK_SECRET
-  --webhook-config F   JSON file: {"webhooks":[{"url":"...","secret":"...","events":["incident.opened"]}]}
+  --webhook-config F   JSON file: {"webhooks":[{"url":"...","secret":"...","events":["incident.opened"],
+                       "rules":[{"minConfidence":"confirmed","countries":["CN"],"asns":[4134],
+                       "witnesses":3,"late":false}]}]}: a webhook takes what any rule matches;
+                       "route.changed" in its events adds route changes (opt-in, rules do not apply)
                                                                                  DETOURWATCH_WEBHOOK_CONFIG
+  --webhook-route-changes
+                       the --webhook URLs also take route.changed: a pair's AS path changed (the pair,
+                       the usual path before with its share, the path after, the trace, left home)
+                                                                   DETOURWATCH_WEBHOOK_ROUTE_CHANGES=1
+  --webhook-min-confidence C
+                       the --webhook URLs take only incidents this sure: probable (default) or
+                       confirmed (a confirmed trace)                             DETOURWATCH_WEBHOOK_MIN_CONFIDENCE
+  --webhook-countries CC,CC  ... only incidents via one of these foreign countries
+                                                                                 DETOURWATCH_WEBHOOK_COUNTRIES
+  --webhook-asns N,N   ... only incidents via one of these foreign ASNs          DETOURWATCH_WEBHOOK_ASNS
+  --webhook-witnesses N
+                       ... only incidents seen by N independent verified witnesses
+                                                                                 DETOURWATCH_WEBHOOK_WITNESSES
+  --late-after DUR     a result arriving this long after it ended is marked late (judged and alerted
+                       like any other), at least 1s (default 10m)                DETOURWATCH_LATE_AFTER
   --retain-hops-days N delete raw hop rows and raw agent outputs older than N days, keeping verdicts and
-                       incidents (default: keep everything)                      DETOURWATCH_RETAIN_HOPS_DAYS`;
+                       incidents (default: keep everything)                      DETOURWATCH_RETAIN_HOPS_DAYS
+  --events-keep-days N the live event stream (GET /api/v1/events) replays N days back, 1 to 3650
+                       (default 7)                                               DETOURWATCH_EVENTS_KEEP_DAYS
+  --events-keep-min N  ... but keeps at least the newest N events whatever their age, 0 to 10000000
+                       (default 10000)                                           DETOURWATCH_EVENTS_KEEP_MIN
+
+Baselines and re-judging:
+  --baseline-window N  a pair's usual path is the most frequent of its last N judged traces, 2 to 10000
+                       (default 48: half a day at a 15m interval)                DETOURWATCH_BASELINE_WINDOW
+  --baseline-max-age DUR
+                       ... none older than this before the pair's newest, at least 1m (default 30d)
+                                                                                 DETOURWATCH_BASELINE_MAX_AGE
+  --rejudge-days N     a location correction judges again the traces of the last N days through the
+                       corrected address, 1 to 3650 (default 30)                 DETOURWATCH_REJUDGE_DAYS
+  --rejudge-max N      ... at most N of them, newest first, 1 to 1000000 (default 5000)
+                                                                                 DETOURWATCH_REJUDGE_MAX`;
 
 function howToConnect(config: ServeConfig, coordinator: Coordinator): string[] {
   const dataFlag =
@@ -96,11 +144,14 @@ function howToConnect(config: ServeConfig, coordinator: Coordinator): string[] {
 /** What history does, for the banner. */
 function historyLines(history: HistoryConfig): string[] {
   const { quietMs, webhooks, retainHopsDays } = history;
+  const rules = (w: HistoryConfig['webhooks'][number]) =>
+    w.rules.length === 0 ? '' : ` [${w.rules.map((r, i) => describeRule(r, i)).join('; ')}]`;
   return [
     `incidents close after ${Math.round(quietMs / 60_000)} min without a detour`,
     webhooks.length === 0
       ? 'alerts: no webhook configured'
-      : `alerts: ${webhooks.map((w) => `${w.label}${w.secret === null ? ' (unsigned)' : ''}`).join(', ')}`,
+      : `alerts: ${webhooks.map((w) => `${w.label}${w.secret === null ? ' (unsigned)' : ''}${rules(w)}`).join(', ')}`,
+    `results arriving more than ${formatDuration(history.lateAfterMs)} after they ended are marked late`,
     retainHopsDays === null
       ? 'retention: raw hops kept forever'
       : `retention: raw hops and outputs older than ${retainHopsDays} days are deleted`,
@@ -131,6 +182,9 @@ function banner(
     `targets: ${targets} from ${source} ${config.targetsFile}, plus connected agents with public addresses`,
     `schedule: ${schedule}`,
     `reverse names: ${resolverLine(config)}`,
+    `instance: ${coordinator.instanceId} (agent leases ${formatDuration(config.leaseMs)})`,
+    `tasks: answered within ${formatDuration(config.taskWindowMs)} of being sent (an offline agent's outbox replays within it)`,
+    `baselines: the usual path of the last ${config.baselineWindow.traces} traces, none older than ${formatDuration(config.baselineWindow.maxAgeMs)}`,
     ...history.map((line) => `history: ${line}`),
     ...howToConnect(config, coordinator),
     '',
@@ -204,6 +258,18 @@ export const serveCommand: Command = {
         log,
         ...serveSettings(config, historyConfig),
         reverseDns: reverseDnsSettings(config),
+        analysisWorkers: {
+          count: config.analysisWorkers,
+          // The workers open the same files; a swap (a new locator in service) replaces them.
+          generation: geo.current,
+          analyzer: {
+            ...(config.cityDb === undefined ? {} : { cityDb: config.cityDb }),
+            ...(config.asnDb === undefined ? {} : { asnDb: config.asnDb }),
+            lookUpDocumentation: config.lookUpDocumentation,
+            ...(config.homeCountry === undefined ? {} : { homeCountry: config.homeCountry }),
+            ...(config.kmPerMs === undefined ? {} : { kmPerMs: config.kmPerMs }),
+          },
+        },
       });
     } catch (err) {
       geo.close();

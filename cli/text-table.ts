@@ -41,9 +41,16 @@ export function detourTable(items: readonly DetourItem[]): string {
     ['ID', 'STARTED', 'FROM', 'TO', 'CONFIDENCE', 'VANTAGE', 'VIA', 'EXTRA KM', 'INCIDENT'],
     items.map((d) => [
       String(d.id),
-      minute(d.startedAt),
+      // A late result (serve --late-after) is judged like any other; the mark says it arrived long after.
+      d.late ? `${minute(d.startedAt)} late` : minute(d.startedAt),
       cellText(
-        d.agentName ?? d.agentId ?? (d.origin === 'import' ? `import ${d.sourceIp ?? ''}`.trim() : null),
+        d.agentName ??
+          d.agentId ??
+          (d.origin !== 'import'
+            ? null
+            : d.probeId !== undefined && d.probeId !== null
+              ? `Atlas probe ${d.probeId}`
+              : `import ${d.sourceIp ?? ''}`.trim()),
         24,
       ),
       cellText(d.destinationName ?? d.destinationIp, 32),

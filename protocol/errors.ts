@@ -68,6 +68,8 @@ export const ERROR_CODES = [
   'RESULT_REPLAYED',
   'RESULT_TIME_INVALID',
   'RESULT_TARGET_MISMATCH',
+  // an operator's correction of a router's location that the stored RTTs rule out (issue 15): 422, with the numbers
+  'CORRECTION_REFUTED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -11,16 +11,31 @@ export type IncidentState = (typeof INCIDENT_STATES)[number];
 
 /**
  * What an alert is about: an incident published (`opened`: once corroborated, see IncidentItem), reaching its
- * independent witnesses (`corroborated`, only when corroboration is required), or closing.
+ * independent witnesses (`corroborated`, only when corroboration is required), its first `confirmed` trace
+ * after only probable ones (`confirmed`, issue 14), or closing.
  */
-export const INCIDENT_EVENT_KINDS = ['incident.opened', 'incident.corroborated', 'incident.closed'] as const;
+export const INCIDENT_EVENT_KINDS = [
+  'incident.opened',
+  'incident.corroborated',
+  'incident.confirmed',
+  'incident.closed',
+] as const;
 export type IncidentEventKind = (typeof INCIDENT_EVENT_KINDS)[number];
+
+/** A pair's AS path changed (issue 14 item 4): a webhook event only for webhooks that list it (opt-in). */
+export const ROUTE_CHANGED_EVENT = 'route.changed';
+/** What a webhook's `events` may list: the incidents' (its default) and the opt-in `route.changed`. */
+export const WEBHOOK_EVENT_KINDS = [...INCIDENT_EVENT_KINDS, ROUTE_CHANGED_EVENT] as const;
+export type WebhookEventKind = (typeof WEBHOOK_EVENT_KINDS)[number];
 
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed', 'dropped'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
-export const TRACE_ORIGINS = ['agent', 'import'] as const;
-/** Where a trace came from: an agent of this network, or imported (RIPE Atlas results: tool `atlas`). */
+export const TRACE_ORIGINS = ['agent', 'import', 'paste'] as const;
+/**
+ * Where a trace came from: an agent of this network, imported (RIPE Atlas results: tool `atlas`), or a paste an
+ * operator saved from the map (POST /api/v1/analyze?save=1, issue 13).
+ */
 export type TraceOrigin = (typeof TRACE_ORIGINS)[number];
 
 export interface TraceSummary {
@@ -39,6 +54,13 @@ export interface TraceSummary {
   countries: string[];
   foreignCountries: string[];
   foreignAsns: number[];
+  /**
+   * Whether it arrived long after it started (`serve --late-after`: an agent offline, an outbox replayed, an
+   * import): judged and alerted like any other, marked so a reader knows it describes the past.
+   */
+  late: boolean;
+  /** The RIPE Atlas probe that measured an imported trace; null otherwise. */
+  probeId?: number | null;
 }
 
 /** One responding address at one TTL (or a TTL where nothing answered: ip null). */
@@ -62,7 +84,7 @@ export interface Page<T> {
 }
 
 /** The list names of the API's pages. */
-export type ListName = 'traces' | 'detours' | 'incidents' | 'baselines' | 'deliveries';
+export type ListName = 'traces' | 'detours' | 'incidents' | 'baselines' | 'deliveries' | 'routeChanges';
 
 /** A page as the API answers it. */
 export function pageJson<T>(name: ListName, page: Page<T>): Record<string, unknown> {
@@ -205,7 +227,10 @@ export interface BaselineItem {
   subject: string;
   agentId: string | null;
   target: string;
-  normal: BaselinePathItem | null;
+  /** The usual AS-level path: the most frequent over the window of recent judged traces, with its share. */
+  normal: UsualPathItem | null;
+  /** The usual router-level path, with its share. */
+  routers: UsualRouterPathItem | null;
   latest: BaselinePathItem & { verdict: VerdictKind; traceId: number };
   changed: boolean;
 }
@@ -241,6 +266,8 @@ export interface DeliveryItem {
   status: DeliveryStatus;
   attempts: number;
   httpStatus: number | null;
+  /** Why this delivery went out, when the webhook has rules: `rule 1 (...)`; null without rules or when not sent. */
+  rule: string | null;
   lastError: string | null;
   createdAt: string;
   updatedAt: string;
@@ -253,4 +280,70 @@ export interface DeliveryItem {
  */
 export interface ApiErrorBody {
   error: { code: ErrorCode; message: string; parameter?: string };
+}
+
+/** A path with its share of the window ("AS7018 AS3356: 83% of 48 traces"), issue 14. */
+export interface UsualPathItem extends BaselinePathItem {
+  of: number;
+  share: number;
+  leftHome: boolean;
+}
+
+export interface UsualRouterPathItem {
+  hops: (string | null)[];
+  since: string;
+  lastSeen: string;
+  traces: number;
+  of: number;
+  share: number;
+}
+
+/** `new-path`: a trace showed an AS path other than the usual, new to the window; `new-usual`: the usual changed. */
+export const ROUTE_CHANGE_KINDS = ['new-path', 'new-usual'] as const;
+export type RouteChangeKind = (typeof ROUTE_CHANGE_KINDS)[number];
+
+export interface RouteChangePathItem {
+  asns: number[];
+  countries: string[];
+  traces: number;
+  of: number;
+  share: number;
+  leftHome: boolean;
+}
+
+/** GET /api/v1/route-changes: a pair's AS path changed, with the usual path before and the path after. */
+export interface RouteChangeItem {
+  id: number;
+  kind: RouteChangeKind;
+  subject: string;
+  agentId: string | null;
+  target: string;
+  at: string;
+  traceId: number;
+  before: RouteChangePathItem;
+  after: RouteChangePathItem;
+  leftHome: boolean;
+}
+
+/**
+ * GET /api/v1/measurements/{taskId} (issue 14): where a requested measurement is. `queued`: waiting for the
+ * agent's limits; `sent`: issued, not answered yet; `expired`: its window passed unanswered (or the agent left
+ * first); `answered`: a result was accepted, no trace stored from it (yet, or it did not parse); `stored`: its
+ * trace is stored (`trace`, the same JSON as GET /api/v1/traces/{id}).
+ */
+export const MEASUREMENT_STATES = ['queued', 'sent', 'expired', 'answered', 'stored'] as const;
+export type MeasurementState = (typeof MEASUREMENT_STATES)[number];
+
+export interface MeasurementItem {
+  taskId: string;
+  agentId: string;
+  target: string;
+  state: MeasurementState;
+  /** When it was issued to the agent; null while queued. */
+  issuedAt: string | null;
+  deadline: string | null;
+  answeredAt: string | null;
+  resultId: string | null;
+  traceId: number | null;
+  trace: TraceDetail | null;
 }

@@ -5,9 +5,9 @@
  *   GET /api/v1/map/config                 -> MapConfig
  *   GET /api/v1/map/detours?<DetourQuery>  -> DetourPage   (summaries, newest first)
  *   GET /api/v1/map/detours/:id            -> DetourDetail (404 when unknown)
- *   GET /api/v1/map/routes?<filter>        -> RoutePage    (every matching detour, grouped by route)
+ *   GET /api/v1/map/routes?<filter>        -> RouteColumns (every matching detour, grouped by route; compact)
  *   GET /api/v1/map/timeline?<filter>&bucket=hour|day -> Timeline (detours per bucket, by foreign country)
- *   GET /api/v1/map/stream                 -> text/event-stream; event `detour`, data = one DetourSummary
+ *   New detours arrive on GET /api/v1/events (protocol/events-api.ts): `trace.stored`, its `detour` a summary
  *
  * A summary carries only what the map draws (`path`); the hop table comes with the detail, fetched when an
  * analyst opens a detour. That keeps 2,000 detours near 2 MB of JSON instead of 7.
@@ -23,11 +23,7 @@ export const MAP_API = {
   detours: '/api/v1/map/detours',
   routes: '/api/v1/map/routes',
   timeline: '/api/v1/map/timeline',
-  stream: '/api/v1/map/stream',
 } as const;
-
-/** The SSE event name that carries one new detour. */
-export const DETOUR_EVENT = 'detour';
 
 /** A hop's reading and a location's precision: the verdict's own literals. */
 export type MapHopStatus = HopStatus;
@@ -128,6 +124,8 @@ export interface DetourSummary {
 /** A summary plus every TTL's reading: the hop table. */
 export interface DetourDetail extends DetourSummary {
   hops: MapHop[];
+  /** The RIPE Atlas probe that measured an imported trace (absent otherwise). */
+  probeId?: number;
 }
 
 /** Filters of GET /api/v1/map/detours; every field optional, all given ones must hold. */
@@ -192,6 +190,59 @@ export interface RoutePage {
   agents?: MapAgent[];
 }
 
+/** What the map draws and labels of a route's newest detour (the rest comes with the detail, on click). */
+export interface RouteDrawing {
+  id: number;
+  source: Pick<MapEndpoint, 'country' | 'lat' | 'lon'>;
+  destination: Pick<MapEndpoint, 'lat' | 'lon'>;
+  countries: string[];
+  path: PathHop[];
+}
+
+/** A route as the page holds it (decoded from RouteColumns): its newest detour reduced to the drawing. */
+export interface ShownRoute extends Omit<MapRoute, 'latest'> {
+  latest: RouteDrawing;
+}
+
+/** The routes answer as the page holds it. */
+export interface ShownRoutePage extends Omit<RoutePage, 'routes'> {
+  routes: ShownRoute[];
+}
+
+/**
+ * The routes answer on the wire (issue 21: at 50,000 routes the row form was 39 MiB of JSON, most of it
+ * each route's full newest summary): one array per field, route i at index i of each, most traces first.
+ * Countries are indexes into `countries`; times are epoch milliseconds; the route key is not sent (the page
+ * computes it from the drawn positions, protocol/map-path.ts routeKey). Encoded and decoded by
+ * protocol/route-columns.ts.
+ */
+export interface RouteColumns {
+  total: number;
+  grouped: number;
+  agents?: MapAgent[];
+  /** Country codes the routes name, each once. */
+  countries: string[];
+  count: number[];
+  confirmed: number[];
+  /** Per route: its detours' ids, newest first. */
+  ids: number[][];
+  firstSeen: number[];
+  lastSeen: number[];
+  /** Per route: the id of the detour drawn for it (its newest matching one). */
+  id: number[];
+  /** Per route: source lat, lon (null when unplaced), then destination lat, lon. */
+  ends: (number | null)[][];
+  /** Per route: the source's country (index into `countries`, -1 when unknown). */
+  sourceCountry: number[];
+  /** Per route: the drawn detour's countries in path order (indexes into `countries`). */
+  via: number[][];
+  /**
+   * Per route: the placed hops, five numbers each: ttl, status (index into DRAWN_STATUSES), precision
+   * (0 city, 1 country), lat, lon.
+   */
+  path: number[][];
+}
+
 export const TIMELINE_BUCKETS = ['hour', 'day'] as const;
 export type TimelineBucket = (typeof TIMELINE_BUCKETS)[number];
 
@@ -241,8 +292,15 @@ export interface PastedTrace extends DetourDetail {
 }
 
 export interface AnalyzeResponse {
-  /** Always false: a paste is judged and forgotten. */
-  stored: false;
+  /**
+   * False: the paste was judged and forgotten. True only when an operator saved it (`?save=1` with an operator
+   * key, issue 13): its traces are stored as origin `paste`.
+   */
+  stored: boolean;
+  /** With `stored`: the stored traces' ids, in order; the same text and location saved again answer the same. */
+  storedTraceIds?: number[];
+  /** With `stored`: how many this request stored (0 when it had been saved before). */
+  newlyStored?: number;
   /** Some trace had no usable prober position: ask for one and send again. */
   needsSourceLocation: boolean;
   traces: PastedTrace[];

@@ -1,4 +1,4 @@
-import type { DetourDetail, DetourSummary, MapHop, PathHop } from './map-api.ts';
+import type { DetourDetail, DetourSummary, MapHop, PathHop, RouteDrawing } from './map-api.ts';
 
 /**
  * The placed hops of a hop table, as the map draws them: accepted locations of home and foreign hops, and
@@ -47,7 +47,7 @@ const at = (lat: number | null, lon: number | null): string =>
  * The route a detour took, as the map draws it (see `MapRoute` in map-api.ts): the source and destination
  * positions and each drawn hop's reading, precision and position, rounded to 0.01 degree (about 1 km).
  */
-export function routeKey(d: DetourSummary): string {
+export function routeKey(d: Pick<RouteDrawing, 'source' | 'destination' | 'path'>): string {
   const hops = d.path.map((p) => `${p.status}/${p.precision}@${at(p.lat, p.lon)}`);
   return [at(d.source.lat, d.source.lon), ...hops, at(d.destination.lat, d.destination.lon)].join(' ');
 }

@@ -4,9 +4,15 @@
  * reach their seams (a wrapped ingest, short batch, tick and probe intervals, a failing fold) as options
  * here, never by wiring the parts a second way.
  */
+import { PLACEMENT_CHANGED } from '../protocol/events-api.ts';
 import type { MapConfig } from '../protocol/map-api.ts';
 import type { Analyzer } from './analyze/pipeline.ts';
+import { claimingDeliveries, DEFAULT_CLAIM_MS, startDeliveryRescue } from './cluster/delivery-claims.ts';
+import { newInstanceId } from './cluster/instance-id.ts';
+import { createLeaseKeeper, DEFAULT_LEASE_MS } from './cluster/lease-keeper.ts';
+import { createPeerRouter, type PeerRouter } from './cluster/peer-router.ts';
 import type { ServeConfig } from './config/serve-config.ts';
+import { startEventRetention } from './events/event-retention.ts';
 import { evidenceContext } from './evidence/make-bundle.ts';
 import { openSigningKey } from './evidence/signing-key.ts';
 import { type ExportSlots, exportSlots } from './history/export-slots.ts';
@@ -14,20 +20,32 @@ import type { HistoryConfig } from './history/history-options.ts';
 import { type HistoryOptions, type HistoryService, startHistory } from './history/history-service.ts';
 import { createApp } from './http/app.ts';
 import { createAuth } from './http/auth.ts';
+import { encodeEvents, mapDetourOf } from './http/event-encoding.ts';
+import { eventFeed } from './http/event-feed.ts';
 import { createHttpServer, type TlsFiles } from './http/http-server.ts';
 import { listen, urlHost } from './http/listen.ts';
 import { storeMapSource } from './http/map-source.ts';
 import { DEFAULT_RATE_LIMITS, type RateLimits } from './http/rate-limit.ts';
 import { AGENT_PATH, createHub, type Hub } from './hub/hub.ts';
 import type { SessionLimits } from './hub/session.ts';
+import { type AnalysisPool, startAnalysisPool, type WorkerAnalyzerOptions } from './ingest/analysis-pool.ts';
 import { createIngest, type Ingest } from './ingest/ingest.ts';
 import type { Cidr } from './net/client-address.ts';
 import { parseTraces } from './parse/index.ts';
+import { createConstraintCache } from './placement/constraint-cache.ts';
+import { changeItem } from './placement/correction-items.ts';
+import { createCorrectionBook, startCorrections } from './placement/corrections.ts';
+import { packagedGazetteer } from './placement/dictionaries.ts';
+import { locationReader } from './placement/location-reader.ts';
+import type { RejudgeSettings } from './placement/rejudge.ts';
 import { nameTrace } from './resolve/name-trace.ts';
 import { createPtrResolver, type PtrResolver, type PtrResolverOptions } from './resolve/ptr-resolver.ts';
 import { openCatalogue } from './schedule/catalogue.ts';
 import { createScheduler } from './schedule/scheduler.ts';
+import type { PlacementChange } from './store/location-correction-store.ts';
+import { routerReadings } from './store/router-readings.ts';
 import type { Store } from './store/store.ts';
+import type { ResultRecord } from './store/trace-store.ts';
 
 /** Exports streaming at once, unless a test brings its own slots. */
 const MAX_CONCURRENT_EXPORTS = 4;
@@ -41,13 +59,18 @@ export interface MapSettings extends Omit<MapConfig, 'homeCountries'> {
   homeCountries?: readonly string[];
   /** The built page; web/dist by default. */
   webRoot?: string;
-  /** How often the live feed looks for new detours (default 1 s). */
+  /**
+   * How often the live feed (GET /api/v1/events, which the map follows) reads new events from the store
+   * (default 1 s; on PostgreSQL a NOTIFY from any coordinator wakes it sooner).
+   */
   pollMs?: number;
 }
 
 export interface CoordinatorOptions extends Partial<SessionLimits> {
   store: Store;
-  analyzer: Pick<Analyzer, 'annotateAndJudge' | 'provenance'>;
+  /** With `withLearned`, verdicts also draw on the stored router constraints (issue 15). */
+  analyzer: Pick<Analyzer, 'annotateAndJudge' | 'provenance'> &
+    Partial<Pick<Analyzer, 'withLearned' | 'locate'>>;
   /** The data directory (`--data`): where the evidence signing key lives (server/evidence/signing-key.ts). */
   dataDir: string;
   host: string;
@@ -79,13 +102,19 @@ export interface CoordinatorOptions extends Partial<SessionLimits> {
   trustProxy?: readonly Cidr[];
   /** The API's rate limits (default rate-limit.ts DEFAULT_RATE_LIMITS). */
   rateLimits?: RateLimits;
-  /** How long after issue a task may first be answered (default 15 min); a test shortens it. */
+  /** How long after issue a task may first be answered (`serve --task-window`, default 24 h). */
   taskWindowMs?: number;
   /**
    * false: results need no task. Only for tests and benchmarks of ingest that are not about tasks; `serve`
    * never sets it (every result must answer a task the coordinator issued to that agent).
    */
   enforceTasks?: boolean;
+  /**
+   * Parse, geolocate and judge agents' results in `count` worker threads (issue 17; `serve
+   * --analysis-workers`), each with an analyzer made from `analyzer`, which must be the options `analyzer`
+   * above was created with; absent or 0: in this thread.
+   */
+  analysisWorkers?: { count: number; analyzer: WorkerAnalyzerOptions; generation?: () => unknown };
   /** Wraps the ingest the hub feeds (a test makes it throw for one agent). */
   wrapIngest?: (ingest: Ingest) => Ingest;
   /**
@@ -93,6 +122,29 @@ export interface CoordinatorOptions extends Partial<SessionLimits> {
    * or null: only the names the tools printed. `waitMs` (default 300) bounds how long a result waits for DNS.
    */
   reverseDns?: (PtrResolverOptions & { waitMs?: number }) | null;
+  /**
+   * Several coordinators on one database (issue 12): this one's instance id (`serve --instance-id`; random
+   * by default), how long its agent leases last unrenewed (`serve --lease`, default 20 s), and its webhook
+   * delivery claims (default: the lease, at most 30 s).
+   */
+  instanceId?: string;
+  leaseMs?: number;
+  claimMs?: number;
+  /**
+   * The replayable event stream, GET /api/v1/events (issue 12): how long events stay replayable (default 7
+   * days, the newest 10,000 kept whatever their age). How often it reads the table is the map's pollMs.
+   */
+  events?: { retentionMs?: number; keep?: number };
+  /**
+   * Operators' location corrections (issue 15): re-judging's window and bound (default 30 days, 5,000
+   * traces), how often changes recorded by others (the CLI on a local store) are looked for (default 5 s), and
+   * where each final placement-change record goes (default: the event stream, as `placement.changed`).
+   */
+  corrections?: {
+    rejudge?: RejudgeSettings;
+    pollMs?: number;
+    placementChanged?: (change: PlacementChange) => void;
+  };
 }
 
 /** What `serve`'s configuration sets; the rest keeps its defaults. */
@@ -111,6 +163,11 @@ export type ServeSettings = Pick<
   | 'publicRead'
   | 'trustProxy'
   | 'tls'
+  | 'instanceId'
+  | 'leaseMs'
+  | 'taskWindowMs'
+  | 'events'
+  | 'corrections'
 >;
 
 /** The options `serve`'s configuration stands for (server/config/serve-config.ts loads it). */
@@ -128,8 +185,17 @@ export function serveSettings(config: ServeConfig, history: HistoryConfig): Serv
     publicRead: config.publicRead,
     trustProxy: config.trustProxy,
     tls: config.tls,
+    ...(config.instanceId === undefined ? {} : { instanceId: config.instanceId }),
+    leaseMs: config.leaseMs,
+    taskWindowMs: config.taskWindowMs,
+    events: config.events,
+    corrections: { rejudge: config.rejudge },
     // The vantage checks bound agents by the same speed of light the verdicts use.
-    history: config.kmPerMs === undefined ? history : { ...history, kmPerMs: config.kmPerMs },
+    history: {
+      ...history,
+      ...(config.kmPerMs === undefined ? {} : { kmPerMs: config.kmPerMs }),
+      baselineWindow: config.baselineWindow,
+    },
     map: {
       tileUrl: config.tileUrl,
       tileAttribution: config.tileAttribution,
@@ -160,6 +226,8 @@ export interface Coordinator {
   /** Incidents and baselines folded into every write, alerts, retention. */
   readonly history: HistoryService;
   readonly storeDescription: string;
+  /** This coordinator among those sharing its database (its leases, claims and peer messages carry it). */
+  readonly instanceId: string;
   /** The public key that signs evidence bundles (`ed25519:...`), for `serve`'s banner. */
   readonly evidenceKey: string;
   /** The reverse-name resolver ingest uses; null without one. */
@@ -184,39 +252,142 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
   const now = options.now ?? Date.now;
   const { store } = options;
   const startedAt = now();
+  const instanceId = options.instanceId ?? newInstanceId();
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+  // A dead coordinator's unsent webhooks wait as long as its agents do (at most the default claim).
+  const claimMs = options.claimMs ?? Math.min(DEFAULT_CLAIM_MS, leaseMs);
+  log(`cluster: coordinator instance ${instanceId} (agent leases ${leaseMs} ms)`);
   // What is running, stopped in reverse if a later part fails to start.
   const started: (() => unknown)[] = [];
   try {
     // The catalogue first: its landmarks feed the vantage checks from the first fold (catch-up included).
     const catalogue = openCatalogue({ file: options.targetsFile, watch: options.watchTargets, log });
     started.push(() => catalogue.close());
+    // Joined first: the other coordinators read the membership as this one being alive, so nothing it
+    // claims (deliveries from the history's catch-up, agent leases) may come before it.
+    let peers: PeerRouter | null = null;
+    const membership = await store.joinCluster(instanceId, (payload) => peers?.handle(payload), log);
+    started.push(() => membership.leave());
     const history = await startHistory({
-      store,
+      // Each webhook delivery is claimed by this instance as it is recorded: one coordinator sends it.
+      store: { ...store, ...claimingDeliveries(store, instanceId, claimMs, now) },
       landmarks: () => catalogue.landmarks(),
       ...options.history,
       now,
       log,
     });
     started.push(() => history.close());
-    await store.markAllDisconnected();
-    const mapSource = storeMapSource(store, { log, pollMs: options.map.pollMs });
-    started.push(() => mapSource.close());
+    // Agents shown connected are, unless a live lease of another coordinator holds them, not connected.
+    let hubRef: Hub | null = null;
+    const leases = createLeaseKeeper({
+      store,
+      instanceId,
+      leaseMs,
+      now,
+      log,
+      onLost: (tokenIds) => hubRef?.leasesLost(tokenIds),
+    });
+    await leases.start();
+    started.push(() => leases.close());
+    const rescue =
+      options.history.webhooks.length === 0
+        ? null
+        : startDeliveryRescue({ store, instanceId, webhooks: options.history.webhooks, claimMs, now, log });
+    if (rescue !== null) started.push(() => rescue.close());
+    const mapSource = storeMapSource(store);
+    const detourOf = mapDetourOf(mapSource);
+    const feed = eventFeed(store, {
+      encode: (events) => encodeEvents(events, detourOf, log),
+      pollMs: options.map.pollMs,
+      log,
+    });
+    started.push(() => feed.close());
+    const stopEventRetention = startEventRetention({
+      store,
+      retentionMs: options.events?.retentionMs,
+      keep: options.events?.keep,
+      now,
+      log,
+    });
+    started.push(stopEventRetention);
     const dns = options.reverseDns ?? null;
     const resolver = dns === null ? null : createPtrResolver({ log, ...dns });
     if (resolver !== null) started.push(() => resolver.close());
     const waitMs = dns?.waitMs ?? 300;
+    // Router constraints (issue 15): placement reads them synchronously from this cache, which every stored
+    // batch refreshes for the addresses it measured before its results are acknowledged.
+    const constraints = createConstraintCache({ store, kmPerMs: options.analyzer.provenance().kmPerMs, log });
+    // Operators' corrections (issue 15): placement reads this map, loaded now and before each re-judging.
+    const book = createCorrectionBook();
+    const analyzer =
+      options.analyzer.withLearned?.({
+        constraintsFor: constraints.discsFor,
+        correctionFor: book.correctionFor,
+      }) ?? options.analyzer;
+    const measured = (records: readonly ResultRecord[]): string[] =>
+      routerReadings(records.flatMap((r) => r.traces.map((record) => ({ record, startedAt: 0 })))).map(
+        (reading) => reading.ip,
+      );
+    const ingestStore: Store = {
+      ...store,
+      async writeResults(records) {
+        const outcomes = await store.writeResults(records);
+        await constraints
+          .refresh(measured(records))
+          .catch((err: unknown) => log(`placement: cannot refresh router constraints: ${String(err)}`));
+        return outcomes;
+      },
+    };
+    const workers = options.analysisWorkers;
+    let pool: AnalysisPool | null = null;
+    if (workers !== undefined && workers.count > 0) {
+      const poolStarted = startAnalysisPool({
+        size: workers.count,
+        analyzer: workers.analyzer,
+        ...(workers.generation ? { generation: workers.generation } : {}),
+        learned: { constraintsFor: constraints.discsFor, correctionFor: book.correctionFor },
+        ...(resolver === null ? {} : { nameTrace: (trace) => nameTrace(trace, resolver, waitMs) }),
+        log,
+      });
+      pool = poolStarted;
+      started.push(() => poolStarted.close());
+      await poolStarted.ready();
+      log(`ingest: ${workers.count} analysis worker(s) parse, geolocate and judge agents' results`);
+    }
     const created = createIngest({
-      store,
+      ...(pool === null ? {} : { buildElsewhere: pool.build }),
+      store: ingestStore,
       parseTraces,
-      analyze: options.analyzer.annotateAndJudge,
+      analyze: analyzer.annotateAndJudge,
       ...(resolver === null ? {} : { nameTrace: (trace) => nameTrace(trace, resolver, waitMs) }),
       batchMs: options.batchMs,
       batchMax: options.batchMax,
+      lateAfterMs: options.history.lateAfterMs,
       log,
     });
     const ingest = options.wrapIngest ? options.wrapIngest(created) : created;
+    const placementChanged =
+      options.corrections?.placementChanged ??
+      ((change: PlacementChange) => {
+        store
+          .appendEvents([
+            { type: PLACEMENT_CHANGED, at: change.appliedAt ?? now(), data: { ...changeItem(change) } },
+          ])
+          .catch((err: unknown) => log(`placement: cannot record the change event: ${String(err)}`));
+      });
+    const corrections = await startCorrections({
+      store,
+      book,
+      analyze: analyzer.annotateAndJudge,
+      parseTraces,
+      now,
+      log,
+      placementChanged,
+      ...(options.corrections?.rejudge ? { rejudge: options.corrections.rejudge } : {}),
+      ...(options.corrections?.pollMs ? { pollMs: options.corrections.pollMs } : {}),
+    });
+    started.push(() => corrections.close());
     // The scheduler drives the hub and listens to it: the channel reaches the hub once it exists.
-    let hubRef: Hub | null = null;
     const scheduler = createScheduler({
       channel: {
         connected: () => hubRef?.connected() ?? [],
@@ -230,6 +401,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     });
     const hub = createHub({
       store,
+      leases,
       ingest,
       events: scheduler.events,
       heartbeatMs: options.heartbeatMs,
@@ -248,13 +420,37 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       await ingest.close();
       await hub.close();
     });
+    // Measurements for agents connected to another coordinator of this database go there.
+    const router = createPeerRouter({
+      store,
+      channel: membership.channel,
+      instanceId,
+      hub,
+      scheduler,
+      leaseMs,
+      log,
+    });
+    peers = router;
+    started.push(() => router.close());
     // The evidence key, made on first use; each database's SHA-256 was computed when it was opened.
     const evidence = evidenceContext(openSigningKey(options.dataDir), options.analyzer.provenance, now);
+    const { locate } = options.analyzer;
+    const provenance = options.analyzer.provenance();
+    const locations =
+      locate === undefined
+        ? undefined
+        : locationReader({
+            store,
+            locate,
+            home: new Set(provenance.homeCountries),
+            kmPerMs: provenance.kmPerMs,
+          });
     const app = createApp(
       {
         store,
         evidence,
-        analyzer: options.analyzer,
+        analyzer,
+        locations,
         auth: createAuth({
           store,
           publicRead: options.publicRead ?? true,
@@ -263,6 +459,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
         rateLimits: options.rateLimits ?? DEFAULT_RATE_LIMITS,
         hub,
         scheduler,
+        peers: router,
         ingest,
         exports: options.exports ?? exportSlots(MAX_CONCURRENT_EXPORTS),
         now,
@@ -275,6 +472,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
             ...(options.map.homeCountries ? { homeCountries: options.map.homeCountries } : {}),
           },
           webRoot: options.map.webRoot,
+        },
+        events: { store, feed, log },
+        corrections: {
+          check: { store, kmPerMs: options.analyzer.provenance().kmPerMs, gazetteer: packagedGazetteer },
+          applyPending: corrections.applyPending,
         },
       },
       log,
@@ -294,6 +496,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       hub,
       history,
       storeDescription: store.description,
+      instanceId,
       evidenceKey: evidence.key.publicKey,
       resolver,
       targetCount: () => catalogue.targets().length,
@@ -305,12 +508,19 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
           const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
           // Acks need the sockets: write what is pending while agents are still connected.
           await ingest.close();
+          await pool?.close();
+          await corrections.close();
           resolver?.close();
           await hub.close();
           server.closeAllConnections();
           await stopped;
-          mapSource.close();
+          await router.close();
+          await leases.close();
+          stopEventRetention();
+          await feed.close();
           await history.close();
+          await rescue?.close();
+          await membership.leave();
         })();
         return closing;
       },

@@ -14,3 +14,19 @@ export function parseAsn(text: string): number {
   }
   return asn;
 }
+
+/** `4134,AS4809`: AS numbers separated by commas, each once, in the order given. */
+export function parseAsnList(text: string): number[] {
+  const items = text.split(',').map((item) => item.trim());
+  if (items.some((item) => item === '')) {
+    throw badValue(
+      `${quote(text)} is not a list of AS numbers: give them separated by commas, such as 4134,4809`,
+    );
+  }
+  const asns: number[] = [];
+  for (const item of items) {
+    const asn = parseAsn(item);
+    if (!asns.includes(asn)) asns.push(asn);
+  }
+  return asns;
+}

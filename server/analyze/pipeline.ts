@@ -2,7 +2,7 @@
  * geolocate -> plausibility -> verdict for one parsed trace: the pipeline shared by `detourwatch analyze`, the
  * coordinator's ingest and the RIPE Atlas import, so that a trace gets the same verdict whichever way it arrived.
  */
-import type { AnnotatedTrace, SourcePosition } from '../../protocol/annotated.ts';
+import type { AddressInfo, AnnotatedTrace, SourcePosition } from '../../protocol/annotated.ts';
 import type { Trace } from '../../protocol/trace.ts';
 import type { Verdict } from '../../protocol/verdict.ts';
 import { homeFrom } from '../detect/home-countries.ts';
@@ -58,7 +58,17 @@ export interface Analyzer {
   preload(): void;
   /** What its verdicts rest on, for evidence bundles: the distance bound, home, the databases in service. */
   provenance(): AnalysisProvenance;
+  /**
+   * The same analyzer also drawing on what a coordinator has learned (stored router constraints, operator
+   * corrections: issue 15); the hooks are synchronous, backed by the caller's caches.
+   */
+  withLearned(learned: LearnedPlacement): Analyzer;
+  /** What the databases in service say of one address (location reports). Throws PARSE_FAILED for non-addresses. */
+  locate(address: string): AddressInfo;
 }
+
+/** What a coordinator (or `analyze --data`) adds to the dictionaries: read synchronously per address. */
+export type LearnedPlacement = Pick<PlacementInputs, 'constraintsFor' | 'correctionFor' | 'conventions'>;
 
 export interface AnalysisProvenance {
   kmPerMs: number;
@@ -106,7 +116,13 @@ export function analyzerFrom(
   };
   return {
     annotateAndJudge,
+    withLearned: (learned) =>
+      analyzerFrom(locator, homeCountry, kmPerMs, {
+        ...extras,
+        placement: { ...(placement ?? { gazetteer: packagedGazetteer }), ...learned },
+      }),
     analyze: (trace, sourcePosition, context) => annotateAndJudge(trace, sourcePosition, context).verdict,
+    locate: (address) => inService().locate(address),
     preload: () => inService().preload(),
     provenance: () => ({ kmPerMs, homeCountries: [...home], databases: inService().digests() }),
     describe: () => [

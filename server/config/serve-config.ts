@@ -6,13 +6,18 @@ import { parseCountryCode } from '../../protocol/values/country.ts';
 import { parseDurationIn } from '../../protocol/values/duration.ts';
 import { parseIntIn, parsePositiveNumber } from '../../protocol/values/number.ts';
 import { badValue, quote } from '../../protocol/values/quote.ts';
+import { parseInstanceId } from '../cluster/instance-id.ts';
+import { DEFAULT_EVENT_RETENTION_MS, DEFAULT_EVENTS_KEPT } from '../events/event-retention.ts';
 import {
   HISTORY_OPTIONS,
   type HistoryConfig,
   historyConfigFrom,
   type ReadFile,
 } from '../history/history-options.ts';
+import { DEFAULT_TASK_WINDOW_MS } from '../hub/task-check.ts';
+import { type BaselineWindow, DEFAULT_BASELINE_WINDOW } from '../incidents/baseline.ts';
 import { type Cidr, parseCidr } from '../net/client-address.ts';
+import { DEFAULT_REJUDGE, type RejudgeSettings } from '../placement/rejudge.ts';
 import { parseResolverAddress } from '../resolve/resolver-address.ts';
 import { parseDatabaseUrl } from '../store/pg/database-url.ts';
 import { tileOrigin } from './tile-url.ts';
@@ -56,6 +61,20 @@ export interface ServeConfig {
   resolve: boolean;
   /** `--resolver HOST:PORT`, the DNS server asked; undefined: the system's. */
   resolver: string | undefined;
+  /** `--analysis-workers N`: threads that parse, geolocate and judge agents' results (issue 17); 0: in-thread. */
+  analysisWorkers: number;
+  /** `--instance-id`: this coordinator among several on one database; undefined: random at start. */
+  instanceId: string | undefined;
+  /** `--lease`: how long an agent's lease outlives its coordinator's last renewal. */
+  leaseMs: number;
+  /** `--task-window`: how long after issue a task may first be answered (an agent offline replays later). */
+  taskWindowMs: number;
+  /** `--events-keep-days`, `--events-keep-min`: how long GET /api/v1/events can replay, and its floor. */
+  events: { retentionMs: number; keep: number };
+  /** `--baseline-window`, `--baseline-max-age`: what a pair's usual path is counted over. */
+  baselineWindow: BaselineWindow;
+  /** `--rejudge-days`, `--rejudge-max`: the traces a location correction judges again. */
+  rejudge: RejudgeSettings;
 }
 
 /** `--public-read true|false` (also yes/no, on/off, 1/0). */
@@ -89,6 +108,7 @@ function tileUrl(text: string): string {
 }
 
 const DAY = 86_400_000;
+const wholeDays = (ms: number): number => Math.round(ms / DAY);
 
 /**
  * `--database URL` (or DETOURWATCH_DATABASE_URL): the store on PostgreSQL; the SQLite store under --data is
@@ -150,6 +170,65 @@ export const SERVE_OPTIONS = {
   'tls-key': { type: 'string', env: 'DETOURWATCH_TLS_KEY', parse: existingFile },
   resolver: { type: 'string', env: 'DETOURWATCH_RESOLVER', parse: parseResolverAddress },
   'no-resolve': { type: 'boolean', env: 'DETOURWATCH_NO_RESOLVE' },
+  'instance-id': { type: 'string', env: 'DETOURWATCH_INSTANCE_ID', parse: parseInstanceId },
+  'analysis-workers': {
+    type: 'string',
+    env: 'DETOURWATCH_ANALYSIS_WORKERS',
+    parse: (t: string) => parseIntIn(t, 0, 64),
+    // Off until it pays: on the 2-core reference machine the workers' messages cost the main thread about
+    // what they take off it (bench/README.md, issue 17).
+    default: 0,
+  },
+  lease: {
+    type: 'string',
+    env: 'DETOURWATCH_LEASE',
+    parse: (t: string) => parseDurationIn(t, { min: 300, max: 600_000 }),
+    default: 20_000,
+  },
+  // At least a minute (a tool's run and a reconnect), at most 30 days (the tasks table keeps every task).
+  'task-window': {
+    type: 'string',
+    env: 'DETOURWATCH_TASK_WINDOW',
+    parse: (t: string) => parseDurationIn(t, { min: 60_000, max: 30 * DAY }),
+    default: DEFAULT_TASK_WINDOW_MS,
+  },
+  'events-keep-days': {
+    type: 'string',
+    env: 'DETOURWATCH_EVENTS_KEEP_DAYS',
+    parse: (t: string) => parseIntIn(t, 1, 3650),
+    default: wholeDays(DEFAULT_EVENT_RETENTION_MS),
+  },
+  'events-keep-min': {
+    type: 'string',
+    env: 'DETOURWATCH_EVENTS_KEEP_MIN',
+    parse: (t: string) => parseIntIn(t, 0, 10_000_000),
+    default: DEFAULT_EVENTS_KEPT,
+  },
+  // Two traces at least: a usual path needs a lead over another (baseline.ts `lead`).
+  'baseline-window': {
+    type: 'string',
+    env: 'DETOURWATCH_BASELINE_WINDOW',
+    parse: (t: string) => parseIntIn(t, 2, 10_000),
+    default: DEFAULT_BASELINE_WINDOW.traces,
+  },
+  'baseline-max-age': {
+    type: 'string',
+    env: 'DETOURWATCH_BASELINE_MAX_AGE',
+    parse: (t: string) => parseDurationIn(t, { min: 60_000, max: 3650 * DAY }),
+    default: DEFAULT_BASELINE_WINDOW.maxAgeMs,
+  },
+  'rejudge-days': {
+    type: 'string',
+    env: 'DETOURWATCH_REJUDGE_DAYS',
+    parse: (t: string) => parseIntIn(t, 1, 3650),
+    default: wholeDays(DEFAULT_REJUDGE.windowMs),
+  },
+  'rejudge-max': {
+    type: 'string',
+    env: 'DETOURWATCH_REJUDGE_MAX',
+    parse: (t: string) => parseIntIn(t, 1, 1_000_000),
+    default: DEFAULT_REJUDGE.maxTraces,
+  },
 } as const satisfies OptionSpecs;
 
 /** serve's own configuration from options already read. */
@@ -180,6 +259,13 @@ export function serveConfigFrom(values: OptionReading<typeof SERVE_OPTIONS>['val
         : null,
     resolve: !values['no-resolve'],
     resolver: values.resolver,
+    instanceId: values['instance-id'],
+    leaseMs: values.lease,
+    analysisWorkers: values['analysis-workers'],
+    taskWindowMs: values['task-window'],
+    events: { retentionMs: values['events-keep-days'] * DAY, keep: values['events-keep-min'] },
+    baselineWindow: { traces: values['baseline-window'], maxAgeMs: values['baseline-max-age'] },
+    rejudge: { windowMs: values['rejudge-days'] * DAY, maxTraces: values['rejudge-max'] },
   };
 }
 

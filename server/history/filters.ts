@@ -1,6 +1,6 @@
+import { TRACE_ORIGINS, type TraceOrigin } from '../../protocol/history-api.ts';
 import { CONFIDENCES, type Confidence, VERDICT_KINDS, type VerdictKind } from '../../protocol/verdict.ts';
 import type { IncidentState } from '../incidents/types.ts';
-import type { TraceOrigin } from '../store/store.ts';
 import { type CursorState, decodeCursor, filterFingerprint } from './cursor.ts';
 import {
   asParameter,
@@ -154,7 +154,7 @@ export function readTraceFilter(q: Record<string, string>, now: number): TraceFi
     verdict: opt(q, 'verdict', (n, t) => parseChoice(n, t, VERDICT_KINDS)),
     agent: opt(q, 'agent', parseAgentId),
     target: opt(q, 'target', parseTarget),
-    origin: opt(q, 'origin', (n, t) => parseChoice<TraceOrigin>(n, t, ['agent', 'import'])),
+    origin: opt(q, 'origin', (n, t) => parseChoice<TraceOrigin>(n, t, TRACE_ORIGINS)),
   };
 }
 

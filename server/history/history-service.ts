@@ -1,7 +1,14 @@
 import { describeError } from '../../protocol/errors.ts';
 import type { Position } from '../../protocol/messages.ts';
 import { type AlertQueue, createAlertQueue } from '../alerts/alert-queue.ts';
+import { silencedBy, silencingWindow } from '../alerts/maintenance-windows.ts';
+import {
+  type RouteChangeAlerts,
+  type RouteChangeAlertsStore,
+  startRouteChangeAlerts,
+} from '../alerts/route-change-alerts.ts';
 import type { WebhookTarget } from '../alerts/webhook-config.ts';
+import type { BaselineWindow } from '../incidents/baseline.ts';
 import { createIncidentFold } from '../incidents/fold.ts';
 import { type IncidentTracker, startIncidentTracker } from '../incidents/tracker.ts';
 import type { IncidentEvent } from '../incidents/types.ts';
@@ -10,11 +17,17 @@ import { DEFAULT_KM_PER_MS } from '../physics/rtt-bound.ts';
 import { type Retention, startRetention } from '../retention/retention.ts';
 import type { DeliveryStore } from '../store/delivery-store.ts';
 import type { IncidentFold, IncidentStore } from '../store/incident-store.ts';
+import type { MaintenanceStore } from '../store/maintenance-store.ts';
 import type { RetentionStore } from '../store/retention-store.ts';
 import { startVantageChecks, type VantageChecks, type VantageChecksStore } from '../trust/vantage-checks.ts';
 
 /** The groups of the store history uses (the API's reads of it are server/http/routes-history.ts's). */
-export type HistoryServiceStore = IncidentStore & DeliveryStore & RetentionStore & VantageChecksStore;
+export type HistoryServiceStore = IncidentStore &
+  DeliveryStore &
+  RetentionStore &
+  VantageChecksStore &
+  Pick<MaintenanceStore, 'listMaintenanceWindows'> &
+  RouteChangeAlertsStore;
 
 export interface HistoryOptions {
   store: HistoryServiceStore;
@@ -39,12 +52,21 @@ export interface HistoryOptions {
   landmarks?: () => ReadonlyMap<string, Position>;
   /** How often the vantage checks look for new readings (default 2 s). */
   vantageCheckMs?: number;
+  /**
+   * A result arriving this long after it ended is stored as late (`--late-after`, server/ingest/late.ts); the
+   * coordinator hands it to ingest, history only carries it with the other alert settings.
+   */
+  lateAfterMs?: number;
+  /** What a pair's usual path is counted over (`serve --baseline-window`, `--baseline-max-age`). */
+  baselineWindow?: BaselineWindow;
 }
 
 export interface HistoryService {
   readonly tracker: IncidentTracker;
   /** Where agents are believed to be (server/trust). */
   readonly vantage: VantageChecks;
+  /** Resolves once every alert raised so far was delivered or gave up (a command waits before it stops). */
+  idle(): Promise<void>;
   /** Stops timers and alert delivery, unbinds the fold from the store. The store stays open. */
   close(): Promise<void>;
 }
@@ -63,7 +85,19 @@ export async function startHistory(options: HistoryOptions): Promise<HistoryServ
   const alerts: AlertQueue | null =
     options.webhooks.length === 0
       ? null
-      : createAlertQueue({ webhooks: options.webhooks, deliveries: store, now, log });
+      : createAlertQueue({
+          webhooks: options.webhooks,
+          deliveries: store,
+          now,
+          log,
+          maxWitnessesPerOwner:
+            options.maxWitnessesPerOwner ?? DEFAULT_CORROBORATION_RULES.maxWitnessesPerOwner,
+          // Maintenance windows are read at each event: a window added from the CLI counts at once.
+          silenced: async (event) => {
+            const w = silencingWindow(await store.listMaintenanceWindows(event.incident.firstSeen), event);
+            return w === null ? null : silencedBy(w);
+          },
+        });
   const raise = (events: readonly IncidentEvent[]) => {
     try {
       for (const e of events)
@@ -82,7 +116,17 @@ export async function startHistory(options: HistoryOptions): Promise<HistoryServ
           options.maxWitnessesPerOwner ?? DEFAULT_CORROBORATION_RULES.maxWitnessesPerOwner,
       },
       options.landmarks,
+      options.baselineWindow,
     );
+
+  // Before the tracker: route changes its catch-up records are announced too.
+  let routeAlerts: RouteChangeAlerts | null = null;
+  try {
+    routeAlerts = await startRouteChangeAlerts({ store, webhooks: options.webhooks, now, log });
+  } catch (err) {
+    await alerts?.close();
+    throw err;
+  }
 
   let tracker: IncidentTracker;
   try {
@@ -94,6 +138,7 @@ export async function startHistory(options: HistoryOptions): Promise<HistoryServ
       fold,
     });
   } catch (err) {
+    await routeAlerts?.close();
     await alerts?.close();
     throw err;
   }
@@ -126,12 +171,17 @@ export async function startHistory(options: HistoryOptions): Promise<HistoryServ
   return {
     tracker,
     vantage,
+    idle: async () => {
+      await routeAlerts?.poll();
+      await Promise.all([alerts?.idle(), routeAlerts?.idle()]);
+    },
     async close() {
       await vantage.close();
       clearInterval(sweep);
       tracker.stop();
       await sweeping;
       await retention?.stop();
+      await routeAlerts?.close();
       await alerts?.close();
     },
   };

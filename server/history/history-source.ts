@@ -4,6 +4,7 @@ import type {
   IncidentDetail,
   IncidentItem,
   Page,
+  RouteChangeItem,
   TraceItem,
 } from '../../protocol/history-api.ts';
 import type { ExportFormat } from '../export/formats.ts';
@@ -20,5 +21,7 @@ export interface HistorySource {
   incidents(query: Record<string, string>): Promise<Page<IncidentItem>>;
   incident(id: number): Promise<IncidentDetail | null>;
   incidentTraces(id: number, query: Record<string, string>): Promise<Page<TraceItem>>;
+  /** GET /api/v1/route-changes's page (issue 14). */
+  routeChanges(query: Record<string, string>): Promise<Page<RouteChangeItem>>;
   close(): Promise<void>;
 }

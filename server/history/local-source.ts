@@ -1,13 +1,15 @@
 import { exportChunks } from '../export/formats.ts';
 import { writeChunks } from '../export/write-stream.ts';
 import type { HistoryStore } from '../store/history-store.ts';
+import type { RouteChangeStore } from '../store/route-change-store.ts';
 import { readDetourFilter, readIncidentFilter, readPage, readQuery } from './filters.ts';
 import type { HistorySource } from './history-source.ts';
 import { ROUTE_PARAMS } from './param-specs.ts';
+import { ROUTE_CHANGE_PARAMS, readRouteChangeFilter } from './route-change-filter.ts';
 
 /** History read from the store itself (`--data`), through the same validation as the API. */
 export function localHistorySource(
-  store: HistoryStore,
+  store: HistoryStore & RouteChangeStore,
   close: () => Promise<void>,
   now = Date.now,
 ): HistorySource {
@@ -33,6 +35,11 @@ export function localHistorySource(
     },
     async incidentTraces(id, query) {
       return store.incidentTracePage(id, readPage(params(query, ROUTE_PARAMS.incidentTraces), now()));
+    },
+    async routeChanges(query) {
+      const q = params(query, ROUTE_CHANGE_PARAMS);
+      const page = readPage(q, now());
+      return store.routeChangePage(readRouteChangeFilter(q, page.now), page);
     },
     close,
   };

@@ -84,6 +84,7 @@ export function remoteHistorySource(server: string, doFetch: typeof fetch = fetc
       }
     },
     incidentTraces: (id, query) => page(`/api/v1/incidents/${id}/traces`, 'traces', query),
+    routeChanges: (query) => page('/api/v1/route-changes', 'routeChanges', query),
     close: async () => {},
   };
 }

@@ -6,9 +6,13 @@ import { rateLimit } from './rate-limit.ts';
 import { agentPackageRoutes } from './routes-agent-package.ts';
 import { agentRoutes } from './routes-agents.ts';
 import { analyzeRoutes } from './routes-analyze.ts';
+import { eventRoutes } from './routes-events.ts';
 import { evidenceRoutes } from './routes-evidence.ts';
 import { healthRoutes } from './routes-health.ts';
 import { historyRoutes } from './routes-history.ts';
+import { correctionRoutes } from './routes-location-corrections.ts';
+import { locationRoutes } from './routes-locations.ts';
+import { maintenanceRoutes } from './routes-maintenance.ts';
 import { mapWebRoutes } from './routes-map.ts';
 import { measurementRoutes } from './routes-measurements.ts';
 
@@ -28,9 +32,14 @@ export function createApp(deps: ApiDeps, log: (line: string) => void): Hono {
   app.route('/', agentRoutes(deps));
   app.route('/', measurementRoutes(deps));
   app.route('/', mapWebRoutes(deps.map));
+  app.route('/', eventRoutes(deps.events));
   app.route('/', historyRoutes(deps));
   app.route('/', evidenceRoutes(deps));
   app.route('/', analyzeRoutes(deps));
+  app.route('/', maintenanceRoutes(deps));
+  // Fixed paths under /api/v1/locations/ before the report's `:ip`.
+  app.route('/', correctionRoutes(deps));
+  app.route('/', locationRoutes(deps));
   app.route('/', openApiRoutes());
   // The volunteers' page and the agent package (built by `npm run build:agent`).
   app.route('/', agentPackageRoutes({ publicUrl: null }));

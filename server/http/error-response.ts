@@ -25,6 +25,8 @@ export const API_ERROR_STATUS = {
   NOT_FOUND: 404,
   AGENT_NOT_CONNECTED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  // An operator's location correction that the RTTs rule out: the message has the numbers.
+  CORRECTION_REFUTED: 422,
   // Retry-After is set by the rate limiter (server/http/rate-limit.ts), which knows the delay.
   RATE_LIMITED: 429,
   UNAVAILABLE: 503,

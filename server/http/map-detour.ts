@@ -17,6 +17,8 @@ export interface StoredDetour {
   verdict: Verdict;
   /** The agent's location status now; absent or null for imports and pasted traces. */
   vantage?: LocationStatus | null;
+  /** The RIPE Atlas probe of an imported trace. */
+  probeId?: number | null;
 }
 
 /**
@@ -73,6 +75,7 @@ export function detourDetail(d: StoredDetour): DetourDetail {
     foreignAsns: d.verdict.foreignAsns,
     path: pathOf(hops),
     vantage: d.vantage ?? null,
+    ...(d.probeId === undefined || d.probeId === null ? {} : { probeId: d.probeId }),
     hops,
   };
 }

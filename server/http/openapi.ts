@@ -1,12 +1,22 @@
 import { Hono } from 'hono';
 import { LOCATION_PRECISIONS } from '../../protocol/annotated.ts';
+import { EVENTS_API, STORED_EVENT_TYPES } from '../../protocol/events-api.ts';
 import {
   DELIVERY_STATUSES,
   INCIDENT_EVENT_KINDS,
   INCIDENT_STATES,
   LOCATION_STATUSES,
+  MEASUREMENT_STATES,
+  ROUTE_CHANGE_KINDS,
   TRACE_ORIGINS,
 } from '../../protocol/history-api.ts';
+import {
+  LOCATION_CORRECTIONS_API,
+  PLACEMENT_CHANGE_KINDS,
+  PLACEMENT_CHANGE_STATES,
+} from '../../protocol/location-corrections.ts';
+import { LOCATION_REPORT_PATH } from '../../protocol/locations-api.ts';
+import { MAINTENANCE_ITEM_PATH, MAINTENANCE_PATH } from '../../protocol/maintenance-api.ts';
 import { DRAWN_STATUSES, MAP_API, TIMELINE_BUCKETS } from '../../protocol/map-api.ts';
 import type { FILTER_KEYS } from '../../protocol/map-filter.ts';
 import { PROBE_METHODS, TRACE_TOOLS } from '../../protocol/trace.ts';
@@ -20,10 +30,13 @@ import {
 } from '../evidence/bundle-document.ts';
 import { EXPORT_FORMATS } from '../export/formats.ts';
 import { type ParamSpec, ROUTE_PARAMS } from '../history/param-specs.ts';
+import { ROUTE_CHANGE_PARAMS } from '../history/route-change-filter.ts';
 import { API_ERROR_CODES } from './error-response.ts';
+import { MEASUREMENT_PATH, TASK_ID_PATTERN } from './measurement-status.ts';
 import { ANALYZE_PATH } from './routes-analyze.ts';
 import { EVIDENCE_PATHS } from './routes-evidence.ts';
 import { HISTORY_PATHS } from './routes-history.ts';
+import { LOCATION_REPORT_PARAMS } from './routes-locations.ts';
 import { DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT } from './routes-map.ts';
 
 /**
@@ -74,6 +87,11 @@ const traceItem = {
   countries: strings,
   foreignCountries: strings,
   foreignAsns: ints,
+  probeId: { ...intOrNull, description: 'the RIPE Atlas probe of an imported trace' },
+  late: {
+    type: 'boolean',
+    description: 'arrived long after it ended (serve --late-after); judged like any other',
+  },
   extraKm: numOrNull,
   incidentId: intOrNull,
   vantage: { type: ['string', 'null'], enum: [...LOCATION_STATUSES, null] },
@@ -178,6 +196,32 @@ const baselinePath = obj({
   traces: int,
 });
 
+/** A path with its share of the baseline's window (issue 14). */
+const share = { of: int, share: { type: 'number', minimum: 0, maximum: 1 } };
+const usualPath = obj({
+  countries: strings,
+  asns: { type: ['array', 'null'], items: int },
+  since: time,
+  lastSeen: time,
+  traces: int,
+  ...share,
+  leftHome: { type: 'boolean' },
+});
+const usualRouterPath = obj({
+  hops: { type: 'array', items: strOrNull },
+  since: time,
+  lastSeen: time,
+  traces: int,
+  ...share,
+});
+const routeChangePath = obj({
+  asns: ints,
+  countries: strings,
+  traces: int,
+  ...share,
+  leftHome: { type: 'boolean' },
+});
+
 const SCHEMAS: Record<string, Schema> = {
   Error: obj({
     error: obj(
@@ -260,9 +304,41 @@ const SCHEMAS: Record<string, Schema> = {
     subject: str,
     agentId: strOrNull,
     target: str,
-    normal: { oneOf: [{ type: 'null' }, baselinePath] },
+    normal: {
+      description: 'the usual AS-level path: the most frequent over the window of recent judged traces',
+      oneOf: [{ type: 'null' }, usualPath],
+    },
+    routers: {
+      description: 'the usual router-level path (first responder per TTL, null for no reply)',
+      oneOf: [{ type: 'null' }, usualRouterPath],
+    },
     latest: baselinePath,
     changed: { type: 'boolean' },
+  }),
+  RouteChangeItem: obj({
+    id: int,
+    kind: { type: 'string', enum: [...ROUTE_CHANGE_KINDS] },
+    subject: str,
+    agentId: strOrNull,
+    target: str,
+    at: time,
+    traceId: int,
+    before: routeChangePath,
+    after: routeChangePath,
+    leftHome: { type: 'boolean' },
+  }),
+  RouteChangePage: page('routeChanges', 'RouteChangeItem'),
+  MeasurementItem: obj({
+    taskId: str,
+    agentId: str,
+    target: str,
+    state: { type: 'string', enum: [...MEASUREMENT_STATES] },
+    issuedAt: timeOrNull,
+    deadline: timeOrNull,
+    answeredAt: timeOrNull,
+    resultId: strOrNull,
+    traceId: intOrNull,
+    trace: { oneOf: [{ type: 'null' }, ref('TraceDetail')] },
   }),
   BaselinePage: page('baselines', 'BaselineItem'),
   IncidentDetail: obj({ ...incidentItem, baselines: { type: 'array', items: ref('BaselineItem') } }),
@@ -289,11 +365,26 @@ const SCHEMAS: Record<string, Schema> = {
     status: { type: 'string', enum: DELIVERY_STATUSES },
     attempts: int,
     httpStatus: intOrNull,
-    lastError: strOrNull,
+    rule: {
+      ...strOrNull,
+      description: 'the webhook rule that let it through; null without rules or when not sent',
+    },
+    lastError: { ...strOrNull, description: 'why the last attempt failed, or why it was not sent (dropped)' },
     createdAt: time,
     updatedAt: time,
   }),
   DeliveryPage: page('deliveries', 'DeliveryItem'),
+  MaintenanceItem: obj({
+    id: int,
+    agentId: strOrNull,
+    agentName: strOrNull,
+    target: { ...strOrNull, description: 'ADDRESS/LEN' },
+    startsAt: time,
+    endsAt: time,
+    reason: str,
+    createdAt: time,
+    active: { type: 'boolean', description: 'it runs now' },
+  }),
 };
 
 /** The map's shapes (protocol/map-api.ts), prefixed Map: its detours are not the history's DetourItem. */
@@ -336,31 +427,38 @@ const MAP_AGENTS: Schema = {
   description: 'with an agent filter: the agents it names by id or name',
 };
 
+/** GET /api/v1/map/routes: the compact form (RouteColumns in protocol/map-api.ts, issue 21). */
+const MAP_ROUTE_COLUMNS: Record<string, Schema> = {
+  total: { ...int, description: 'how many detours match' },
+  grouped: { ...int, description: 'how many of them the routes hold (all, unless past the cap)' },
+  countries: { ...strings, description: 'the country codes the columns index' },
+  count: ints,
+  confirmed: ints,
+  ids: { type: 'array', items: ints, description: 'per route: its detours, newest first' },
+  firstSeen: { ...ints, description: 'epoch milliseconds' },
+  lastSeen: { ...ints, description: 'epoch milliseconds' },
+  id: { ...ints, description: 'per route: the detour drawn for it' },
+  ends: {
+    type: 'array',
+    items: { type: 'array', items: numOrNull },
+    description: 'per route: source lat, lon, destination lat, lon',
+  },
+  sourceCountry: { ...ints, description: 'index into countries, -1 when unknown' },
+  via: { type: 'array', items: ints, description: 'per route: countries in path order (indexes)' },
+  path: {
+    type: 'array',
+    items: { type: 'array', items: { type: 'number' } },
+    description: 'per route, five per hop: ttl, status index, precision (0 city, 1 country), lat, lon',
+  },
+};
+
 const MAP_SCHEMAS: Record<string, Schema> = {
   MapConfig: obj({ tileUrl: strOrNull, tileAttribution: strOrNull, homeCountries: strings }),
   MapAgent: obj({ id: str, name: str }),
-  MapRoute: obj({
-    key: str,
-    count: int,
-    confirmed: int,
-    ids: { ...ints, description: 'the detours on this route, newest first' },
-    firstSeen: time,
-    lastSeen: time,
-    latest: ref('MapDetourSummary'),
+  MapRoutePage: obj(MAP_ROUTE_COLUMNS, {
+    properties: { ...MAP_ROUTE_COLUMNS, agents: MAP_AGENTS },
+    description: 'one array per field (route i at index i of each), most traces first (RouteColumns)',
   }),
-  MapRoutePage: {
-    ...obj({
-      routes: { type: 'array', items: ref('MapRoute') },
-      total: { ...int, description: 'how many detours match' },
-      grouped: { ...int, description: 'how many of them the routes hold (all, unless past the cap)' },
-    }),
-    properties: {
-      routes: { type: 'array', items: ref('MapRoute') },
-      total: { ...int, description: 'how many detours match' },
-      grouped: { ...int, description: 'how many of them the routes hold (all, unless past the cap)' },
-      agents: MAP_AGENTS,
-    },
-  },
   MapTimeline: obj({
     bucket: { type: 'string', enum: TIMELINE_BUCKETS },
     bins: {
@@ -479,12 +577,23 @@ function get(summary: string, parameters: Schema[], ok: Schema, more: Record<str
   return { get: { summary, parameters, responses: { '200': ok, ...ERRORS, ...more } } };
 }
 
-/** POST /api/v1/analyze (routes-analyze.ts): a paste parsed and judged, never stored. */
+/** POST /api/v1/analyze (routes-analyze.ts): a paste parsed and judged; stored only when an operator saves it. */
 function analyzePaths(): Record<string, Schema> {
   return {
     [ANALYZE_PATH]: {
       post: {
-        summary: 'Parse and judge a pasted traceroute; nothing is stored',
+        summary:
+          'Parse and judge a pasted traceroute; nothing is stored unless an operator saves it (?save=1)',
+        parameters: [
+          {
+            name: 'save',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['1', '0', 'true', 'false'] },
+            description:
+              'Store the judged traces as origin `paste` (needs an operator key); the same text and source location saved again store nothing new and answer the same ids.',
+          },
+        ],
         requestBody: {
           content: {
             'application/json': {
@@ -499,15 +608,18 @@ function analyzePaths(): Record<string, Schema> {
         },
         responses: {
           '200': anyJson(
-            '{stored: false, needsSourceLocation, traces: [MapDetourDetail + pasted, verdict, warnings]}',
+            '{stored, storedTraceIds?, newlyStored?, needsSourceLocation, traces: [MapDetourDetail + pasted, verdict, warnings]}',
           ),
           ...ERRORS,
           '400': json(
             ref('Error'),
             "BAD_REQUEST, or the parser's code (FORMAT_UNKNOWN, INPUT_EMPTY, INPUT_TOO_LARGE, PARSE_FAILED, TRACE_UNSUPPORTED, USAGE).",
           ),
+          '401': json(ref('Error'), 'AUTH_REQUIRED: ?save=1 without an operator key (or an unknown one).'),
+          '403': json(ref('Error'), 'FORBIDDEN: ?save=1 with an agent token, not an operator key.'),
           '413': json(ref('Error'), 'PAYLOAD_TOO_LARGE: the body is larger than 1 MiB.'),
           '429': json(ref('Error'), 'RATE_LIMITED: one paste a second, five at once.'),
+          '503': json(ref('Error'), 'UNAVAILABLE: no analyzer, or (saving) no store.'),
         },
       },
     },
@@ -576,7 +688,7 @@ function historyPaths(): Record<string, Schema> {
       NOT_FOUND,
     ),
     [P.baselines]: get(
-      'Normal and latest paths per (vantage point, target)',
+      'Usual (with its share of the window) and latest paths per (vantage point, target)',
       queryParams(R.baselines),
       json(ref('BaselinePage'), 'A page of baselines.'),
     ),
@@ -584,6 +696,11 @@ function historyPaths(): Record<string, Schema> {
       'Per UTC day: traces, judged, detours, share',
       queryParams(R.stats),
       json(ref('StatsReport'), 'Daily counts.'),
+    ),
+    [P.routeChanges]: get(
+      "Route changes: a pair's AS path changed (new path, or a new usual one), newest first",
+      queryParams(ROUTE_CHANGE_PARAMS),
+      json(ref('RouteChangePage'), 'A page of route changes.'),
     ),
     [P.deliveries]: get(
       'Webhook deliveries, newest first',
@@ -615,6 +732,214 @@ function evidencePaths(): Record<string, Schema> {
 }
 
 const anyJson = (description: string): Schema => json({ type: 'object' }, description);
+
+/** Router locations (server/http/routes-locations.ts; issue 15). */
+function locationsPaths(): Record<string, Schema> {
+  const claims = {
+    type: 'array',
+    items: {
+      type: 'object',
+      description: 'protocol/annotated.ts PlacementClaim: source, rule, token, place, status, why',
+    },
+  };
+  const report = obj({
+    ip: str,
+    hostname: strOrNull,
+    asn: { type: ['object', 'null'] },
+    database: { type: ['object', 'null'], description: "the City database's answer (GeoLocation)" },
+    hostnameReadings: {
+      type: 'array',
+      items: obj({ rule: str, token: str, places: { type: 'array' }, dropped: strOrNull }),
+    },
+    correction: { type: ['object', 'null'], description: "an operator's correction, when there is one" },
+    constraints: {
+      type: 'array',
+      description: "each verified agent's lowest RTT to the address and the disc it bounds the router to",
+      items: obj({
+        agentId: str,
+        agentName: str,
+        vantage: str,
+        lat: { type: 'number' },
+        lon: { type: 'number' },
+        minRttMs: { type: 'number' },
+        radiusKm: { type: 'number' },
+        at: time,
+      }),
+    },
+    region: obj({
+      discs: int,
+      tightestKm: numOrNull,
+      tightestVantage: strOrNull,
+      atHome: { type: ['boolean', 'null'] },
+      feasibleCities: intOrNull,
+      examples: strings,
+      abroad: strOrNull,
+    }),
+    decision: obj({ source: str, location: { type: ['object', 'null'] }, reason: str, claims }),
+    homeCountries: strings,
+    kmPerMs: { type: 'number' },
+  });
+  return {
+    [openApiPath(LOCATION_REPORT_PATH)]: get(
+      'Where one router address is: every claim, the constraints per verified vantage, the region, the decision',
+      [{ name: 'ip', in: 'path', required: true, schema: str }, ...queryParams(LOCATION_REPORT_PARAMS)],
+      json(report, 'The location report (protocol/locations-api.ts LocationReport).'),
+      {
+        '503': json(ref('Error'), 'UNAVAILABLE: this coordinator has no analyzer for location reports.'),
+      },
+    ),
+  };
+}
+
+/**
+ * Operators' corrections of router locations and the placement-change log (routes-location-corrections.ts;
+ * issue 15), merged into the location paths (PUT and DELETE share the report's `{ip}`).
+ */
+function withCorrectionPaths(paths: Record<string, Schema>): Record<string, Schema> {
+  const place = {
+    lat: { type: 'number' },
+    lon: { type: 'number' },
+    country: str,
+    region: strOrNull,
+    city: strOrNull,
+  };
+  const correction = obj({ ip: str, ...place, note: str, by: str, at: time });
+  const side = obj({ verdict: str, confidence: strOrNull, foreignCountries: strings });
+  const change = obj({
+    id: int,
+    ip: str,
+    kind: { type: 'string', enum: PLACEMENT_CHANGE_KINDS },
+    by: str,
+    at: time,
+    before: { ...obj(place), type: ['object', 'null'] },
+    after: { ...obj(place), type: ['object', 'null'] },
+    note: strOrNull,
+    state: { type: 'string', enum: PLACEMENT_CHANGE_STATES },
+    appliedAt: timeOrNull,
+    windowFrom: timeOrNull,
+    tracesRejudged: int,
+    verdictsChanged: int,
+    changes: {
+      type: 'array',
+      items: obj({ traceId: int, from: side, to: side, leftIncident: intOrNull, incident: intOrNull }),
+    },
+    error: strOrNull,
+  });
+  const operatorOnly = {
+    '401': json(ref('Error'), 'AUTH_REQUIRED: no or an unknown operator key.'),
+    '403': json(ref('Error'), 'FORBIDDEN: an agent token, not an operator key.'),
+    '503': json(ref('Error'), 'UNAVAILABLE: this coordinator takes no corrections.'),
+  };
+  const ipParam = { name: 'ip', in: 'path', required: true, schema: str };
+  const one = openApiPath(LOCATION_CORRECTIONS_API.one);
+  const imported = obj({
+    lines: {
+      type: 'array',
+      items: obj({ line: int, ip: strOrNull, accepted: { type: 'boolean' }, message: str }),
+    },
+    applied: { type: 'boolean' },
+    changes: { type: 'array', items: change },
+  });
+  return {
+    ...paths,
+    [LOCATION_CORRECTIONS_API.list]: {
+      get: {
+        summary: "Every operator's correction of a router location (format=geofeed: the RFC 8805-style CSV)",
+        parameters: [
+          {
+            name: 'format',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['json', 'geofeed'] },
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              '{corrections: [...]}, or the CSV (ip_prefix,alpha2code,region,city,postal_code,lat,lon,note).',
+            content: {
+              'application/json': { schema: obj({ corrections: { type: 'array', items: correction } }) },
+              'text/csv': { schema: str },
+            },
+          },
+          ...ERRORS,
+        },
+      },
+      post: {
+        summary:
+          'Imports a geofeed CSV: every line tested against the RTTs; a refused line keeps the file out unless acceptValid',
+        parameters: [{ name: 'acceptValid', in: 'query', required: false, schema: { type: 'boolean' } }],
+        requestBody: { required: true, content: { 'text/csv': { schema: str } } },
+        responses: {
+          '200': json(imported, 'Each line accepted or refused (with its number), and the changes stored.'),
+          ...ERRORS,
+          ...operatorOnly,
+          '413': json(ref('Error'), 'PAYLOAD_TOO_LARGE: the file is larger than 1 MB.'),
+        },
+      },
+    },
+    [one]: {
+      ...(paths[one] ?? {}),
+      put: {
+        summary:
+          "An operator's correction: accepted only if every stored RTT allows it; the recent verdicts through the address are judged again",
+        parameters: [ipParam],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                ...obj({ lat: { type: 'number' }, lon: { type: 'number' }, note: str }),
+                properties: {
+                  lat: { type: 'number' },
+                  lon: { type: 'number' },
+                  note: str,
+                  country: str,
+                  city: str,
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': json(
+            change,
+            'The change record, re-judged: traces judged again, verdicts changed, incidents left or joined.',
+          ),
+          ...ERRORS,
+          ...operatorOnly,
+          '422': json(
+            ref('Error'),
+            'CORRECTION_REFUTED: an RTT rules the point out; the message has the numbers.',
+          ),
+        },
+      },
+      delete: {
+        summary: 'Removes a correction; the recent verdicts through the address are judged again',
+        parameters: [ipParam],
+        responses: {
+          '200': json(change, 'The change record, re-judged.'),
+          ...ERRORS,
+          ...operatorOnly,
+          ...NOT_FOUND,
+        },
+      },
+    },
+    [LOCATION_CORRECTIONS_API.changes]: get(
+      'The placement-change log, newest first: old and new placement, traces judged again, verdicts changed',
+      [
+        { name: 'ip', in: 'query', required: false, schema: str },
+        {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          schema: { type: 'integer', minimum: 1, maximum: 500 },
+        },
+      ],
+      json(obj({ changes: { type: 'array', items: change } }), 'The changes.'),
+    ),
+  };
+}
 
 /** The map's filter parameters (the detour list's, without its size). */
 const mapFilterParams = (): Schema[] =>
@@ -661,11 +986,44 @@ function mapPaths(): Record<string, Schema> {
       json(ref('MapDetourDetail'), 'The detour.'),
       NOT_FOUND,
     ),
-    [MAP_API.stream]: {
+  };
+}
+
+/** The replayable event stream (issue 12; protocol/events-api.ts). */
+function eventsPaths(): Record<string, Schema> {
+  return {
+    [EVENTS_API.stream]: {
       get: {
-        summary: 'New detours as Server-Sent Events (event `detour`)',
+        summary:
+          'Stored events as Server-Sent Events, replayed after Last-Event-ID (or `after`), then live: `id:` is ' +
+          'the seq, `event:` the type, `data:` a StreamEvent. Control events without an id: `hello`, ' +
+          '`events.lost` (retention deleted events the client asked for), `dropped` (the client fell behind)',
+        parameters: [
+          {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description: 'Resume after this seq (EventSource sends it on reconnect); wins over `after`.',
+            schema: int,
+          },
+          {
+            name: 'after',
+            in: 'query',
+            required: false,
+            description: 'Resume after this seq; absent (and no Last-Event-ID): from now on.',
+            schema: int,
+          },
+          {
+            name: 'types',
+            in: 'query',
+            required: false,
+            description: `Comma-separated types to send, of ${STORED_EVENT_TYPES.join(', ')}; absent: all.`,
+            schema: str,
+          },
+        ],
         responses: {
           '200': { description: 'text/event-stream', content: { 'text/event-stream': { schema: str } } },
+          '400': ERRORS['400'],
         },
       },
     },
@@ -717,6 +1075,20 @@ function coordinatorPaths(): Record<string, Schema> {
         },
       },
     },
+    [openApiPath(MEASUREMENT_PATH)]: get(
+      "A requested measurement's state and, once stored, its trace",
+      [
+        {
+          name: 'taskId',
+          in: 'path',
+          required: true,
+          description: 'The task id POST /api/v1/measurements answered.',
+          schema: { type: 'string', pattern: TASK_ID_PATTERN.source },
+        },
+      ],
+      json(ref('MeasurementItem'), 'The measurement.'),
+      NOT_FOUND,
+    ),
     '/api/v1/measurements': {
       post: {
         summary: 'One measurement now: {agentId, target}',
@@ -733,12 +1105,82 @@ function coordinatorPaths(): Record<string, Schema> {
               'BAD_REQUEST (the body is not a JSON object) or TARGET_REFUSED (not an IP address or hostname).',
           ),
           ...NOT_FOUND,
-          '409': json(ref('Error'), 'AGENT_NOT_CONNECTED: the agent is not connected.'),
+          '409': json(ref('Error'), 'AGENT_NOT_CONNECTED: the agent is not connected to any coordinator.'),
           '413': json(ref('Error'), 'PAYLOAD_TOO_LARGE: the body is larger than 16 KB.'),
+          '503': json(
+            ref('Error'),
+            'UNAVAILABLE: the agent is connected to another coordinator of this database, which did not answer ' +
+              'the routed request in time (or cannot be reached from this store); retry after Retry-After seconds.',
+          ),
         },
       },
     },
     [OPENAPI_PATH]: { get: { summary: 'This document', responses: { '200': anyJson('OpenAPI 3.1') } } },
+    ...maintenancePaths(),
+  };
+}
+
+/** Maintenance windows (server/http/routes-maintenance.ts, issue 14): operator key only. */
+function maintenancePaths(): Record<string, Schema> {
+  const operatorOnly = {
+    '401': json(ref('Error'), 'AUTH_REQUIRED: no or an unknown operator key.'),
+    '403': json(ref('Error'), 'FORBIDDEN: an agent token, not an operator key.'),
+  };
+  const item = ref('MaintenanceItem');
+  return {
+    [MAINTENANCE_PATH]: {
+      get: {
+        summary: 'Maintenance windows running or to come (all=true: ended ones too), earliest first',
+        parameters: [
+          { name: 'all', in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] } },
+        ],
+        responses: {
+          '200': json(obj({ windows: { type: 'array', items: item } }), 'The windows.'),
+          ...ERRORS,
+          ...operatorOnly,
+        },
+      },
+      post: {
+        summary:
+          'A maintenance window: alerts of incidents seen by the agent, or to the target, inside it are not sent',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['reason'],
+                properties: {
+                  agent: { ...str, description: 'an agent id or name (or give target)' },
+                  target: { ...str, description: 'an address or ADDRESS/LEN (or give agent)' },
+                  from: { ...str, description: 'ISO 8601 (default now)' },
+                  until: { ...str, description: 'ISO 8601 (or give for)' },
+                  for: { ...str, description: 'a duration such as 2h (or give until)' },
+                  reason: str,
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '201': json(item, 'The stored window.'),
+          ...ERRORS,
+          '400': json(
+            ref('Error'),
+            'BAD_PARAMETER naming the field (an unknown agent too), or BAD_REQUEST (not a JSON object).',
+          ),
+          ...operatorOnly,
+          '413': json(ref('Error'), 'PAYLOAD_TOO_LARGE: the body is larger than 4 KB.'),
+        },
+      },
+    },
+    [openApiPath(MAINTENANCE_ITEM_PATH)]: {
+      delete: {
+        summary: 'Removes a maintenance window',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: int }],
+        responses: { '204': { description: 'Removed.' }, ...ERRORS, ...operatorOnly, ...NOT_FOUND },
+      },
+    },
   };
 }
 
@@ -757,9 +1199,11 @@ export function openApiDocument(): Schema {
     paths: {
       ...coordinatorPaths(),
       ...mapPaths(),
+      ...eventsPaths(),
       ...historyPaths(),
       ...evidencePaths(),
       ...analyzePaths(),
+      ...withCorrectionPaths(locationsPaths()),
     },
     components: { schemas: { ...SCHEMAS, ...MAP_SCHEMAS } },
   };

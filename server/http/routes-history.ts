@@ -16,8 +16,10 @@ import {
 import { parseAgentId, parseChoice, parseTarget } from '../history/param-parsers.ts';
 import { type ParamSpec, ROUTE_PARAMS } from '../history/param-specs.ts';
 import { ParameterError } from '../history/parameter-error.ts';
+import { ROUTE_CHANGE_PARAMS, readRouteChangeFilter } from '../history/route-change-filter.ts';
 import { DAY_MS, MAX_STATS_DAYS, statsWindow } from '../history/stats-window.ts';
 import type { HistoryStore } from '../store/history-store.ts';
+import type { RouteChangeStore } from '../store/route-change-store.ts';
 
 export const HISTORY_PATHS = {
   traces: '/api/v1/traces',
@@ -30,11 +32,12 @@ export const HISTORY_PATHS = {
   baselines: '/api/v1/baselines',
   stats: '/api/v1/stats',
   deliveries: '/api/v1/alerts/deliveries',
+  routeChanges: '/api/v1/route-changes',
 } as const;
 
 /** What the history routes read: the store's history queries, the export slots and the clock (epoch ms). */
 export interface HistoryRouteDeps {
-  store: HistoryStore;
+  store: HistoryStore & RouteChangeStore;
   exports: ExportSlots;
   now(): number;
 }
@@ -145,6 +148,14 @@ export function historyRoutes(deps: HistoryRouteDeps): Hono {
   app.get(HISTORY_PATHS.deliveries, async (c) => {
     const q = queryOf(c, ROUTE_PARAMS.deliveries);
     return c.json(pageJson('deliveries', await store.deliveryPage(readPage(q, deps.now()))));
+  });
+
+  // Route changes (issue 14): each change of a pair's AS path, with the usual path before it.
+  app.get(HISTORY_PATHS.routeChanges, async (c) => {
+    const q = queryOf(c, ROUTE_CHANGE_PARAMS);
+    const page = readPage(q, deps.now());
+    const filter = readRouteChangeFilter(q, page.now);
+    return c.json(pageJson('routeChanges', await store.routeChangePage(filter, page)));
   });
 
   return app;

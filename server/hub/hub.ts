@@ -34,8 +34,22 @@ export interface HubEvents {
   taskFailed?(agentId: string, taskId: string): void;
 }
 
+/**
+ * Several coordinators on one database (server/cluster/lease-keeper.ts): an agent runs on the coordinator
+ * holding its lease. Absent: this coordinator is the only one.
+ */
+export interface HubLeases {
+  /** `taken`: go on; `held`: another coordinator runs the agent (4009); `unsure`: ask again soon (1013). */
+  claim(tokenId: number, stillWanted: () => boolean): Promise<'taken' | 'held' | 'unsure'>;
+  release(tokenId: number): Promise<void>;
+}
+
+/** Close code for a connection asked to come back shortly (RFC 6455 "try again later"): the agent reconnects. */
+const TRY_AGAIN_LATER = 1013;
+
 export interface HubOptions extends Partial<SessionLimits> {
   store: Store;
+  leases?: HubLeases;
   ingest: Ingest;
   events?: HubEvents;
   /** How long after issue a task may first be answered (task-check.ts DEFAULT_TASK_WINDOW_MS). */
@@ -54,6 +68,8 @@ export interface Hub {
   connected(): ConnectedAgent[];
   isConnected(agentId: string): boolean;
   sendTask(agentId: string, task: TaskMessage): boolean;
+  /** Another coordinator took these tokens' leases: their connections here close (4005), unmarked. */
+  leasesLost(tokenIds: readonly number[]): void;
   metrics(): { global: Counters; agent(agentId: string): Counters };
   readonly heartbeatMs: number;
   /** Closes every connection (1001) and stops the heartbeat. */
@@ -137,13 +153,61 @@ export function createHub(options: HubOptions): Hub {
     write.finally(() => storeWrites.delete(write));
   };
 
-  const markDisconnected = (agentId: string, lastSeen: Date): void => {
+  // Sessions holding their agent's lease, and those whose lease another coordinator took.
+  const leased = new Set<AgentSession>();
+  const leaseLost = new Set<AgentSession>();
+  /** The lease goes once no connection here holds the token (a replacing one keeps it). */
+  const releaseLease = async (session: AgentSession): Promise<void> => {
+    if (!leased.delete(session) || !options.leases || byToken.has(session.tokenId)) return;
+    await options.leases.release(session.tokenId).catch((err: unknown) => {
+      log(`hub: cannot release the lease of token #${session.tokenId}: ${describeError(err)}`);
+    });
+  };
+
+  // Marked disconnected before the lease goes, so a coordinator taking it over marks it connected after.
+  const markDisconnected = (agentId: string, lastSeen: Date, session?: AgentSession): void => {
     track(
-      options.store.markDisconnected(agentId, lastSeen.toISOString()).catch((err: unknown) => {
-        log(`hub: cannot mark agent ${agentId} disconnected: ${describeError(err)}`);
-      }),
+      options.store
+        .markDisconnected(agentId, lastSeen.toISOString())
+        .catch((err: unknown) => {
+          log(`hub: cannot mark agent ${agentId} disconnected: ${describeError(err)}`);
+        })
+        .then(() => (session ? releaseLease(session) : undefined)),
     );
   };
+
+  /** This coordinator's lease of the agent, after the token is this connection's here. */
+  async function lease(session: AgentSession): Promise<boolean> {
+    if (!options.leases) return true;
+    const claimed = await options.leases.claim(session.tokenId, () => session.state !== 'closed');
+    if (claimed === 'taken') {
+      leased.add(session);
+      if (session.state !== 'closed') return true;
+      // It closed while the lease was being taken: closed() ran before it was leased.
+      track(releaseLease(session));
+      return false;
+    }
+    if (session.state === 'closed') return false;
+    const who = `token #${session.tokenId} (${session.tokenName})`;
+    if (claimed === 'held') {
+      metrics.count('alreadyConnected');
+      log(`hub: refused ${who}: its agent is connected to another coordinator, which renews its lease`);
+      session.refuse(
+        CloseCode.alreadyConnected,
+        'ALREADY_CONNECTED',
+        'already connected: the agent with this token is connected to another coordinator of this network; ' +
+          'is the token used by two agents? (each agent needs its own: detourwatch token create)',
+      );
+    } else {
+      log(`hub: ${who}: another coordinator's lease of its agent neither ended nor was renewed yet; retry`);
+      session.refuse(
+        TRY_AGAIN_LATER,
+        'UNAVAILABLE',
+        'another coordinator held this agent until moments ago; reconnect shortly',
+      );
+    }
+    return false;
+  }
 
   // One liveness ping per holder, however many newcomers wait on its answer.
   const probes = new Map<AgentSession, Promise<boolean>>();
@@ -209,7 +273,7 @@ export function createHub(options: HubOptions): Hub {
     metrics,
     now,
     log,
-    claim,
+    claim: async (session) => (await claim(session)) && (await lease(session)),
     activated(session) {
       const agent = view(session);
       if (!agent) return;
@@ -220,19 +284,32 @@ export function createHub(options: HubOptions): Hub {
       sessions.delete(session);
       if (byToken.get(session.tokenId) === session) byToken.delete(session.tokenId);
       const agentId = session.agent?.id;
-      if (!agentId) return;
+      if (leaseLost.delete(session)) {
+        leased.delete(session);
+        // Another coordinator runs the agent now: nothing here to mark.
+        if (agentId && byAgent.get(agentId) === session) byAgent.delete(agentId);
+        if (agentId) events.disconnected?.(agentId);
+        return;
+      }
+      if (!agentId) {
+        track(releaseLease(session));
+        return;
+      }
       if (byAgent.get(agentId) === session) {
         byAgent.delete(agentId);
         log(`hub: agent ${session.agent?.name} (${agentId}) disconnected`);
         events.disconnected?.(agentId);
       }
       // A connection that replaced this one has (or will have) marked the agent connected: leave it be.
-      if (byToken.has(session.tokenId)) return;
-      markDisconnected(agentId, session.lastSeen);
+      if (byToken.has(session.tokenId)) {
+        leased.delete(session);
+        return;
+      }
+      markDisconnected(agentId, session.lastSeen, session);
     },
     abandoned(session, agentId) {
       if (byToken.has(session.tokenId)) return;
-      markDisconnected(agentId, now());
+      markDisconnected(agentId, now(), session);
     },
     deliver(agentId, message, fallback) {
       const current = byAgent.get(agentId);
@@ -368,6 +445,15 @@ export function createHub(options: HubOptions): Hub {
       const sent = session.send(task);
       if (sent) metrics.count('tasksSent', agentId);
       return sent;
+    },
+    leasesLost(tokenIds) {
+      for (const tokenId of tokenIds) {
+        const session = byToken.get(tokenId);
+        if (!session) continue;
+        leaseLost.add(session);
+        log(`hub: token #${tokenId}: another coordinator took its agent's lease; closing this connection`);
+        session.close(CloseCode.replaced, 'another coordinator took this agent over; reconnect');
+      }
     },
     metrics: () => ({ global: metrics.global(), agent: metrics.agent }),
     async close() {

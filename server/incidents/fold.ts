@@ -10,17 +10,25 @@
  * Trust: a trace from a vantage whose location is `contradicted` never joins or clears an incident (it is
  * stored, judged, and shown with its vantage's status; physics measured from a false point proves nothing).
  * An incident is published (`incident.opened`) only once corroborated by independent verified witnesses;
- * `incident.corroborated` marks that moment, and `incident.closed` follows only a published incident.
+ * `incident.corroborated` marks that moment, `incident.confirmed` a published incident's first confirmed trace
+ * (issue 14), and `incident.closed` follows only a published incident. Late detours raise events as any other.
  */
 
 import { destinationPrefix } from '../../protocol/address/prefix.ts';
 import type { Position } from '../../protocol/messages.ts';
 import type { FoldNeeds, FoldOutcome, FoldState, FoldWrites, IncidentFold } from '../store/incident-store.ts';
 import { rttSamples } from '../trust/rtt-samples.ts';
-import { judgesPath, updateBaseline } from './baseline.ts';
+import { type BaselineWindow, baselineStep, DEFAULT_BASELINE_WINDOW, judgesPath } from './baseline.ts';
 import { clearedAt, isOver, joins, newIncident, withTrace } from './grouping.ts';
 import { incidentKey, vantageSubject } from './incident-key.ts';
-import type { Baseline, Incident, IncidentEvent, TraceObservation, VantageFacts } from './types.ts';
+import type {
+  Baseline,
+  Incident,
+  IncidentEvent,
+  RouteChange,
+  TraceObservation,
+  VantageFacts,
+} from './types.ts';
 import {
   addWitness,
   type CorroborationRules,
@@ -113,23 +121,34 @@ function witnessed(i: Incident, rules: CorroborationRules, at: number): Incident
   return { ...i, witnessCount, corroboratedAt };
 }
 
-/** The events one detour's change of an incident raises (`before` null: the detour created it). */
+/**
+ * The events one detour's change of an incident raises (`before` null: the detour created it). A late detour
+ * (an outbox replayed, an import) is announced like any other: an incident that was over before it was
+ * recorded is opened and closed at once, marked late; it used to raise nothing, so old results never alerted.
+ * `incident.confirmed` marks a published incident's first confirmed trace after only probable ones, once.
+ */
 function eventsOf(
   before: Incident | null,
   after: Incident,
   rules: CorroborationRules,
   now: number,
+  lateTrace: boolean,
 ): IncidentEvent[] {
-  if (after.state !== 'open' || after.corroboratedAt === null) return [];
-  const newlyCorroborated = before === null || before.corroboratedAt === null;
-  if (newlyCorroborated) {
+  if (after.corroboratedAt === null) return [];
+  const late = lateTrace || after.state === 'closed';
+  const event = (kind: IncidentEvent['kind']): IncidentEvent =>
+    late ? { kind, incident: after, at: now, late } : { kind, incident: after, at: now };
+  const events: IncidentEvent[] = [];
+  if (before === null || before.corroboratedAt === null) {
     // The opening waited for its witnesses; with corroboration off there is nothing to announce besides it.
-    const opened: IncidentEvent = { kind: 'incident.opened', incident: after, at: now };
-    return rules.corroboration <= 1
-      ? [opened]
-      : [opened, { kind: 'incident.corroborated', incident: after, at: now }];
+    events.push(event('incident.opened'));
+    if (rules.corroboration > 1) events.push(event('incident.corroborated'));
+    if (after.state === 'closed') events.push(event('incident.closed'));
+    return events;
   }
-  return before.state === 'closed' ? [{ kind: 'incident.opened', incident: after, at: now }] : [];
+  if (before.state === 'closed' && after.state === 'open') events.push(event('incident.opened'));
+  if (before.confirmedCount === 0 && after.confirmedCount > 0) events.push(event('incident.confirmed'));
+  return events;
 }
 
 export function foldObservations(
@@ -139,6 +158,7 @@ export function foldObservations(
   now: number,
   rules: CorroborationRules = DEFAULT_CORROBORATION_RULES,
   landmarks: ReadonlyMap<string, Position> = new Map(),
+  baselineWindow: BaselineWindow = DEFAULT_BASELINE_WINDOW,
 ): FoldOutcome {
   const vantages = new Map<string, VantageFacts>((state.vantages ?? []).map((v) => [v.agentId, v]));
   const agentAt = new Map<string, string>((state.peers ?? []).map((p) => [p.address, p.agentId]));
@@ -148,6 +168,7 @@ export function foldObservations(
   const linked = new Set(state.linked);
   const touched = new Set<number>();
   const changedBaselines = new Set<string>();
+  const routeChanges: RouteChange[] = [];
   const links: FoldWrites['links'] = [];
   const events: IncidentEvent[] = [];
   let placeholder = 0;
@@ -168,7 +189,9 @@ export function foldObservations(
     const pair = baselinePair(o);
     if (pair) {
       const id = pairKey(pair.subject, pair.target);
-      baselines.set(id, updateBaseline(baselines.get(id) ?? null, o, pair.subject, pair.target));
+      const step = baselineStep(baselines.get(id) ?? null, o, pair.subject, pair.target, baselineWindow);
+      baselines.set(id, step.baseline);
+      routeChanges.push(...step.changes);
       changedBaselines.add(id);
     }
 
@@ -190,13 +213,13 @@ export function foldObservations(
         );
         set(next);
         links.push({ incidentId: found.id, traceId: o.traceId });
-        events.push(...eventsOf(found, next, rules, now));
+        events.push(...eventsOf(found, next, rules, now, o.late === true));
       } else {
         const born: Incident = { ...newIncident(key, o, quietMs, now), id: --placeholder };
         const fresh = witnessed({ ...born, witnesses: [witness] }, rules, o.startedAt);
         set(fresh);
         links.push({ incidentId: fresh.id, traceId: o.traceId });
-        events.push(...eventsOf(null, fresh, rules, now));
+        events.push(...eventsOf(null, fresh, rules, now, o.late === true));
       }
     }
 
@@ -223,6 +246,7 @@ export function foldObservations(
         .filter((b): b is Baseline => b !== undefined),
       watermark: highest,
       samples,
+      routeChanges,
     },
     events,
   };
@@ -249,11 +273,12 @@ export function sweepIncidents(open: readonly Incident[], quietMs: number, now: 
 export function createIncidentFold(
   rules: CorroborationRules,
   landmarks: () => ReadonlyMap<string, Position> = () => new Map(),
+  baselineWindow: BaselineWindow = DEFAULT_BASELINE_WINDOW,
 ): IncidentFold {
   return {
     needs: foldNeeds,
     fold: (state, observations, quietMs, now) =>
-      foldObservations(state, observations, quietMs, now, rules, landmarks()),
+      foldObservations(state, observations, quietMs, now, rules, landmarks(), baselineWindow),
     sweep: sweepIncidents,
   };
 }

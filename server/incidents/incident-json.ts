@@ -65,7 +65,14 @@ export function baselineJson(b: Baseline): BaselineItem {
     subject: b.subject,
     agentId: b.agentId,
     target: b.target,
-    normal: b.normal === null ? null : pathJson(b.normal),
+    normal:
+      b.normal === null
+        ? null
+        : { ...pathJson(b.normal), of: b.normal.of, share: b.normal.share, leftHome: b.normal.leftHome },
+    routers:
+      b.routers === undefined || b.routers === null
+        ? null
+        : { ...b.routers, since: iso(b.routers.since), lastSeen: iso(b.routers.lastSeen) },
     latest: { ...pathJson(b.latest), verdict: b.latest.verdict, traceId: b.latest.traceId },
     changed: b.changed,
   };

@@ -64,6 +64,8 @@ export interface StoredTraceFacts {
   sourcePosition: { lat: number; lon: number } | null;
   /** Null when the annotated trace was not at hand (a trace observed again from the store). */
   pathAsns: number[] | null;
+  /** Stored as late (`serve --late-after`). */
+  late?: boolean;
 }
 
 export function observationOf(f: StoredTraceFacts): TraceObservation {
@@ -80,7 +82,9 @@ export function observationOf(f: StoredTraceFacts): TraceObservation {
     foreignAsns: f.verdict.foreignAsns,
     pathCountries: f.verdict.countries,
     pathAsns: f.pathAsns,
+    pathRouters: f.verdict.hops.map((h) => h.ip),
     firstHop: firstLocatedHop(f.verdict),
     destinationRttMs: destinationRtt(f.verdict, f.trace.destination.address),
+    late: f.late === true,
   };
 }

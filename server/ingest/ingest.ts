@@ -3,7 +3,15 @@ import type { ResultMessage, RetryCode } from '../../protocol/messages.ts';
 import type { Store } from '../store/store.ts';
 import type { ResultRecord, WriteOutcome } from '../store/trace-store.ts';
 import { buildNamedResultRecord, buildResultRecord } from './build-record.ts';
-import type { Analyze, IngestAgent, NameTrace, ParseTraces } from './dependencies.ts';
+import type {
+  Analyze,
+  BuildRecordElsewhere,
+  BuiltRecord,
+  IngestAgent,
+  NameTrace,
+  ParseTraces,
+} from './dependencies.ts';
+import { DEFAULT_LATE_AFTER_MS, markLate } from './late.ts';
 import { isStoreBusy } from './store-busy.ts';
 import { createStoreOutage, storeUnwritable } from './store-unwritable.ts';
 
@@ -13,7 +21,8 @@ import { createStoreOutage, storeUnwritable } from './store-unwritable.ts';
  */
 export type IngestReply =
   | { status: WriteOutcome }
-  | { retryAfterMs: number; reason: string; code?: RetryCode };
+  /** `overloaded`: refused unparsed because too many results were pending (the hub tells the agent to slow down). */
+  | { retryAfterMs: number; reason: string; code?: RetryCode; overloaded?: true };
 
 /**
  * Retry delays: while the store is busy, doubling from `busyMs` up to `busyCapMs`; while it cannot write
@@ -25,6 +34,8 @@ export interface RetryPolicy {
   unwritableMs: number;
   unwritableCapMs: number;
   failedMs: number;
+  /** While more than `maxPending` results wait for the store (issue 17: backpressure). */
+  overloadedMs: number;
 }
 
 export const DEFAULT_RETRY: RetryPolicy = {
@@ -33,7 +44,12 @@ export const DEFAULT_RETRY: RetryPolicy = {
   unwritableMs: 30_000,
   unwritableCapMs: 5 * 60_000,
   failedMs: 60_000,
+  overloadedMs: 1000,
 };
+
+/** Results pending (accepted, not yet answered) per result a batch holds, beyond which new ones are refused. */
+export const PENDING_PER_BATCH = 4;
+export const DEFAULT_BATCH_MAX = 500;
 
 /** What a result submitted during shutdown is told: the connection closes next, the agent reconnects. */
 const SHUTDOWN_RETRY_MS = 1000;
@@ -44,11 +60,23 @@ export interface IngestOptions {
   analyze: Analyze;
   /** Reverse names for traces the tools ran with -n, added before judging (absent: names from the output only). */
   nameTrace?: NameTrace;
+  /**
+   * Builds records in worker threads instead (analysis-pool.ts, issue 17); a result it cannot take now is
+   * built here as without it.
+   */
+  buildElsewhere?: BuildRecordElsewhere;
   /** How long the first result of a batch waits for company before the batch is written. */
   batchMs?: number;
   /** A batch this large is written at once. */
   batchMax?: number;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Results accepted and not yet answered beyond which new ones are answered `retry` (overloaded) without
+   * being parsed: a burst waits in the agents' outboxes, not in this process (default 4 x batchMax).
+   */
+  maxPending?: number;
+  /** A result arriving this long after it ended is marked late (late.ts; default 10 minutes). */
+  lateAfterMs?: number;
   now?: () => Date;
   log?: (line: string) => void;
 }
@@ -64,6 +92,10 @@ export interface IngestStats {
   unwritable: number;
   /** Answered `retry` because the store failed, even writing the result raw; the agent sends them again. */
   failed: number;
+  /** Answered `retry` unparsed because `maxPending` results were pending (backpressure). */
+  overloaded: number;
+  /** The most results pending at once. */
+  peakPending: number;
   batches: number;
 }
 
@@ -105,7 +137,9 @@ interface Entry {
  */
 export function createIngest(options: IngestOptions): Ingest {
   const batchMs = options.batchMs ?? 10;
-  const batchMax = options.batchMax ?? 500;
+  const batchMax = options.batchMax ?? DEFAULT_BATCH_MAX;
+  const maxPending = options.maxPending ?? PENDING_PER_BATCH * batchMax;
+  const lateAfterMs = options.lateAfterMs ?? DEFAULT_LATE_AFTER_MS;
   const now = options.now ?? (() => new Date());
   const log = options.log ?? (() => {});
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
@@ -116,6 +150,8 @@ export function createIngest(options: IngestOptions): Ingest {
     busy: 0,
     unwritable: 0,
     failed: 0,
+    overloaded: 0,
+    peakPending: 0,
     batches: 0,
   };
   const outage = createStoreOutage(retry.unwritableMs, retry.unwritableCapMs, log);
@@ -293,29 +329,68 @@ export function createIngest(options: IngestOptions): Ingest {
     else if (timer === null && !writing) timer = setTimeout(flush, batchMs);
   }
 
+  /** A worker's record joins the batch; a result it could not build is answered retry, not stored. */
+  function builtElsewhere(built: BuiltRecord, reply: (r: IngestReply) => void): void {
+    if ('record' in built) {
+      enqueue(markLate(built.record, lateAfterMs), reply);
+      return;
+    }
+    inFlight -= 1;
+    const overloaded = built.unbuilt === 'saturated';
+    if (overloaded) stats.overloaded += 1;
+    else stats.failed += 1;
+    try {
+      reply(
+        overloaded
+          ? { retryAfterMs: retry.overloadedMs, reason: built.reason, overloaded: true }
+          : { retryAfterMs: retry.busyMs, reason: built.reason },
+      );
+    } catch (err) {
+      log(`ingest: answering a result failed: ${describeError(err)}`);
+    }
+  }
+
   return {
     submit(agent, message, reply) {
       if (closed) {
         reply({ retryAfterMs: SHUTDOWN_RETRY_MS, reason: 'the coordinator is shutting down' });
         return;
       }
+      if (inFlight >= maxPending) {
+        stats.overloaded += 1;
+        reply({
+          retryAfterMs: retry.overloadedMs,
+          reason: 'the coordinator holds more results than it can store now: slow down',
+          overloaded: true,
+        });
+        return;
+      }
       inFlight += 1;
+      if (inFlight > stats.peakPending) stats.peakPending = inFlight;
       const same = batch.get(message.resultId);
       if (same) {
         same.replies.push(reply);
         return;
       }
       const receivedAt = now().toISOString();
+      const elsewhere = options.buildElsewhere?.(agent, message, receivedAt) ?? null;
+      if (elsewhere !== null) {
+        const built: Promise<void> = elsewhere
+          .then((b) => builtElsewhere(b, reply))
+          .finally(() => naming.delete(built));
+        naming.add(built);
+        return;
+      }
       const { nameTrace } = options;
       if (nameTrace === undefined) {
-        enqueue(buildResultRecord(agent, message, receivedAt, options), reply);
+        enqueue(markLate(buildResultRecord(agent, message, receivedAt, options), lateAfterMs), reply);
         return;
       }
       const named: Promise<void> = buildNamedResultRecord(agent, message, receivedAt, {
         ...options,
         nameTrace,
       })
-        .then((record) => enqueue(record, reply))
+        .then((record) => enqueue(markLate(record, lateAfterMs), reply))
         .finally(() => naming.delete(named));
       naming.add(named);
     },

@@ -2,6 +2,7 @@ import type {
   Baseline,
   Incident,
   IncidentEvent,
+  RouteChange,
   TraceObservation,
   VantageFacts,
 } from '../incidents/types.ts';
@@ -75,6 +76,8 @@ export interface FoldWrites {
    * subject) and marks the agent for re-evaluation.
    */
   samples?: VantageSample[];
+  /** Route changes the baselines saw (issue 14), appended to the route-change record. */
+  routeChanges?: RouteChange[];
 }
 
 export interface FoldOutcome {

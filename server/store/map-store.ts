@@ -16,6 +16,8 @@ export interface MapDetourRecord {
   verdict: Verdict;
   /** The agent's location status now; null for imports. */
   vantage: LocationStatus | null;
+  /** The RIPE Atlas probe of an imported trace. */
+  probeId?: number | null;
 }
 
 /**
@@ -36,8 +38,34 @@ export interface TimelineCount {
   count: number;
 }
 
-/** The analysts' map: detours by the map's filter, one detour, and what is new since a trace id. */
+/**
+ * What grouping matching detours by route needs, without their verdicts (issue 21: 200,000 in one answer), in
+ * columns: the i-th detour is `ids[i]`, started at `startedAt[i]` (epoch ms), confirmed when `confirmed[i]`.
+ */
+export interface MapDetourKeys {
+  ids: number[];
+  startedAt: number[];
+  confirmed: boolean[];
+}
+
+/** Columns in newest-first order (by start time, then id): both engines read unordered and sort here. */
+export function newestFirst(ids: number[], startedAt: number[], confirmed: boolean[]): MapDetourKeys {
+  const order = Array.from(ids.keys()).sort(
+    (a, b) => (startedAt[b] as number) - (startedAt[a] as number) || (ids[b] as number) - (ids[a] as number),
+  );
+  return {
+    ids: order.map((i) => ids[i] as number),
+    startedAt: order.map((i) => startedAt[i] as number),
+    confirmed: order.map((i) => confirmed[i] as boolean),
+  };
+}
+
+/** The analysts' map: detours by the map's filter, their timeline and time span, one detour. */
 export interface MapStore {
+  /** Every matching detour's id, start time and confidence, newest first (by start time, then id); no limit. */
+  mapDetourKeys(filter: MapFilter): Promise<MapDetourKeys>;
+  /** These detours (contradicted vantages' too), in any order; ids that are not detours are left out. */
+  mapDetoursByIds(ids: readonly number[]): Promise<MapDetourRecord[]>;
   /** Matching detours, newest first (by start time, then id), at most `limit`; `total` counts all matches. */
   mapDetours(filter: MapFilter, limit: number): Promise<{ detours: MapDetourRecord[]; total: number }>;
   /** Matching detours counted per `bucketMs` (UTC epoch multiples) and first foreign country. */
@@ -47,11 +75,6 @@ export interface MapStore {
   /** The agents whose id or name is `ref`. */
   mapAgents(ref: string): Promise<{ id: string; name: string }[]>;
   mapDetour(id: number): Promise<MapDetourRecord | null>;
-  /**
-   * Detours with an id above `afterId`, in id order, at most `limit`: the live feed polls this, so it sees
-   * every detour in the store, also those another coordinator sharing it wrote.
-   */
-  detoursAfter(afterId: number, limit: number): Promise<MapDetourRecord[]>;
-  /** The highest trace id stored, 0 when none: where a live feed starts. */
+  /** The highest trace id stored, 0 when none. (New detours reach the map on the event stream, event-store.ts.) */
   lastTraceId(): Promise<number>;
 }

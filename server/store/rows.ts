@@ -13,26 +13,33 @@ import type {
   DetourItem,
   HopItem,
   LocationStatus,
+  RouteChangeItem,
   TraceItem,
   TraceOrigin,
   TraceSummary,
 } from '../../protocol/history-api.ts';
 import type { EngineName } from '../../protocol/messages.ts';
 import type { ProbeMethod, TraceTool } from '../../protocol/trace.ts';
-import type { Confidence, HopStatus, Verdict, VerdictKind } from '../../protocol/verdict.ts';
+import type { Confidence, HopStatus, VerdictKind } from '../../protocol/verdict.ts';
+import { usualRouterPath } from '../incidents/baseline.ts';
 import { baselineJson } from '../incidents/incident-json.ts';
 import type {
   Baseline,
   BaselinePath,
   Incident,
   IncidentState,
+  PathTally,
+  RouteChange,
   TraceObservation,
+  UsualPath,
   VantageFacts,
   Witness,
 } from '../incidents/types.ts';
 import type { AgentRecord, TokenRecord, TokenRole } from './agent-store.ts';
+import type { MaintenanceWindow } from './maintenance-store.ts';
 import type { MapDetourRecord } from './map-store.ts';
 import type { SampleKind, VantageRecord, VantageSample } from './vantage-store.ts';
+import { decodeVerdict } from './verdict-codec.ts';
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
@@ -120,7 +127,7 @@ export function agentRecord(row: AgentRow): AgentRecord {
  */
 export const TRACE_SELECT = `t.id, t.origin, t.agent_id, r.result_id AS result_uid, t.source_ip, t.destination_ip,
   t.destination_name, t.tool, t.method, t.ip_version, t.started_at, t.verdict, t.confidence, t.countries,
-  t.foreign_countries, t.foreign_asns, t.extra_km, it.incident_id,
+  t.foreign_countries, t.foreign_asns, t.extra_km, it.incident_id, t.late, t.probe_id,
   (SELECT v.status FROM agent_vantage v WHERE v.agent_id = t.agent_id) AS vantage_status`;
 
 export const TRACE_FROM = `traces t LEFT JOIN incident_traces it ON it.trace_id = t.id
@@ -134,7 +141,7 @@ export const NOT_CONTRADICTED = `NOT EXISTS (SELECT 1 FROM agent_vantage v
   WHERE v.agent_id = t.agent_id AND v.status = 'contradicted')`;
 
 /** A detour adds its verdict, agent and where the prober was (the trace's own position, else the agent's). */
-export const DETOUR_SELECT = `${TRACE_SELECT}, t.verdict_json, a.name AS agent_name,
+export const DETOUR_SELECT = `${TRACE_SELECT}, t.verdict_json, t.verdict_z, a.name AS agent_name,
   COALESCE(t.source_lat, a.lat) AS source_lat, COALESCE(t.source_lon, a.lon) AS source_lon, r.target AS result_target`;
 
 export const DETOUR_FROM = `${TRACE_FROM} LEFT JOIN agents a ON a.id = t.agent_id`;
@@ -163,12 +170,18 @@ export interface TraceRow {
   foreign_asns: string;
   extra_km: number | null;
   incident_id: number | null;
+  /** SQLite answers 0/1, PostgreSQL a boolean. */
+  late: boolean | number;
+  /** The RIPE Atlas probe of an imported trace (issue 14). */
+  probe_id: number | null;
   /** The agent's vantage row's status; null for imports and for agents not evaluated yet. */
   vantage_status: LocationStatus | null;
 }
 
 export interface DetourRow extends TraceRow {
+  /** '' when the verdict is in `verdict_z` (server/store/verdict-codec.ts). */
   verdict_json: string;
+  verdict_z: Uint8Array | null;
   agent_name: string | null;
   source_lat: number | null;
   source_lon: number | null;
@@ -194,7 +207,14 @@ export function traceSummary(r: TraceRow): TraceSummary {
     countries: JSON.parse(r.countries) as string[],
     foreignCountries: JSON.parse(r.foreign_countries) as string[],
     foreignAsns: JSON.parse(r.foreign_asns) as number[],
+    late: flag(r.late),
+    probeId: r.probe_id ?? null,
   };
+}
+
+/** A boolean column as either engine answers it (SQLite 0/1, PostgreSQL true/false). */
+export function flag(value: boolean | number | null | undefined): boolean {
+  return value === true || value === 1;
 }
 
 /** An agent not evaluated yet is unverified (as the fold takes it); imports have no vantage to check. */
@@ -217,7 +237,7 @@ function sourcePosition(r: DetourRow): { lat: number; lon: number } | null {
 }
 
 export function detourItem(r: DetourRow): DetourItem {
-  const verdict = JSON.parse(r.verdict_json) as Verdict;
+  const verdict = decodeVerdict(r.verdict_json, r.verdict_z);
   return {
     ...traceItem(r),
     confidence: r.confidence ?? 'probable',
@@ -238,8 +258,9 @@ export function mapDetourRecord(r: DetourRow): MapDetourRecord {
     target: r.result_target ?? r.destination_name ?? r.destination_ip ?? '',
     sourcePosition: sourcePosition(r),
     confidence: r.confidence ?? 'probable',
-    verdict: JSON.parse(r.verdict_json) as Verdict,
+    verdict: decodeVerdict(r.verdict_json, r.verdict_z),
     vantage: vantageOf(r.agent_id, r.vantage_status),
+    probeId: r.probe_id ?? null,
   };
 }
 
@@ -269,7 +290,7 @@ export function hopItem(h: StoredHopRow): HopItem {
 
 /** What incidents and baselines read of a stored trace (catch-up rebuilds observations from these). */
 export const OBSERVATION_SELECT = `t.id, t.agent_id, t.source_ip, t.destination_ip, t.started_at, t.verdict,
-  t.confidence, t.countries, t.foreign_countries, t.foreign_asns, t.path_asns,
+  t.confidence, t.countries, t.foreign_countries, t.foreign_asns, t.path_asns, t.late,
   COALESCE(t.source_lat, a.lat) AS lat, COALESCE(t.source_lon, a.lon) AS lon`;
 
 export interface ObservationRow {
@@ -284,6 +305,7 @@ export interface ObservationRow {
   foreign_countries: string;
   foreign_asns: string;
   path_asns: string | null;
+  late: boolean | number;
   lat: number | null;
   lon: number | null;
 }
@@ -302,6 +324,7 @@ export function observationFromRow(r: ObservationRow): TraceObservation {
     foreignAsns: JSON.parse(r.foreign_asns) as number[],
     pathCountries: JSON.parse(r.countries) as string[],
     pathAsns: r.path_asns === null ? null : (JSON.parse(r.path_asns) as number[]),
+    late: flag(r.late),
   };
 }
 
@@ -382,7 +405,8 @@ export function incidentParams(i: Incident) {
   };
 }
 
-export const BASELINE_COLUMNS = 'id, subject, target, agent_id, normal_json, latest_json, changed';
+export const BASELINE_COLUMNS =
+  'id, subject, target, agent_id, normal_json, latest_json, changed, tally_json';
 
 export interface BaselineRow {
   id: number;
@@ -392,17 +416,28 @@ export interface BaselineRow {
   normal_json: string | null;
   latest_json: string;
   changed: number | boolean;
+  /** Null for a baseline stored before issue 14 (the fold rebuilds it from the normal path). */
+  tally_json: string | null;
 }
 
 export function baselineFromRow(r: BaselineRow): Baseline {
+  const tally = r.tally_json === null ? undefined : (JSON.parse(r.tally_json) as PathTally);
   return {
     subject: r.subject,
     agentId: r.agent_id,
     target: r.target,
-    normal: r.normal_json === null ? null : (JSON.parse(r.normal_json) as BaselinePath),
+    normal: r.normal_json === null ? null : usualFromJson(r.normal_json),
+    routers: tally === undefined ? null : usualRouterPath(tally),
     latest: JSON.parse(r.latest_json) as Baseline['latest'],
     changed: Boolean(r.changed),
+    ...(tally === undefined ? {} : { tally }),
   };
+}
+
+/** A stored usual path; one stored before issue 14 was the latest domestic run: all of what it counted. */
+function usualFromJson(json: string): UsualPath {
+  const p = JSON.parse(json) as BaselinePath & Partial<UsualPath>;
+  return { ...p, of: p.of ?? p.traces, share: p.share ?? 1, leftHome: p.leftHome ?? false };
 }
 
 export function baselineItem(r: BaselineRow): BaselineItem & { id: number } {
@@ -418,13 +453,62 @@ export function baselineParams(b: Baseline) {
     normal: b.normal === null ? null : JSON.stringify(b.normal),
     latest: JSON.stringify(b.latest),
     changed: b.changed ? 1 : 0,
+    tally: b.tally === undefined ? null : JSON.stringify(b.tally),
+  };
+}
+
+// route changes (issue 14)
+
+export const ROUTE_CHANGE_COLUMNS =
+  'id, kind, subject, agent_id, target, at, trace_id, before_json, after_json, left_home';
+
+export interface RouteChangeRow {
+  id: number;
+  kind: RouteChange['kind'];
+  subject: string;
+  agent_id: string | null;
+  target: string;
+  at: number;
+  trace_id: number;
+  before_json: string;
+  after_json: string;
+  left_home: boolean | number;
+}
+
+export function routeChangeItem(r: RouteChangeRow): RouteChangeItem {
+  return {
+    id: r.id,
+    kind: r.kind,
+    subject: r.subject,
+    agentId: r.agent_id,
+    target: r.target,
+    at: iso(r.at),
+    traceId: r.trace_id,
+    before: JSON.parse(r.before_json) as RouteChangeItem['before'],
+    after: JSON.parse(r.after_json) as RouteChangeItem['after'],
+    leftHome: flag(r.left_home),
+  };
+}
+
+/** The columns of one route-change insert, in ROUTE_CHANGE_COLUMNS order without the id. */
+export function routeChangeValues(c: RouteChange) {
+  return {
+    kind: c.kind,
+    subject: c.subject,
+    agentId: c.agentId,
+    target: c.target,
+    at: c.at,
+    traceId: c.traceId,
+    before: JSON.stringify(c.before),
+    after: JSON.stringify(c.after),
+    leftHome: c.leftHome,
   };
 }
 
 // webhook deliveries
 
 export const DELIVERY_COLUMNS = `id, event, incident_id, url, status, attempts, http_status, last_error, created_at,
-  updated_at`;
+  updated_at, rule`;
 
 export interface DeliveryRow {
   id: number;
@@ -437,6 +521,7 @@ export interface DeliveryRow {
   last_error: string | null;
   created_at: number;
   updated_at: number;
+  rule: string | null;
 }
 
 export function deliveryItem(r: DeliveryRow): DeliveryItem {
@@ -448,6 +533,7 @@ export function deliveryItem(r: DeliveryRow): DeliveryItem {
     status: r.status,
     attempts: r.attempts,
     httpStatus: r.http_status,
+    rule: r.rule,
     lastError: r.last_error,
     createdAt: iso(r.created_at),
     updatedAt: iso(r.updated_at),
@@ -568,4 +654,30 @@ export function lowestSamples(samples: readonly VantageSample[]): VantageSample[
     else best.set(key, { ...seen, at: Math.max(s.at, seen.at) });
   }
   return [...best.values()];
+}
+
+// maintenance windows (maintenance-store.ts)
+
+export const MAINTENANCE_COLUMNS = 'id, agent_id, target, starts_at, ends_at, reason, created_at';
+
+export interface MaintenanceRow {
+  id: number;
+  agent_id: string | null;
+  target: string | null;
+  starts_at: number;
+  ends_at: number;
+  reason: string;
+  created_at: number;
+}
+
+export function maintenanceWindow(r: MaintenanceRow): MaintenanceWindow {
+  return {
+    id: Number(r.id),
+    agentId: r.agent_id,
+    target: r.target,
+    startsAt: Number(r.starts_at),
+    endsAt: Number(r.ends_at),
+    reason: r.reason,
+    createdAt: Number(r.created_at),
+  };
 }

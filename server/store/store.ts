@@ -8,11 +8,20 @@
  *   history-store.ts    the operators' queries: pages of traces, detours, incidents, baselines, deliveries,
  *                       daily stats, and the chunked detour export
  *   incident-store.ts   the incident ledger the incident fold reads and writes, sweeps, the watermark
- *   delivery-store.ts   webhook delivery records
+ *   delivery-store.ts   webhook delivery records, and their claims when several coordinators run
  *   evidence-store.ts   what evidence bundles read: a trace's raw result and its prober's position
- *   map-store.ts        the map's detours and the live feed's polling
+ *   map-store.ts        the map's detours, routes and timeline
  *   retention-store.ts  deletion of old raw data
  *   vantage-store.ts    where agents are believed to be: location status, evidence, overrides, RTT samples
+ *   maintenance-store.ts  maintenance windows per agent or target, which silence alerts (issue 14)
+ *   router-constraint-store.ts  per router address, each verified agent's lowest RTT (issue 15)
+ *   location-correction-store.ts  operators' router-location corrections, the placement-change log and
+ *                       re-judging's reads and writes (issue 15)
+ *   lease-store.ts      several coordinators: which one holds each agent (leases), the channel between them
+ *   event-store.ts      the replayable event stream: every change a live consumer follows, numbered (issue 12)
+ *   route-change-store.ts  the record of route changes per pair (issue 14)
+ *   measurement-store.ts   the trace of a task's result (GET /api/v1/measurements/{taskId})
+ *   import-probe-store.ts  the RIPE Atlas probe of each imported trace (issue 14)
  *
  * Every engine implements all of them; `Store` is one flat object (call sites read `store.writeResults`,
  * `store.detourPage`), and each consumer asks only for the groups it uses (`Pick` or a group interface).
@@ -32,12 +41,20 @@
  * incident, delivery and retention interfaces as epoch milliseconds (as they compute with them).
  */
 import type { AgentStore } from './agent-store.ts';
-import type { DeliveryStore } from './delivery-store.ts';
+import type { DeliveryClaimStore, DeliveryStore, RouteChangeDeliveryStore } from './delivery-store.ts';
+import type { EventStore } from './event-store.ts';
 import type { EvidenceStore } from './evidence-store.ts';
 import type { HistoryStore } from './history-store.ts';
+import type { ImportProbeStore } from './import-probe-store.ts';
 import type { IncidentStore } from './incident-store.ts';
+import type { LeaseStore } from './lease-store.ts';
+import type { LocationCorrectionStore } from './location-correction-store.ts';
+import type { MaintenanceStore } from './maintenance-store.ts';
 import type { MapStore } from './map-store.ts';
+import type { MeasurementStore } from './measurement-store.ts';
 import type { RetentionStore } from './retention-store.ts';
+import type { RouteChangeStore } from './route-change-store.ts';
+import type { RouterConstraintStore } from './router-constraint-store.ts';
 import type { TaskStore } from './task-store.ts';
 import type { TraceStore } from './trace-store.ts';
 import type { VantageStore } from './vantage-store.ts';
@@ -55,7 +72,17 @@ export interface Store
     EvidenceStore,
     MapStore,
     RetentionStore,
-    VantageStore {
+    VantageStore,
+    MaintenanceStore,
+    RouterConstraintStore,
+    LocationCorrectionStore,
+    LeaseStore,
+    DeliveryClaimStore,
+    RouteChangeDeliveryStore,
+    EventStore,
+    RouteChangeStore,
+    MeasurementStore,
+    ImportProbeStore {
   /** Where the data lives, for the startup log. */
   readonly description: string;
   /** Waits for nothing in flight: call it after everything that uses the store has stopped. */

@@ -13,11 +13,15 @@ export interface TraceRecord {
   sourcePosition?: { lat: number; lon: number } | null;
   /** The path's ASNs in order, from the annotated trace; what baselines compare. */
   pathAsns?: number[] | null;
+  /** It arrived long after it started (`serve --late-after`, server/ingest/late.ts); stored with the trace. */
+  late?: boolean;
 }
 
 /** An imported trace: `importKey` identifies it, so importing the same results twice stores them once. */
 export interface ImportRecord extends TraceRecord {
   importKey: string;
+  /** A saved paste (origin `paste`, issue 13): the name of the operator key that saved it. */
+  savedBy?: string | null;
 }
 
 /** A raw result exactly as an agent sent it, plus what parsing made of it. Stored even when it did not parse. */
@@ -42,6 +46,8 @@ export type WriteOutcome = 'stored' | 'duplicate';
 export interface StoredTrace extends TraceSummary {
   verdictDetail: Verdict;
   hops: StoredHop[];
+  /** A saved paste: the name of the operator key that saved it (absent for other traces). */
+  savedBy?: string;
 }
 
 export interface StoreCounts {
@@ -66,6 +72,8 @@ export interface TraceStore {
   knownImportKeys(keys: readonly string[]): Promise<Set<string>>;
   /** Writes imported traces, skipping keys already stored (checked inside the transaction); how many were new. */
   writeImported(records: readonly ImportRecord[]): Promise<number>;
+  /** Of these import keys, those stored, with the id of the trace each stored (issue 13: a paste saved again). */
+  importedTraceIds(keys: readonly string[]): Promise<Map<string, number>>;
 
   getTrace(id: number): Promise<StoredTrace | null>;
   /** Newest first. */

@@ -15,12 +15,32 @@ export interface CoordinatorProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts `serve` on 127.0.0.1 and resolves once it prints the URL it listens on. */
-export async function startServe(dataDir: string, port = 0, timeoutMs = 30_000): Promise<CoordinatorProcess> {
+/**
+ * Starts `serve` on 127.0.0.1 and resolves once it prints the URL it listens on; `args` and `env` add to
+ * its options and environment.
+ */
+export async function startServe(
+  dataDir: string,
+  port = 0,
+  timeoutMs = 30_000,
+  args: readonly string[] = [],
+  env: Record<string, string> = {},
+): Promise<CoordinatorProcess> {
   const child = spawn(
     process.execPath,
-    [BIN, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--no-schedule'],
-    { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    [
+      BIN,
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--data',
+      dataDir,
+      '--no-schedule',
+      ...args,
+    ],
+    { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

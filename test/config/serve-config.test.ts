@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DetourwatchError } from '../../protocol/errors.ts';
 import { DEFAULT_TARGETS_FILE, loadServeConfig, loadServeOptions } from '../../server/config/serve-config.ts';
 import { DEFAULT_QUIET_MS } from '../../server/incidents/tracker.ts';
+import { DEFAULT_LATE_AFTER_MS } from '../../server/ingest/late.ts';
 
 const noFile = (file: string): string => {
   throw new Error(`ENOENT: ${file}`);
@@ -108,6 +109,7 @@ describe("serve's options and the history's, read together", () => {
       retainHopsDays: null,
       corroboration: 2,
       maxWitnessesPerOwner: 2,
+      lateAfterMs: DEFAULT_LATE_AFTER_MS,
     });
   });
 

@@ -27,6 +27,7 @@ function detail(over: Partial<TraceDetail> = {}): TraceDetail {
     countries: ['US'],
     foreignCountries: [],
     foreignAsns: [],
+    late: false,
     ipVersion: 4,
     extraKm: null,
     incidentId: null,

@@ -39,6 +39,7 @@ export function detourItem(over: Partial<DetourItem> = {}): DetourItem {
     countries: ['US', 'CN'],
     foreignCountries: ['CN'],
     foreignAsns: [4134],
+    late: false,
     extraKm: 12345.678,
     incidentId: 3,
     vantage: 'verified',

@@ -2,7 +2,7 @@
  * Fault: clients that stop reading (issue 16, item 3).
  *
  * Proves, against a real coordinator on 127.0.0.1 with detours arriving through real ingest:
- * - the map's live stream: 50 clients open /api/v1/map/stream on raw sockets and then never read (sockets
+ * - the live event stream (the map follows it): 50 clients open /api/v1/events on raw sockets, never read (sockets
  *   paused) while detours arrive. The memory the coordinator holds (heap plus array buffers after a full garbage collection, after each round of 500 detours)
  *   grows by far less than holding every event for every client would take, each stalled client is dropped
  *   with a final `dropped` event saying why once it falls past the bound (seen when it reads again), and a
@@ -20,9 +20,9 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAP_API } from '../../protocol/map-api.ts';
+import { DROPPED_EVENT, EVENTS_API, TRACE_STORED } from '../../protocol/events-api.ts';
 import type { CoordinatorMessage } from '../../protocol/messages.ts';
-import { STREAM_DROPPED_EVENT, STREAM_MAX_BYTES, STREAM_MAX_EVENTS } from '../../server/http/routes-map.ts';
+import { EVENTS_MAX_QUEUED, EVENTS_MAX_QUEUED_BYTES } from '../../server/http/routes-events.ts';
 import { greatCircleKm } from '../../server/physics/great-circle.ts';
 import { DATABASE_FILE } from '../../server/store/sqlite/open.ts';
 import { CITIES } from '../helpers/analyze-world.ts';
@@ -143,8 +143,9 @@ const retained = () => {
 
 describe('live stream clients that stop reading', () => {
   it('are dropped with a reason once past the bound, and memory stays bounded', async () => {
-    const stalled = Array.from({ length: STALLED }, () => rawGet(MAP_API.stream));
-    const reading = rawGet(MAP_API.stream);
+    const stream = `${EVENTS_API.stream}?types=${TRACE_STORED}`;
+    const stalled = Array.from({ length: STALLED }, () => rawGet(stream));
+    const reading = rawGet(stream);
     await until('every stream to say hello', () =>
       [...stalled, reading].every((c) => c.text().includes('event: hello')),
     );
@@ -156,7 +157,7 @@ describe('live stream clients that stop reading', () => {
       const seen = (round + 1) * ROUND;
       await until(
         'the reading client to see the round',
-        () => count(reading.text(), 'event: detour') >= seen,
+        () => count(reading.text(), `event: ${TRACE_STORED}`) >= seen,
       );
       peak = Math.max(peak, retained());
     }
@@ -166,7 +167,7 @@ describe('live stream clients that stop reading', () => {
     // The bound per stalled client, plus what this test process itself keeps (the reading client's whole text,
     // UTF-16 in memory) and room for the collector's timing (the coordinator runs in this process).
     const bound =
-      STALLED * Math.min(STREAM_MAX_BYTES, STREAM_MAX_EVENTS * eventBytes) +
+      STALLED * Math.min(EVENTS_MAX_QUEUED_BYTES, EVENTS_MAX_QUEUED * eventBytes) +
       2 * reading.bytes() +
       32 * 1024 * 1024;
     console.log(
@@ -181,12 +182,12 @@ describe('live stream clients that stop reading', () => {
     await until('every stalled stream to end', () => stalled.every((c) => c.ended()));
     for (const c of stalled) {
       const text = body(c.raw());
-      expect(count(text, 'event: detour')).toBeLessThan(DETOURS);
+      expect(count(text, `event: ${TRACE_STORED}`)).toBeLessThan(DETOURS);
       const lastEvent = text.trimEnd().split('\n\n').at(-1) ?? '';
-      expect(lastEvent).toContain(`event: ${STREAM_DROPPED_EVENT}`);
-      expect(lastEvent).toContain('behind the live feed');
+      expect(lastEvent).toContain(`event: ${DROPPED_EVENT}`);
+      expect(lastEvent).toContain('behind the live stream');
     }
-    expect(reading.text()).not.toContain(`event: ${STREAM_DROPPED_EVENT}`);
+    expect(reading.text()).not.toContain(`event: ${DROPPED_EVENT}`);
     expect(reading.ended()).toBe(false);
     reading.socket.destroy();
   }, 120_000);

@@ -8,9 +8,11 @@ import { describe, expect } from 'vitest';
 import {
   ENGINE_NAMES,
   MAX_MESSAGE_BYTES,
+  MAX_RETRY_AFTER_MS,
   parseAgentMessage,
   parseCoordinatorMessage,
   type ResultMessage,
+  slowDownMessage,
 } from '../../protocol/messages.ts';
 import { parseRfc3339 } from '../../protocol/time.ts';
 import { PROBE_METHODS } from '../../protocol/trace.ts';
@@ -18,7 +20,7 @@ import { deeplyNested, type Json, KIB_64, mutatedJson } from './inputs.ts';
 import { expectCoded } from './outcome.ts';
 
 const AGENT_TYPES = ['hello', 'result', 'task-failed'];
-const COORDINATOR_TYPES = ['welcome', 'task', 'ack', 'error'];
+const COORDINATOR_TYPES = ['welcome', 'task', 'ack', 'error', 'slow-down'];
 
 function decoded(text: string, side: 'agent' | 'coordinator'): string {
   try {
@@ -67,6 +69,7 @@ const VALID: { side: 'agent' | 'coordinator'; message: Json }[] = [
   { side: 'coordinator', message: { type: 'task', taskId: 't-42', target: 'time-a-g.nist.gov' } },
   { side: 'coordinator', message: { type: 'ack', resultId: 'r-0123456789', status: 'stored' } },
   { side: 'coordinator', message: { type: 'error', code: 'PROTOCOL_INVALID', message: 'bad frame' } },
+  { side: 'coordinator', message: { type: 'slow-down', retryAfterMs: 1000, reason: 'the store is behind' } },
 ];
 
 describe.each(['agent', 'coordinator'] as const)('the %s-side decoder', (side) => {
@@ -163,5 +166,29 @@ test.prop([resultMessage, lenientTime], { numRuns: 200 })(
   (message, startedAt) => {
     fc.pre(parseRfc3339(startedAt) === null);
     expect(decoded(JSON.stringify({ ...message, startedAt }), 'agent')).toBe('refused');
+  },
+);
+
+// Backpressure (issue 17): a slow-down takes a whole delay within the retry bound and a reason, nothing else.
+test.prop([fc.jsonValue({ maxDepth: 1 }), fc.jsonValue({ maxDepth: 1 })], { numRuns: 300 })(
+  'a slow-down with arbitrary values is accepted only with a delay in bounds and a short reason',
+  (retryAfterMs, reason) => {
+    const outcome = decoded(JSON.stringify({ type: 'slow-down', retryAfterMs, reason }), 'coordinator');
+    const valid =
+      Number.isInteger(retryAfterMs) &&
+      (retryAfterMs as number) >= 0 &&
+      (retryAfterMs as number) <= MAX_RETRY_AFTER_MS &&
+      typeof reason === 'string' &&
+      reason.length <= 200;
+    expect(outcome).toBe(valid ? 'slow-down' : 'refused');
+  },
+);
+
+test.prop([fc.double(), fc.string({ maxLength: 400 })], { numRuns: 200 })(
+  'every slow-down the coordinator builds is one the agent accepts',
+  (delayMs, reason) => {
+    fc.pre(Number.isFinite(delayMs));
+    const message = slowDownMessage(delayMs, reason);
+    expect(parseCoordinatorMessage(JSON.stringify(message))).toEqual(message);
   },
 );

@@ -132,7 +132,9 @@ describe('detourwatch incidents', () => {
     expect(shows[0]).toBe(shows[1]);
     expect(lists[0]).toMatch(/closed\s+.*\s+2\s+region:37,-122\s+203\.0\.113\.0\/24\s+CN AS4134/);
     expect(shows[0]).toMatch(/incident #\d+ \(closed\): region:37,-122 -> 203\.0\.113\.0\/24 via CN AS4134/);
-    expect(shows[0]).toMatch(/203\.0\.113\.9: US AS64500 AS64501 -> /);
+    // The usual path with its share of the window (issue 14).
+    // The usual path of the window, detours included (3 of the pair's 4 judged traces went through CN).
+    expect(shows[0]).toMatch(/203\.0\.113\.9: US CN, AS64500 AS4134 AS64501: 75% of 4 traces -> detour: /);
     expect(shows[0]?.match(/\n\d+\s+\S+\s+detour\s+confirmed/g)).toHaveLength(2);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadHistoryConfig } from '../../server/history/history-options.ts';
 import { DEFAULT_QUIET_MS } from '../../server/incidents/tracker.ts';
+import { DEFAULT_LATE_AFTER_MS } from '../../server/ingest/late.ts';
 
 const noFile = (file: string): string => {
   throw new Error(`ENOENT: ${file}`);
@@ -35,6 +36,7 @@ describe("serve's history options", () => {
       retainHopsDays: null,
       corroboration: 2,
       maxWitnessesPerOwner: 2,
+      lateAfterMs: DEFAULT_LATE_AFTER_MS,
     });
   });
 

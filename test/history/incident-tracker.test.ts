@@ -124,10 +124,15 @@ describeEngines(engines, (engine) => {
     expect((await store.incidentPage(anyIncident, page)).items).toHaveLength(2);
   });
 
-  it('records old detours (imports) as closed incidents without raising alerts', async () => {
+  it('records old detours (imports) as closed incidents and still announces them, opened then closed, late', async () => {
     const { store, write } = await setup();
     clock = T0 + 30 * 24 * HOUR;
-    expect((await write(detour({ startedAt: T0, agentId: null }))).events).toEqual([]);
+    // Issue 14: results with old timestamps used to raise nothing, so an agent's replayed outbox never alerted.
+    const events = (await write(detour({ startedAt: T0, agentId: null }))).events;
+    expect(events.map((e) => [e.kind, e.late])).toEqual([
+      ['incident.opened', true],
+      ['incident.closed', true],
+    ]);
     const [incident] = (await store.incidentPage({ ...anyIncident, state: 'closed' }, page)).items;
     expect(incident).toMatchObject({
       state: 'closed',

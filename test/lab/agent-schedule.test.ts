@@ -15,6 +15,7 @@ import { detectEngines } from '../../agent/engines/detect.ts';
 import { ENGINE_NAMES, type EngineName } from '../../agent/engines/types.ts';
 import type { Verdict } from '../../protocol/verdict.ts';
 import { DATABASE_FILE } from '../../server/store/sqlite/open.ts';
+import { decodeVerdict } from '../../server/store/verdict-codec.ts';
 import { REPO_ROOT } from '../agent/agent-process.ts';
 import { createToken } from '../agent/coordinator-process.ts';
 import { buildTopology, canBuildLab, type Topology } from '../helpers/netns.ts';
@@ -121,12 +122,12 @@ describe.skipIf(!lab.ok || missing.length > 0)('lab: agents trace on the coordin
         .prepare(
           `SELECT t.id AS traceId, t.agent_id AS traceAgent, r.agent_id AS resultAgent, r.task_id AS taskId,
                   r.target, r.engine, t.tool, t.destination_ip AS destination, t.verdict, r.error,
-                  t.verdict_json AS detail
+                  t.verdict_json AS detail, t.verdict_z AS detailZ
              FROM results r JOIN traces t ON t.result_id = r.id
             WHERE r.agent_id = ? ORDER BY r.id`,
         )
-        .all(agentId) as (Omit<StoredRow, 'detail'> & { detail: string })[]
-    ).map((row) => ({ ...row, detail: JSON.parse(row.detail) as Verdict }));
+        .all(agentId) as (Omit<StoredRow, 'detail'> & { detail: string; detailZ: Buffer | null })[]
+    ).map(({ detailZ, ...row }) => ({ ...row, detail: decodeVerdict(row.detail, detailZ) }));
 
   beforeAll(async () => {
     const began = Date.now();

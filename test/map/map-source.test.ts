@@ -3,8 +3,9 @@
  * (parse -> geolocate over test databases -> verdict -> store).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DetourSummary } from '../../protocol/map-api.ts';
-import { type StoreMapSource, storeMapSource } from '../../server/http/map-source.ts';
+import { mapDetourOf } from '../../server/http/event-encoding.ts';
+import { storeMapSource } from '../../server/http/map-source.ts';
+import type { MapDataSource } from '../../server/http/routes-map.ts';
 import { type MapCoordinator, startMapCoordinator } from '../browser/helpers/map-coordinator.ts';
 import {
   NEW_YORK,
@@ -26,7 +27,7 @@ const IMPLAUSIBLE_VIA_JAPAN = tracerouteText(ROUTER.newYork, [
 
 describe('storeMapSource', () => {
   let world: MapCoordinator;
-  let source: StoreMapSource;
+  let source: MapDataSource;
   let nyAgentId: string;
   const t0 = Math.floor(Date.parse('2026-03-01T00:00:00Z') / 1000);
 
@@ -44,11 +45,10 @@ describe('storeMapSource', () => {
       { output: IMPLAUSIBLE_VIA_JAPAN, engine: 'traceroute', target: ROUTER.newYork },
     ]);
     await ny.send([{ output: NEW_YORK_VIA_FRANKFURT, engine: 'traceroute', target: 'chicago.example.com' }]);
-    source = storeMapSource(world.test.store, { pollMs: 50 });
+    source = storeMapSource(world.test.store);
   });
 
   afterAll(async () => {
-    source?.close();
     await world?.close();
   });
 
@@ -92,28 +92,11 @@ describe('storeMapSource', () => {
     expect(await source.getDetour(999_999)).toBeNull();
   });
 
-  it('hands new detours to subscribers, and stops when they leave', async () => {
-    const seen: DetourSummary[] = [];
-    const stop = source.subscribe((d) => seen.push(d));
-    const sj = await world.agent('late volunteer', SAN_JOSE);
-    await sj.send([
-      { output: SAN_JOSE_TO_LA, engine: 'traceroute', target: ROUTER.losAngeles },
-      { output: SAN_JOSE_VIA_JAPAN, engine: 'traceroute', target: ROUTER.newYork },
-    ]);
-    await expect.poll(() => seen.length, { timeout: 5000 }).toBe(1);
-    expect(seen[0]?.agent?.name).toBe('late volunteer');
-    stop();
-    // A second feed, still listening, shows when the next detour has been polled: then the first must not have it.
-    const witness = storeMapSource(world.test.store, { pollMs: 50 });
-    const witnessed: DetourSummary[] = [];
-    const stopWitness = witness.subscribe((d) => witnessed.push(d));
-    try {
-      await sj.send([{ output: SAN_JOSE_VIA_JAPAN, engine: 'traceroute', target: ROUTER.newYork }]);
-      await expect.poll(() => witnessed.length, { timeout: 5000 }).toBe(1);
-      expect(seen).toHaveLength(1);
-    } finally {
-      stopWitness();
-      witness.close();
-    }
+  it("gives the live stream (GET /api/v1/events) a detour's summary as the list has it, null for others", async () => {
+    const detourOf = mapDetourOf(source);
+    const [first] = (await list({ limit: 1 })).items;
+    expect(first).toBeDefined();
+    expect(await detourOf(first?.id ?? 0)).toEqual(first);
+    expect(await detourOf(999_999)).toBeNull();
   });
 });

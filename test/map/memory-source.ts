@@ -1,4 +1,4 @@
-import type { DetourDetail, DetourSummary } from '../../protocol/map-api.ts';
+import type { DetourDetail } from '../../protocol/map-api.ts';
 import { compareNewestFirst, matchesFilter } from '../../protocol/map-filter.ts';
 import { summarise } from '../../protocol/map-path.ts';
 import { groupRoutes, timelineOf } from '../../server/http/map-source.ts';
@@ -7,11 +7,8 @@ import type { MapDataSource } from '../../server/http/routes-map.ts';
 const BUCKET_MS = { hour: 3_600_000, day: 86_400_000 } as const;
 
 /** The map's data source over detours held in memory, for testing the routes on their own. */
-export function memorySource(
-  initial: readonly DetourDetail[],
-): MapDataSource & { add(d: DetourDetail): void } {
+export function memorySource(initial: readonly DetourDetail[]): MapDataSource {
   const detours = [...initial];
-  const listeners = new Set<(d: DetourSummary) => void>();
   const matching = (query: Parameters<typeof matchesFilter>[1]) =>
     detours.filter((d) => matchesFilter(d, query)).sort(compareNewestFirst);
   return {
@@ -37,13 +34,5 @@ export function memorySource(
       return timelineOf(chosen, [...counts.values()]);
     },
     getDetour: (id) => detours.find((d) => d.id === id) ?? null,
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    add(d) {
-      detours.push(d);
-      for (const l of listeners) l(summarise(d));
-    },
   };
 }

@@ -1,11 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DetourPage, RoutePage, Timeline } from '../../protocol/map-api.ts';
-import { summarise } from '../../protocol/map-path.ts';
+import { describe, expect, it } from 'vitest';
+import type { DetourPage, Timeline } from '../../protocol/map-api.ts';
 import { answerErrors } from '../../server/http/error-response.ts';
 import { MAX_PAGE_LIMIT, mapRoutes, parseDetourQuery } from '../../server/http/routes-map.ts';
+import { readRoutePage } from '../../web/src/api-guards.ts';
 import { hostileCountryLevel, laHangzhouDc, nyFrankfurtChicago } from './map-fixtures.ts';
 import { memorySource } from './memory-source.ts';
 
@@ -50,7 +47,7 @@ describe('map routes', () => {
   it('groups detours that took the same route, with their count and ids, newest first', async () => {
     const again = laHangzhouDc(4, '2026-03-02T09:00:00.000Z');
     const grouped = answerErrors(mapRoutes({ source: memorySource([...detours, again]), config }), () => {});
-    const page = (await (await grouped.request('/api/v1/map/routes')).json()) as RoutePage;
+    const page = readRoutePage(await (await grouped.request('/api/v1/map/routes')).json()).page;
     expect(page.total).toBe(4);
     expect(page.routes.map((r) => r.count)).toEqual([2, 1, 1]);
     expect(page.routes[0]).toMatchObject({
@@ -59,7 +56,7 @@ describe('map routes', () => {
       lastSeen: again.startedAt,
       latest: { id: 4 },
     });
-    const de = (await (await grouped.request('/api/v1/map/routes?country=DE')).json()) as RoutePage;
+    const de = readRoutePage(await (await grouped.request('/api/v1/map/routes?country=DE')).json()).page;
     expect(de.routes.map((r) => r.ids)).toEqual([[2]]);
   });
 
@@ -108,54 +105,5 @@ describe('map routes', () => {
     expect(bad.status).toBe(400);
     expect(await bad.json()).toMatchObject({ error: { code: 'BAD_PARAMETER', parameter: 'id' } });
     expect(logged).toEqual([]);
-  });
-});
-
-describe('map event stream', () => {
-  const source = memorySource([]);
-  let server: Server;
-  let url: string;
-
-  beforeAll(async () => {
-    server = createAdaptorServer({ fetch: mapRoutes({ source, config }).fetch }) as Server;
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-
-  afterAll(async () => {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
-  });
-
-  it('sends each new detour as a `detour` event and stops listening when the client leaves', async () => {
-    const controller = new AbortController();
-    const res = await fetch(`${url}/api/v1/map/stream`, { signal: controller.signal });
-    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let text = '';
-    const readUntil = async (needle: string) => {
-      while (!text.includes(needle)) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`stream ended before ${needle}`);
-        text += decoder.decode(value, { stream: true });
-      }
-    };
-    await readUntil('retry:');
-    const fresh = detours[0];
-    if (!fresh) throw new Error('no fixture');
-    source.add(fresh);
-    await readUntil('event: detour');
-    await readUntil('\n\n');
-    const block = text.slice(text.indexOf('event: detour'));
-    const data = block
-      .split('\n')
-      .find((l) => l.startsWith('data: '))
-      ?.slice('data: '.length);
-    expect(JSON.parse(data ?? 'null')).toEqual(summarise(fresh));
-    controller.abort();
-    await reader.cancel().catch(() => {});
   });
 });

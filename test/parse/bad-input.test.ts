@@ -90,7 +90,7 @@ const SAMPLES: Record<Exclude<TraceFormat, 'auto' | 'warts'>, string> = {
   'mtr-raw': pasted('mtr-raw/raw-n-c5-r2-ratelimited.txt'),
   'mtr-csv': pasted('mtr-csv/csv-n-c3.txt'),
   'mtr-xml': pasted('mtr-xml/xml-n-c3.xml'),
-  tracert: pasted('tracert/handwritten-names-crlf.txt'),
+  tracert: pasted('tracert/azure-docs-route-table-names.txt'),
   winmtr: pasted('winmtr/handwritten-export.txt'),
   cisco: pasted('cisco/ios-ntc-traceroute-2-unreachable.txt'),
   junos: pasted('junos/handwritten-mpls-labels.txt'),
@@ -417,7 +417,7 @@ describe('pasted text that is not a trace (issue 13, item 5)', () => {
   });
 
   it('a tracert saved as UTF-16 (Windows PowerShell `>`) is read from its bytes', async () => {
-    const text = pasted('tracert/handwritten-d.txt');
+    const text = pasted('tracert/azure-docs-expressroute-timeout.txt');
     const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
     // As text (decoded as UTF-8 by someone else) it is NUL bytes: refused, with the way out named.
     expectCode(() => parseTraces(bytes.toString('utf8')), 'PARSE_FAILED', /UTF-16/);
@@ -430,11 +430,8 @@ describe('pasted text that is not a trace (issue 13, item 5)', () => {
     }
     expect(items).toHaveLength(1);
     const item = items[0] as TraceItem;
-    expect('trace' in item && item.trace.hops.map((h) => h.replies[0]?.address)).toEqual([
-      '192.168.1.1',
-      '198.51.100.1',
-      null,
-      '203.0.113.80',
-    ]);
+    // The same hops as the text read as text.
+    expect('trace' in item && item.trace.hops).toEqual(parseTraces(text)[0]?.hops);
+    expect('trace' in item && item.trace.hops.map((h) => h.replies[0]?.address)).toContain('10.17.11.132');
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Issue 13, item 3: text as people paste it. For every text format, a real (or, where none could be had,
- * hand-written) sample is wrapped the ways a paste goes wrong: a shell prompt and command line around it, CRLF,
+ * hand-written: Junos MPLS, WinMTR) sample is wrapped the ways a paste goes wrong: a shell prompt and command line around it, CRLF,
  * indentation (a first line starting with a space), a `^C` after Ctrl-C, a last line cut off by the copy. Every
  * hop that could be read is kept, and every line that was not read is a warning naming the line.
  */
@@ -16,7 +16,7 @@ const SAMPLES: [TextFormat, string][] = [
   ['mtr-report', 'mtr-curses/screen-n-100x20.txt'],
   ['mtr-raw', 'mtr-raw/raw-n-c2.txt'],
   ['mtr-csv', 'mtr-csv/csv-n-c3.txt'],
-  ['tracert', 'tracert/handwritten-d.txt'],
+  ['tracert', 'tracert/azure-docs-expressroute-timeout.txt'],
   ['winmtr', 'winmtr/handwritten-export.txt'],
   ['cisco', 'cisco/ios-ntc-traceroute-5-mpls.txt'],
 ];

@@ -1,6 +1,8 @@
 /**
- * Windows `tracert` and the WinMTR text export. No licence-compatible published samples were found, so the
- * fixtures are hand-written (test/fixtures/paste/{tracert,winmtr}/SOURCE.md); expectations are read off them.
+ * Windows `tracert` and the WinMTR text export. Two tracert samples are real output published by Microsoft
+ * (CC-BY-4.0, test/fixtures/paste/tracert/SOURCE.md); their expectations are read off the text by the small
+ * independent reader below, not by the parser. IPv6, German and WinMTR samples are hand-written (no
+ * licence-compatible published one was found; SOURCE.md lists where we looked); expectations are read off them.
  */
 import { describe, expect, it } from 'vitest';
 import type { Trace } from '../../protocol/trace.ts';
@@ -21,66 +23,81 @@ const stars: [null, null][] = [
   [null, null],
 ];
 
+interface SampleHop {
+  ttl: number;
+  /** [address, rtt] per probe; `<1 ms` counts as 1 ms, `*` as [null, null]. */
+  probes: [string | null, number | null][];
+  name: string | null;
+}
+
+/**
+ * An independent reading of a tracert sample: hop lines are the number, three time fields and the host
+ * (`name [address]`, an address, or the timeout text). Written from tracert's layout, not from the parser.
+ */
+function readSample(text: string): { target: { address: string; name?: string }; hops: SampleHop[] } {
+  const lines = text.split(/\r?\n/);
+  const header = lines.map((l) => /^Tracing route to (\S+)(?: \[(\S+)\])?/.exec(l)).find((m) => m !== null);
+  if (!header) throw new Error('no header');
+  const target = header[2]
+    ? { address: header[2], name: header[1] as string }
+    : { address: header[1] as string };
+  const hops: SampleHop[] = [];
+  for (const line of lines) {
+    const m = /^\s*(\d+)((?:\s+(?:<?\d+ ms|\*)){3})\s+(.*?)\s*$/.exec(line);
+    if (!m) continue;
+    const host = m[3] as string;
+    const bracketed = /^(\S+) \[(\S+)\]$/.exec(host);
+    const address = bracketed ? (bracketed[2] as string) : /^[\d.:a-f]+$/.test(host) ? host : null;
+    const times = (m[2] as string).trim().split(/\s+(?=<?\d|\*)/);
+    hops.push({
+      ttl: Number(m[1]),
+      name: bracketed ? (bracketed[1] as string) : null,
+      probes: times.map((t) => (t === '*' ? [null, null] : [address, Number(t.replace(/[<ms\s]/g, ''))])),
+    });
+  }
+  return { target, hops };
+}
+
 describe('tracert', () => {
-  it('names with addresses, "<1 ms" as 1 ms, a star among times, "Request timed out.", CRLF', () => {
-    const trace = only('tracert/handwritten-names-crlf.txt', 'tracert');
+  it.each([
+    [
+      'tracert ADDRESS: addresses only, "<1 ms", "Request timed out."',
+      'tracert/azure-docs-expressroute-timeout.txt',
+    ],
+    [
+      'tracert NAME: the two-line header, names with addresses, a star among times',
+      'tracert/azure-docs-route-table-names.txt',
+    ],
+  ])('published sample, %s', (_what, file) => {
+    const text = pasted(file);
+    const sample = readSample(text);
+    expect(sample.hops.length).toBeGreaterThan(1);
+    const trace = only(file, 'tracert');
     expect(trace).toMatchObject({ tool: 'traceroute', method: 'icmp', meta: { variant: 'windows-tracert' } });
-    expect(trace.destination).toEqual({ address: '203.0.113.80', name: 'www.example.net' });
+    expect(trace.destination).toEqual(sample.target);
     expect(trace.probing).toEqual({ attemptsPerHop: 3, maxTtl: 30 });
-    expect(replies(trace)).toEqual([
-      [
-        1,
-        [
-          ['192.168.1.1', 1],
-          ['192.168.1.1', 1],
-          ['192.168.1.1', 1],
-        ],
-      ],
-      [
-        2,
-        [
-          ['198.51.100.1', 8],
-          ['198.51.100.1', 7],
-          ['198.51.100.1', 9],
-        ],
-      ],
-      [
-        3,
-        [
-          ['198.51.100.77', 11],
-          ['198.51.100.77', 10],
-          [null, null],
-        ],
-      ],
-      [4, stars],
-      [
-        5,
-        [
-          ['203.0.113.80', 14],
-          ['203.0.113.80', 13],
-          ['203.0.113.80', 13],
-        ],
-      ],
-    ]);
-    expect(trace.hops[0]?.replies[0]?.name).toBe('router.home.example');
-    const warnings = warningsOf(trace);
-    expect(warnings[0]).toMatch(/^line 1: skipped "C:\\\\Users\\\\lab>tracert www\.example\.net"/);
-    expect(warnings.some((w) => w.includes('"<1 ms"'))).toBe(true);
+    expect(replies(trace)).toEqual(sample.hops.map((h) => [h.ttl, h.probes]));
+    expect(trace.hops.map((h) => h.replies.find((r) => r.address !== undefined)?.name ?? null)).toEqual(
+      sample.hops.map((h) => h.name),
+    );
+    // Every "<1 ms" is read as 1 ms, and says so.
+    if (text.includes('<1 ms')) expect(warningsOf(trace).some((w) => w.includes('"<1 ms"'))).toBe(true);
   });
 
-  it('-d with an address: the one-line header', () => {
-    const trace = only('tracert/handwritten-d.txt', 'tracert');
-    expect(trace.destination).toEqual({ address: '203.0.113.80' });
-    expect(replies(trace).map(([ttl, r]) => [ttl, r[0]?.[0]])).toEqual([
-      [1, '192.168.1.1'],
-      [2, '198.51.100.1'],
-      [3, null],
-      [4, '203.0.113.80'],
-    ]);
-    expect(trace.hops[3]?.replies.map((r) => r.rttMs)).toEqual([14, 13, 12]);
+  it('published sample: the prompt line before the output is skipped with a warning naming it', () => {
+    const trace = only('tracert/azure-docs-expressroute-timeout.txt', 'tracert');
+    expect(warningsOf(trace)[0]).toMatch(
+      /^line 1: skipped "C:\\\\Users\\\\PathLabUser>tracert 10\.17\.11\.132"/,
+    );
   });
 
-  it('IPv6', () => {
+  it('published sample with CRLF line ends, as Windows writes them: the same trace', () => {
+    const file = 'tracert/azure-docs-route-table-names.txt';
+    const crlf = parseTraces(pasted(file).replace(/\n/g, '\r\n'), 'tracert');
+    expect(crlf).toEqual(parseTraces(pasted(file), 'tracert'));
+  });
+
+  it('hand-written sample: tracert -6 -d, IPv6', () => {
     const trace = only('tracert/handwritten-d-ipv6.txt', 'tracert');
     expect(trace.ipVersion).toBe(6);
     expect(replies(trace)[2]).toEqual([
@@ -93,7 +110,7 @@ describe('tracert', () => {
     ]);
   });
 
-  it('German Windows: its header, its timeout text and its footer', () => {
+  it('hand-written sample, German Windows: its header, its timeout text and its footer', () => {
     const trace = only('tracert/handwritten-german.txt', 'tracert');
     expect(trace.destination).toEqual({ address: '203.0.113.80', name: 'www.example.net' });
     expect(trace.probing?.maxTtl).toBe(30);
@@ -152,7 +169,7 @@ describe('tracert', () => {
 });
 
 describe('WinMTR export', () => {
-  it('one row per TTL from 1, Best as the RTT (0 read as 1 ms), "No response from host" as a timeout', () => {
+  it('hand-written sample: one row per TTL from 1, Best as the RTT (0 read as 1 ms), "No response from host" as a timeout', () => {
     const trace = only('winmtr/handwritten-export.txt', 'winmtr');
     expect(trace.meta?.variant).toBe('winmtr');
     expect(replies(trace)).toEqual([

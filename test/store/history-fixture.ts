@@ -256,8 +256,12 @@ export async function readEverything(store: Store): Promise<Record<string, unkno
   out.mapByAgentName = await store.mapDetours({ ...noDetour, agent: 'sfo-volunteer', incident: null }, 30);
   out.mapAgents = await store.mapAgents('sfo-volunteer');
   out.mapOfIncident = await store.mapDetours({ ...noDetour, agent: null, incident: 3 }, 30);
-  out.detoursAfter = await store.detoursAfter(10, 1000);
   out.mapDetour = await Promise.all(ids.slice(0, 30).map((id) => store.mapDetour(id)));
+  // The event stream (issue 12): what each write appended, but when (the writer's clock).
+  out.events = (await store.eventsAfter(0, { limit: 100_000 })).events.map((e) => ({
+    type: e.type,
+    data: JSON.parse(e.data) as unknown,
+  }));
   const incidentFilters = {
     all: noIncident,
     open: { ...noIncident, state: 'open' as const },

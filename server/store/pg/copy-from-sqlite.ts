@@ -70,7 +70,8 @@ function tables(sqlite: Database.Database): TableCopy[] {
     { ...plain('traces', 'id', 1000), partitioned: 'traces' as const },
     {
       target: 'import_keys',
-      select: `x.import_key AS key, ${keyed(['x.id'])}`,
+      // trace_id (issue 13): a saved paste's key names its trace, as on a store written by PostgreSQL.
+      select: `x.import_key AS key, x.id AS trace_id, ${keyed(['x.id'])}`,
       from: 'traces x',
       where: 'x.import_key IS NOT NULL',
       key: ['x.id'],
@@ -87,7 +88,9 @@ function tables(sqlite: Database.Database): TableCopy[] {
   ];
   // Tables a later schema added, beyond those above: copied as they are, in the order they were created,
   // keyed by their primary key (or rowid).
-  const handled = new Set([...known.map((t) => t.target), 'import_keys', 'sqlite_sequence']);
+  // Which coordinator runs which agent (issue 12) is the running coordinators' state, not the data: not copied.
+  const RUNTIME = ['agent_leases', 'coordinator_instances'];
+  const handled = new Set([...known.map((t) => t.target), 'import_keys', 'sqlite_sequence', ...RUNTIME]);
   const others = (
     sqlite
       .prepare(
@@ -224,7 +227,9 @@ async function copyTable(
     const batch = (last === null ? firstRead.all() : nextRead.all(...last)) as Record<string, unknown>[];
     if (batch.length === 0) break;
     if (spec.partitioned) await ensureMonths(client, spec.partitioned, batch, created);
-    const objects = batch.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]])));
+    // A BLOB (traces.verdict_z, issue 17) goes as bytea's hex text: JSON has no bytes.
+    const value = (v: unknown) => (Buffer.isBuffer(v) ? `\\x${v.toString('hex')}` : v);
+    const objects = batch.map((r) => Object.fromEntries(columns.map((c) => [c, value(r[c])])));
     await client.query(insert, [JSON.stringify(objects)]);
     copied += batch.length;
     progress({ table: spec.target, copied, total });
@@ -237,12 +242,23 @@ async function copyTable(
 
 /** Every sequence behind an id moved past the ids copied, so the next row gets the next id. */
 async function advanceSequences(client: pg.ClientBase): Promise<void> {
-  for (const table of ['tokens', 'results', 'incidents', 'baselines', 'webhook_deliveries']) {
+  // placement_changes (issue 15): the change log's ids.
+  const sequenced = ['tokens', 'results', 'incidents', 'baselines', 'webhook_deliveries'];
+  sequenced.push('placement_changes');
+  // maintenance_windows (issue 14): the window ids alerts name.
+  sequenced.push('maintenance_windows');
+  for (const table of sequenced) {
     await client.query(
       `SELECT setval(pg_get_serial_sequence('${table}', 'id'), COALESCE((SELECT MAX(id) FROM ${table}), 0) + 1, false)`,
     );
   }
   await client.query("SELECT setval('traces_id_seq', COALESCE((SELECT MAX(id) FROM traces), 0) + 1, false)");
+  // The event stream (issue 12): new seqs above the copied ones and above those retention deleted, so a
+  // client's Last-Event-ID stays meaningful on the copy.
+  await client.query(
+    `SELECT setval(pg_get_serial_sequence('events', 'seq'), GREATEST(COALESCE((SELECT MAX(seq) FROM events), 0),
+       COALESCE((SELECT value FROM history_state WHERE name = 'events.pruned_through'), 0)) + 1, false)`,
+  );
 }
 
 export interface CopyOptions {

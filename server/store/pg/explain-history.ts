@@ -181,7 +181,7 @@ export async function explainHistory(store: PgStore, now: number): Promise<strin
     ['stats: 30 days', () => store.dailyStats({ since: null, until: null }, null, now)],
     ['stats: 30 days of an agent', () => store.dailyStats({ since: null, until: null }, agent, now)],
     ['map: detours newest first', () => store.mapDetours({ ...noDetour, incident: null }, 500)],
-    ['map: live feed after an id', () => store.detoursAfter(mid, 100)],
+    ['events: the live stream after a seq', () => store.eventsAfter(0, { limit: 200, types: null })],
     ['history counts', () => store.historyCounts()],
   ];
   const parts: string[] = [];

@@ -54,6 +54,7 @@ import {
   type TraceRow,
   traceItem,
 } from '../rows.ts';
+import { decodeVerdict } from '../verdict-codec.ts';
 import { row, rows } from './query.ts';
 import { HOPS_DROPPED_BEFORE, type PgState } from './state.ts';
 import { detourWhere, incidentWhere, traceWhere } from './where.ts';
@@ -87,9 +88,11 @@ export function pgHistory(state: PgState): HistoryStore {
     },
 
     async traceDetail(id) {
-      const found = await row<TraceRow & { verdict_json: string; hops_purged: boolean }>(
+      const found = await row<
+        TraceRow & { verdict_json: string; verdict_z: Buffer | null; hops_purged: boolean }
+      >(
         pool,
-        `SELECT ${TRACE_SELECT}, t.verdict_json,
+        `SELECT ${TRACE_SELECT}, t.verdict_json, t.verdict_z,
            (t.hops_purged_at IS NOT NULL OR t.started_at < COALESCE(
              (SELECT value FROM history_state WHERE name = $2), 0)) AS hops_purged
          FROM ${TRACE_FROM} WHERE t.id = $1`,
@@ -105,7 +108,7 @@ export function pgHistory(state: PgState): HistoryStore {
         ...traceItem(found),
         hopsPurged: found.hops_purged,
         hops: hops.map(hopItem),
-        verdictDetail: JSON.parse(found.verdict_json),
+        verdictDetail: decodeVerdict(found.verdict_json, found.verdict_z),
       };
     },
 

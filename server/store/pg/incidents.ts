@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ClientBase } from 'pg';
 import { DetourwatchError } from '../../../protocol/errors.ts';
 import type { Baseline, Incident, IncidentEvent, TraceObservation } from '../../incidents/types.ts';
+import { incidentEvents } from '../event-rows.ts';
 import { eventsWithRowIds, rowId } from '../fold-writes.ts';
 import type {
   FoldContext,
@@ -22,10 +23,12 @@ import {
   OBSERVATION_SELECT,
   type ObservationRow,
   observationFromRow,
+  routeChangeValues,
   VANTAGE_COLUMNS,
   type VantageRow,
   vantageFacts,
 } from '../rows.ts';
+import { insertEvents } from './events.ts';
 import { row, rows } from './query.ts';
 import { INCIDENT_WATERMARK, type PgState } from './state.ts';
 import { inTransaction } from './transaction.ts';
@@ -257,15 +260,17 @@ async function apply(
       baselines.map((b) => (b.normal === null ? null : JSON.stringify(b.normal))),
       baselines.map((b) => JSON.stringify(b.latest)),
       baselines.map((b) => b.changed),
+      baselines.map((b) => (b.tally === undefined ? null : JSON.stringify(b.tally))),
     ];
-    const unnested = 'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[])';
+    const unnested =
+      'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[])';
     const updated = new Set(
       (
         await rows<{ subject: string; target: string }>(
           client,
           `UPDATE baselines b SET agent_id = u.agent_id, normal_json = u.normal_json, latest_json = u.latest_json,
-             changed = u.changed
-           FROM ${unnested} AS u(subject, target, agent_id, normal_json, latest_json, changed)
+             changed = u.changed, tally_json = u.tally_json
+           FROM ${unnested} AS u(subject, target, agent_id, normal_json, latest_json, changed, tally_json)
            WHERE b.subject = u.subject AND b.target = u.target
            RETURNING b.subject, b.target`,
           columns,
@@ -275,11 +280,34 @@ async function apply(
     const fresh = baselines.map((b) => !updated.has(`${b.subject}\n${b.target}`));
     if (fresh.some(Boolean)) {
       await client.query(
-        `INSERT INTO baselines (subject, target, agent_id, normal_json, latest_json, changed)
+        `INSERT INTO baselines (subject, target, agent_id, normal_json, latest_json, changed, tally_json)
          SELECT * FROM ${unnested}`,
         columns.map((column) => column.filter((_, i) => fresh[i])),
       );
     }
+  }
+  const changes = (writes.routeChanges ?? []).map(routeChangeValues);
+  if (changes.length > 0) {
+    // Route changes of the baselines (issue 14), in the order the fold saw them.
+    await client.query(
+      `INSERT INTO route_changes (kind, subject, agent_id, target, at, trace_id, before_json, after_json, left_home)
+       SELECT kind, subject, agent_id, target, at, trace_id, before_json, after_json, left_home
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::text[],
+         $8::text[], $9::boolean[]) WITH ORDINALITY
+         AS u(kind, subject, agent_id, target, at, trace_id, before_json, after_json, left_home, n)
+       ORDER BY n`,
+      [
+        changes.map((c) => c.kind),
+        changes.map((c) => c.subject),
+        changes.map((c) => c.agentId),
+        changes.map((c) => c.target),
+        changes.map((c) => c.at),
+        changes.map((c) => c.traceId),
+        changes.map((c) => c.before),
+        changes.map((c) => c.after),
+        changes.map((c) => c.leftHome),
+      ],
+    );
   }
   const samples = lowestSamples(writes.samples ?? []);
   if (samples.length > 0) {
@@ -357,6 +385,7 @@ export function pgIncidents(state: PgState): {
       if ((await watermark(client)) <= from) {
         throw new DetourwatchError('STORE_FAILED', 'the incident fold did not move the watermark on');
       }
+      await insertEvents(client, incidentEvents(events));
       return events;
     });
 
@@ -385,7 +414,10 @@ export function pgIncidents(state: PgState): {
             [at - context.quietMs],
           )
         ).map(incidentFromRow);
-        return apply(client, context.fold.sweep(open, context.quietMs, at), new Map());
+        const events = await apply(client, context.fold.sweep(open, context.quietMs, at), new Map());
+        // The event stream (issue 12), last before the COMMIT: it holds the events lock until then.
+        await insertEvents(client, incidentEvents(events));
+        return events;
       });
     },
     async incidentWatermark() {

@@ -1,5 +1,5 @@
-import type { MapStore, TimelineCount } from '../map-store.ts';
-import { DETOUR_FROM, DETOUR_SELECT, type DetourRow, mapDetourRecord, NOT_CONTRADICTED } from '../rows.ts';
+import { type MapStore, newestFirst, type TimelineCount } from '../map-store.ts';
+import { DETOUR_FROM, DETOUR_SELECT, type DetourRow, mapDetourRecord } from '../rows.ts';
 import { row, rows } from './query.ts';
 import type { PgState } from './state.ts';
 import { mapWhere } from './where.ts';
@@ -7,6 +7,28 @@ import { mapWhere } from './where.ts';
 export function pgMap(state: PgState): MapStore {
   const { pool } = state;
   return {
+    async mapDetourKeys(filter) {
+      const w = mapWhere(filter);
+      const found = await rows<{ id: number; started_at: number; confirmed: boolean }>(
+        pool,
+        `SELECT t.id, t.started_at, t.confidence = 'confirmed' AS confirmed FROM traces t ${w.sql}`,
+        w.params,
+      );
+      return newestFirst(
+        found.map((r) => Number(r.id)),
+        found.map((r) => Number(r.started_at)),
+        found.map((r) => r.confirmed === true),
+      );
+    },
+    async mapDetoursByIds(ids) {
+      if (ids.length === 0) return [];
+      const found = await rows<DetourRow>(
+        pool,
+        `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} WHERE t.verdict = 'detour' AND t.id = ANY($1::bigint[])`,
+        [ids],
+      );
+      return found.map(mapDetourRecord);
+    },
     async mapDetours(filter, limit) {
       const w = mapWhere(filter);
       const total =
@@ -53,15 +75,6 @@ export function pgMap(state: PgState): MapStore {
         [id],
       );
       return found ? mapDetourRecord(found) : null;
-    },
-    async detoursAfter(afterId, limit) {
-      const found = await rows<DetourRow>(
-        pool,
-        `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM} WHERE t.verdict = 'detour' AND t.id > $1 AND ${NOT_CONTRADICTED}
-         ORDER BY t.id LIMIT $2`,
-        [afterId, limit],
-      );
-      return found.map(mapDetourRecord);
     },
     async lastTraceId() {
       return (await row<{ id: number }>(pool, 'SELECT COALESCE(MAX(id), 0) AS id FROM traces'))?.id ?? 0;

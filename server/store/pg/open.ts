@@ -3,14 +3,21 @@ import { DetourwatchError, describeError } from '../../../protocol/errors.ts';
 import type { Store } from '../store.ts';
 import { pgAgents } from './agents.ts';
 import { redactedUrl } from './database-url.ts';
-import { pgDeliveries } from './deliveries.ts';
+import { pgDeliveries, pgDeliveryClaims } from './deliveries.ts';
+import { pgEvents } from './events.ts';
 import { pgEvidence } from './evidence.ts';
 import { pgHistory } from './history.ts';
+import { pgImportProbes } from './import-probes.ts';
 import { pgIncidents } from './incidents.ts';
+import { pgLeases } from './leases.ts';
+import { pgLocationCorrections } from './location-corrections.ts';
+import { pgMaintenance } from './maintenance.ts';
 import { pgMap } from './map.ts';
 import { migrate, schemaVersion } from './migrate.ts';
 import { monthOf, partitions } from './partitions.ts';
 import { pgRetention } from './retention.ts';
+import { pgRouteChanges } from './route-changes.ts';
+import { pgRouterConstraints } from './router-constraints.ts';
 import { MIGRATIONS } from './schema.ts';
 import { HOPS_DROPPED_BEFORE, INCIDENT_WATERMARK, pgState } from './state.ts';
 import { pgTasks } from './tasks.ts';
@@ -107,24 +114,33 @@ export async function openPostgresStore(options: PgStoreOptions): Promise<PgStor
 
   const { incidents, foldInTransaction } = pgIncidents(state);
   let closed = false;
+  const dedicatedClient = async (): Promise<pg.Client> => {
+    const client = new pg.Client(clientConfig(options.url));
+    await client.connect();
+    return client;
+  };
   return {
     description: `PostgreSQL at ${shown}`,
     pool,
-    async dedicatedClient() {
-      const client = new pg.Client(clientConfig(options.url));
-      await client.connect();
-      return client;
-    },
+    dedicatedClient,
     ...pgAgents(pool),
     ...pgTasks(pool),
     ...pgTraces(state, foldInTransaction),
     ...pgHistory(state),
     ...incidents,
     ...pgDeliveries(pool),
+    ...pgDeliveryClaims(pool),
+    ...pgLeases(pool, dedicatedClient),
     ...pgEvidence(state),
     ...pgMap(state),
     ...pgRetention(state),
     ...pgVantage(pool),
+    ...pgMaintenance(pool),
+    ...pgRouterConstraints(pool),
+    ...pgLocationCorrections(state, foldInTransaction),
+    ...pgEvents(pool, dedicatedClient),
+    ...pgRouteChanges(pool),
+    ...pgImportProbes(pool),
     async close() {
       state.slot.binding = null;
       if (closed) return;

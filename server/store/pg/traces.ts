@@ -1,9 +1,10 @@
 import type { ClientBase } from 'pg';
 import { DetourwatchError, describeError } from '../../../protocol/errors.ts';
-import type { Verdict } from '../../../protocol/verdict.ts';
 import { observationOf } from '../../incidents/observation.ts';
 import type { IncidentEvent, TraceObservation } from '../../incidents/types.ts';
+import { writeEvents } from '../event-rows.ts';
 import { type ForeignHopRow, foreignCountries, foreignHopRows, type HopRow, hopRows } from '../hop-rows.ts';
+import { routerReadings } from '../router-readings.ts';
 import {
   epochMs,
   HOP_COLUMNS,
@@ -14,10 +15,13 @@ import {
   type TraceRow,
   traceSummary,
 } from '../rows.ts';
-import type { StoreCounts, TraceRecord, TraceStore, WriteOutcome } from '../trace-store.ts';
+import type { ImportRecord, StoreCounts, TraceRecord, TraceStore, WriteOutcome } from '../trace-store.ts';
+import { decodeVerdict, encodeVerdict } from '../verdict-codec.ts';
+import { insertEvents } from './events.ts';
 import type { PgFoldInTransaction } from './incidents.ts';
 import { monthOf } from './partitions.ts';
 import { row, rows } from './query.ts';
+import { writeRouterReadings } from './router-constraints.ts';
 import type { PgState } from './state.ts';
 import { inTransaction, isTransient, writeFailure } from './transaction.ts';
 
@@ -61,11 +65,11 @@ async function insertTraces(
   await client.query(
     `INSERT INTO traces (id, result_id, origin, agent_id, source_ip, destination_ip, destination_name, tool, method,
        ip_version, started_at, verdict, confidence, home_country, countries, foreign_countries, foreign_asns,
-       extra_km, verdict_json, source_lat, source_lon, path_asns, hops_purged_at)
+       extra_km, verdict_json, source_lat, source_lon, path_asns, hops_purged_at, late, saved_by, verdict_z)
      SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
        $8::text[], $9::text[], $10::smallint[], $11::bigint[], $12::text[], $13::text[], $14::text[], $15::text[],
        $16::text[], $17::text[], $18::float8[], $19::text[], $20::float8[], $21::float8[], $22::text[],
-       $23::bigint[])`,
+       $23::bigint[], $24::boolean[], $25::text[], $26::bytea[])`,
     [
       ids,
       resultRowIds,
@@ -85,12 +89,16 @@ async function insertTraces(
       col((t) => JSON.stringify(foreignCountries(t.record.verdict))),
       col((t) => JSON.stringify(t.record.verdict.foreignAsns)),
       col((t) => t.record.verdict.extraKm),
-      col((t) => JSON.stringify(t.record.verdict)),
+      // The verdict is kept once, deflated, in verdict_z ($26; server/store/verdict-codec.ts).
+      col(() => ''),
       col((t) => t.record.sourcePosition?.lat ?? null),
       col((t) => t.record.sourcePosition?.lon ?? null),
       col((t) => (t.record.pathAsns ? JSON.stringify(t.record.pathAsns) : null)),
       // A month whose hops retention has already dropped keeps none of a late trace's hops either.
       col((t) => (t.startedAt < hopsDroppedBefore ? Date.now() : null)),
+      col((t) => t.record.late === true),
+      col((t) => (t.record as ImportRecord).savedBy ?? null),
+      col((t) => encodeVerdict(t.record.verdict)),
     ],
   );
   const hops: (HopRow & { traceId: number; startedAt: number })[] = [];
@@ -145,6 +153,7 @@ async function insertTraces(
       startedAt: t.startedAt,
       sourcePosition: t.record.sourcePosition ?? null,
       pathAsns: t.record.pathAsns ?? null,
+      late: t.record.late === true,
     }),
   );
 }
@@ -188,6 +197,7 @@ export function pgTraces(state: PgState, foldInTransaction: PgFoldInTransaction)
         prepared.filter((t) => t.startedAt >= dropped && t.hops.length > 0).map((t) => monthOf(t.startedAt)),
       );
       return inTransaction(pool, async (client) => {
+        events = [];
         const written: TraceObservation[] = [];
         const value = await write(client, written);
         if (binding && written.length > 0) {
@@ -202,6 +212,8 @@ export function pgTraces(state: PgState, foldInTransaction: PgFoldInTransaction)
             );
           }
         }
+        // The event stream (issue 12), last before the COMMIT: it holds the events lock until then.
+        await insertEvents(client, writeEvents(written, events, Date.now()));
         return value;
       });
     };
@@ -281,6 +293,8 @@ export function pgTraces(state: PgState, foldInTransaction: PgFoldInTransaction)
           });
           const ids = await traceIds(client, traces.length);
           written.push(...(await insertTraces(client, ids, traces, resultRowIds, state.hopsDroppedBefore)));
+          // Router constraints (issue 15), in the transaction that stores the traces that measured them.
+          await writeRouterReadings(client, routerReadings(traces));
           return outcomes;
         },
       );
@@ -319,6 +333,12 @@ export function pgTraces(state: PgState, foldInTransaction: PgFoldInTransaction)
         });
         // Ids only for what is stored, so a skipped key leaves no gap (as on SQLite).
         const ids = await traceIds(client, traces.length);
+        // Each claimed key names its trace (issue 13: a paste saved again answers the first save's ids).
+        await client.query(
+          `UPDATE import_keys k SET trace_id = u.id FROM unnest($1::text[], $2::bigint[]) AS u(key, id)
+           WHERE k.key = u.key`,
+          [traces.map((t) => (t.record as ImportRecord).importKey), ids],
+        );
         written.push(
           ...(await insertTraces(
             client,
@@ -332,10 +352,26 @@ export function pgTraces(state: PgState, foldInTransaction: PgFoldInTransaction)
       });
     },
 
-    async getTrace(id) {
-      const found = await row<TraceRow & { verdict_json: string; started_at: number }>(
+    async importedTraceIds(keys) {
+      if (keys.length === 0) return new Map();
+      const found = await rows<{ key: string; trace_id: string | number }>(
         pool,
-        `SELECT ${TRACE_SELECT}, t.verdict_json FROM ${TRACE_FROM} WHERE t.id = $1`,
+        'SELECT key, trace_id FROM import_keys WHERE key = ANY($1::text[]) AND trace_id IS NOT NULL',
+        [[...keys]],
+      );
+      return new Map(found.map((k) => [k.key, Number(k.trace_id)]));
+    },
+
+    async getTrace(id) {
+      type DetailRow = TraceRow & {
+        verdict_json: string;
+        verdict_z: Buffer | null;
+        started_at: number;
+        saved_by: string | null;
+      };
+      const found = await row<DetailRow>(
+        pool,
+        `SELECT ${TRACE_SELECT}, t.verdict_json, t.verdict_z, t.saved_by FROM ${TRACE_FROM} WHERE t.id = $1`,
         [id],
       );
       if (!found) return null;
@@ -346,8 +382,9 @@ export function pgTraces(state: PgState, foldInTransaction: PgFoldInTransaction)
       );
       return {
         ...traceSummary(found),
-        verdictDetail: JSON.parse(found.verdict_json) as Verdict,
+        verdictDetail: decodeVerdict(found.verdict_json, found.verdict_z),
         hops: hops.map(hopItem),
+        ...(found.saved_by === null ? {} : { savedBy: found.saved_by }),
       };
     },
 

@@ -29,6 +29,7 @@ import {
   type TraceRow,
   traceItem,
 } from '../rows.ts';
+import { decodeVerdict } from '../verdict-codec.ts';
 import { statementCache } from './statement-cache.ts';
 import { detourWhere, incidentWhere, traceWhere } from './where.ts';
 
@@ -70,11 +71,27 @@ const detoursByIds = (where: string, order: 'ASC' | 'DESC', limit: string) =>
   `SELECT ${DETOUR_SELECT} FROM ${DETOUR_FROM}
    WHERE t.id IN (SELECT t.id FROM traces t ${where} ORDER BY t.id ${order} LIMIT ${limit}) ORDER BY t.id ${order}`;
 
+/**
+ * A page of traces whose ids an inner query picks from an index (`t.agent_id = ?` reads the covering
+ * (agent_id, started_at) index, not every ~3.5 KB row of the agent, to sort them by id: 1.3 s -> 26 ms at a
+ * million traces), then reads the page's rows.
+ */
+const tracesByIds = (inner: string) =>
+  `SELECT ${TRACE_SELECT} FROM ${TRACE_FROM} WHERE t.id IN (${inner}) ORDER BY t.id DESC`;
+
+/**
+ * A time window's newest traces are found among the newest ids first: through (started_at) SQLite reads
+ * every entry of the window and sorts their ids (a day of a million traces: 160-370 ms); walking the newest
+ * RECENT_IDS rows by id stops at the page (under 1 ms for the last day) or gives up after ~25 ms. Its answer
+ * is exact when it fills the page: no row above its lower bound was skipped.
+ */
+const RECENT_IDS = 10_000;
+
 export function sqliteHistory(db: Database.Database): HistoryStore {
   const stmt = statementCache(db);
   const fixed = {
     trace: db.prepare(
-      `SELECT ${TRACE_SELECT}, t.verdict_json, t.hops_purged_at FROM ${TRACE_FROM} WHERE t.id = ?`,
+      `SELECT ${TRACE_SELECT}, t.verdict_json, t.verdict_z, t.hops_purged_at FROM ${TRACE_FROM} WHERE t.id = ?`,
     ),
     hops: db.prepare(`SELECT ${HOP_COLUMNS} FROM hops WHERE trace_id = ? ORDER BY ttl, seq`),
     incident: db.prepare(`SELECT ${INCIDENT_COLUMNS} FROM incidents WHERE id = ?`),
@@ -86,20 +103,30 @@ export function sqliteHistory(db: Database.Database): HistoryStore {
   return {
     async tracePage(filter, page) {
       const w = traceWhere(filter, page.after);
-      const sql = `SELECT ${TRACE_SELECT} FROM ${TRACE_FROM} ${w.sql} ORDER BY t.id DESC LIMIT ?`;
-      return pageOf(stmt(sql).all(...w.params, page.limit + 1) as TraceRow[], page, traceItem);
+      const want = page.limit + 1;
+      const windowOnly =
+        (filter.since !== null || filter.until !== null) && filter.agent === null && filter.target === null;
+      if (windowOnly) {
+        const top = page.after ?? (fixed.lastTraceId.get() as number) + 1;
+        const recent = `SELECT t.id FROM traces t NOT INDEXED ${w.sql ? `${w.sql} AND` : 'WHERE'} t.id >= ?
+          ORDER BY t.id DESC LIMIT ?`;
+        const rows = stmt(tracesByIds(recent)).all(...w.params, top - RECENT_IDS, want) as TraceRow[];
+        if (rows.length === want) return pageOf(rows, page, traceItem);
+      }
+      const inner = `SELECT t.id FROM traces t ${w.sql} ORDER BY t.id DESC LIMIT ?`;
+      return pageOf(stmt(tracesByIds(inner)).all(...w.params, want) as TraceRow[], page, traceItem);
     },
 
     async traceDetail(id) {
       const row = fixed.trace.get(id) as
-        | (TraceRow & { verdict_json: string; hops_purged_at: number | null })
+        | (TraceRow & { verdict_json: string; verdict_z: Buffer | null; hops_purged_at: number | null })
         | undefined;
       if (!row) return null;
       return {
         ...traceItem(row),
         hopsPurged: row.hops_purged_at !== null,
         hops: (fixed.hops.all(id) as StoredHopRow[]).map(hopItem),
-        verdictDetail: JSON.parse(row.verdict_json),
+        verdictDetail: decodeVerdict(row.verdict_json, row.verdict_z),
       };
     },
 

@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type Database from 'better-sqlite3';
 import { DetourwatchError } from '../../../protocol/errors.ts';
 import type { IncidentEvent, TraceObservation } from '../../incidents/types.ts';
+import { incidentEvents } from '../event-rows.ts';
 import { eventsWithRowIds, rowId } from '../fold-writes.ts';
 import type {
   FoldContext,
@@ -24,10 +25,12 @@ import {
   OBSERVATION_SELECT,
   type ObservationRow,
   observationFromRow,
+  routeChangeValues,
   VANTAGE_COLUMNS,
   type VantageRow,
   vantageFacts,
 } from '../rows.ts';
+import type { InsertEvents } from './events.ts';
 
 const WATERMARK = 'incidents.last_trace_id';
 
@@ -48,6 +51,8 @@ export type FoldInTransaction = (
 export function sqliteIncidents(
   db: Database.Database,
   slot: FoldSlot,
+  /** The event stream (issue 12): a catch-up's or sweep's incident events, in its transaction. */
+  insertEvents: InsertEvents = () => [],
 ): { incidents: IncidentStore; foldInTransaction: FoldInTransaction } {
   const s = {
     byKey: db.prepare(
@@ -76,10 +81,14 @@ export function sqliteIncidents(
     ),
     link: db.prepare('INSERT INTO incident_traces (incident_id, trace_id) VALUES (?, ?)'),
     saveBaseline: db.prepare(
-      `INSERT INTO baselines (subject, target, agent_id, normal_json, latest_json, changed)
-       VALUES (@subject, @target, @agentId, @normal, @latest, @changed)
+      `INSERT INTO baselines (subject, target, agent_id, normal_json, latest_json, changed, tally_json)
+       VALUES (@subject, @target, @agentId, @normal, @latest, @changed, @tally)
        ON CONFLICT (subject, target) DO UPDATE SET agent_id = excluded.agent_id, normal_json = excluded.normal_json,
-         latest_json = excluded.latest_json, changed = excluded.changed`,
+         latest_json = excluded.latest_json, changed = excluded.changed, tally_json = excluded.tally_json`,
+    ),
+    routeChange: db.prepare(
+      `INSERT INTO route_changes (kind, subject, agent_id, target, at, trace_id, before_json, after_json, left_home)
+       VALUES (@kind, @subject, @agentId, @target, @at, @traceId, @before, @after, @leftHome)`,
     ),
     vantage: db.prepare(`SELECT ${VANTAGE_COLUMNS} FROM agent_vantage WHERE agent_id = ?`),
     agentAt: db.prepare('SELECT id FROM agents WHERE address = ?').pluck(),
@@ -147,6 +156,10 @@ export function sqliteIncidents(
     for (const incident of writes.updated) s.update.run(incidentParams(incident));
     for (const l of writes.links) s.link.run(rowId(l.incidentId, rowIdOf), l.traceId);
     for (const b of writes.baselines) s.saveBaseline.run(baselineParams(b));
+    for (const c of writes.routeChanges ?? []) {
+      const v = routeChangeValues(c);
+      s.routeChange.run({ ...v, leftHome: v.leftHome ? 1 : 0 });
+    }
     for (const sample of lowestSamples(writes.samples ?? [])) s.sample.run(sample);
     if (writes.watermark > 0) s.setWatermark.run(WATERMARK, writes.watermark);
     return eventsWithRowIds(outcome, rowIdOf);
@@ -173,6 +186,7 @@ export function sqliteIncidents(
         if (watermark() <= from) {
           throw new DetourwatchError('STORE_FAILED', 'the incident fold did not move the watermark on');
         }
+        insertEvents(incidentEvents(events));
         return events;
       })
       .immediate();
@@ -182,7 +196,9 @@ export function sqliteIncidents(
       .transaction(() => {
         const at = context.now();
         const open = (s.quiet.all(at - context.quietMs) as IncidentRow[]).map(incidentFromRow);
-        return apply(context.fold.sweep(open, context.quietMs, at));
+        const events = apply(context.fold.sweep(open, context.quietMs, at));
+        insertEvents(incidentEvents(events));
+        return events;
       })
       .immediate();
 

@@ -4,14 +4,21 @@ import Database from 'better-sqlite3';
 import { DetourwatchError, describeError } from '../../../protocol/errors.ts';
 import type { Store } from '../store.ts';
 import { sqliteAgents } from './agents.ts';
-import { sqliteDeliveries } from './deliveries.ts';
+import { sqliteDeliveries, sqliteDeliveryClaims } from './deliveries.ts';
 import { codingWriteErrors } from './errors.ts';
+import { sqliteEvents } from './events.ts';
 import { sqliteEvidence } from './evidence.ts';
 import { sqliteHistory } from './history.ts';
+import { sqliteImportProbes } from './import-probes.ts';
 import { type FoldSlot, sqliteIncidents } from './incidents.ts';
+import { sqliteLeases } from './leases.ts';
+import { sqliteLocationCorrections } from './location-corrections.ts';
+import { sqliteMaintenance } from './maintenance.ts';
 import { sqliteMap } from './map.ts';
 import { migrate } from './migrate.ts';
 import { sqliteRetention } from './retention.ts';
+import { sqliteRouteChanges } from './route-changes.ts';
+import { sqliteRouterConstraints } from './router-constraints.ts';
 import { MIGRATIONS } from './schema.ts';
 import { sqliteTasks } from './tasks.ts';
 import { sqliteTraces } from './traces.ts';
@@ -115,20 +122,30 @@ function openTuned(options: SqliteStoreOptions): { db: Database.Database; file: 
 export function openSqliteStore(options: SqliteStoreOptions): Store {
   const { db, file } = openTuned(options);
   const slot: FoldSlot = { binding: null };
-  const { incidents, foldInTransaction } = sqliteIncidents(db, slot);
+  const { events, insertEvents } = sqliteEvents(db);
+  const { incidents, foldInTransaction } = sqliteIncidents(db, slot, insertEvents);
+  const { routerConstraints, writeRouterReadings } = sqliteRouterConstraints(db);
   // A full disk or a read-only filesystem fails any write: coded here, once, for every group.
   return codingWriteErrors<Store>(file, {
     description: `SQLite (WAL) at ${file}`,
     ...sqliteAgents(db),
     ...sqliteTasks(db),
-    ...sqliteTraces(db, slot, foldInTransaction),
+    ...sqliteTraces(db, slot, foldInTransaction, writeRouterReadings, insertEvents),
     ...sqliteHistory(db),
     ...incidents,
     ...sqliteDeliveries(db),
+    ...sqliteDeliveryClaims(db),
+    ...sqliteLeases(db),
     ...sqliteEvidence(db),
     ...sqliteMap(db),
     ...sqliteRetention(db),
     ...sqliteVantage(db),
+    ...sqliteMaintenance(db),
+    ...routerConstraints,
+    ...sqliteLocationCorrections(db, slot, foldInTransaction),
+    ...events,
+    ...sqliteRouteChanges(db),
+    ...sqliteImportProbes(db),
     async close() {
       slot.binding = null;
       if (db.open) db.close();

@@ -305,4 +305,205 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX traces_implausible_agent ON traces(agent_id, started_at) WHERE verdict = 'implausible';
 `,
+  // 7: router constraints (issue 15): per router address and agent the lowest RTT ever seen, with the agent's
+  // position then (server/store/router-constraint-store.ts); one row per (address, agent), read by address.
+  `
+  CREATE TABLE router_constraints (
+    ip TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    rtt_ms REAL NOT NULL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    at INTEGER NOT NULL,
+    name TEXT,
+    PRIMARY KEY (ip, agent_id)
+  ) WITHOUT ROWID;
+`,
+  // Alerts worth waking for (issue 14, item 3). A trace that arrived long after it ended (serve --late-after)
+  // is marked late; a delivery names the webhook rule that let it through; maintenance windows per agent or
+  // per target (an address or prefix) silence the alerts of what they cover, and the delivery record says so.
+  `
+  ALTER TABLE traces ADD COLUMN late INTEGER NOT NULL DEFAULT 0 CHECK (late IN (0, 1));
+  ALTER TABLE webhook_deliveries ADD COLUMN rule TEXT;
+  CREATE TABLE maintenance_windows (
+    id INTEGER PRIMARY KEY,
+    agent_id TEXT,
+    target TEXT,
+    starts_at INTEGER NOT NULL,
+    ends_at INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    CHECK ((agent_id IS NULL) <> (target IS NULL)),
+    CHECK (ends_at > starts_at)
+  );
+  CREATE INDEX maintenance_windows_ends ON maintenance_windows(ends_at);
+`,
+  // 9: the replayable event stream (issue 12; server/store/event-store.ts). AUTOINCREMENT: a seq is never
+  // reused, even after retention deleted the newest rows, so a reader's Last-Event-ID stays meaningful. `at`
+  // is indexed for retention; `events.pruned_through` is the retention mark (every seq up to it deleted).
+  `
+  CREATE TABLE events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    type TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX events_at ON events(at);
+  INSERT INTO history_state (name, value) VALUES ('events.pruned_through', 0) ON CONFLICT (name) DO NOTHING;
+`,
+  // 10: several coordinators on one store (issue 12; sqlite/leases.ts, sqlite/deliveries.ts): which
+  // coordinator instance holds each agent (one agent per token) until when, and which one sends each webhook
+  // delivery.
+  `
+  CREATE TABLE agent_leases (
+    token_id INTEGER PRIMARY KEY REFERENCES tokens(id),
+    instance_id TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX agent_leases_instance ON agent_leases(instance_id);
+  ALTER TABLE webhook_deliveries ADD COLUMN claimed_by TEXT;
+  ALTER TABLE webhook_deliveries ADD COLUMN claimed_until INTEGER;
+  CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(id) WHERE status = 'pending';
+`,
+  // Usual paths and route changes (issue 14, item 4; server/incidents/baseline.ts): a baseline keeps the counts
+  // its usual AS and router paths come from (tally_json, bounded); each change of a pair's AS path is a row.
+  `
+  ALTER TABLE baselines ADD COLUMN tally_json TEXT;
+  CREATE TABLE route_changes (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('new-path', 'new-usual')),
+    subject TEXT NOT NULL,
+    agent_id TEXT,
+    target TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    trace_id INTEGER NOT NULL,
+    before_json TEXT NOT NULL,
+    after_json TEXT NOT NULL,
+    left_home INTEGER NOT NULL CHECK (left_home IN (0, 1))
+  );
+  CREATE INDEX route_changes_agent ON route_changes(agent_id, id);
+  CREATE INDEX route_changes_target ON route_changes(target, id);
+  CREATE INDEX route_changes_at ON route_changes(at);
+  -- Imported RIPE Atlas traces show their probe (item 5); earlier imports have it in their key atlas:MSM:PRB:TS.
+  ALTER TABLE traces ADD COLUMN probe_id INTEGER;
+  UPDATE traces SET probe_id = CAST(substr(substr(import_key, instr(substr(import_key, 7), ':') + 7), 1,
+      instr(substr(import_key, instr(substr(import_key, 7), ':') + 7), ':') - 1) AS INTEGER)
+    WHERE import_key GLOB 'atlas:[0-9]*:[0-9]*:[0-9]*';
+`,
+  // Operators' corrections of router locations and the placement-change log (issue 15, items 5 and 6;
+  // server/store/location-correction-store.ts). Re-judging finds the traces that used an address through
+  // `hops_ip`: the one secondary index on hops. It costs every hop insert an index entry (STACK.md measured
+  // the slowdown as the table grows); without it a correction could only be checked against, and re-judge,
+  // what a scan of the window's traces finds. Partial: silent TTLs have no address.
+  `
+  CREATE TABLE location_corrections (
+    ip TEXT PRIMARY KEY,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    country TEXT NOT NULL,
+    region TEXT,
+    city TEXT,
+    note TEXT NOT NULL,
+    by_whom TEXT NOT NULL,
+    at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE placement_changes (
+    id INTEGER PRIMARY KEY,
+    ip TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('set', 'remove')),
+    by_whom TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    before_json TEXT,
+    after_json TEXT,
+    note TEXT,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'applied', 'failed')),
+    applied_at INTEGER,
+    window_from INTEGER,
+    traces_rejudged INTEGER NOT NULL DEFAULT 0,
+    verdicts_changed INTEGER NOT NULL DEFAULT 0,
+    changes_json TEXT NOT NULL DEFAULT '[]',
+    error TEXT
+  );
+  CREATE INDEX placement_changes_pending ON placement_changes(id) WHERE state = 'pending';
+  CREATE INDEX placement_changes_ip ON placement_changes(ip, id);
+  CREATE INDEX hops_ip ON hops(ip) WHERE ip IS NOT NULL;
+`,
+  // Issue 13: a paste an operator saves from the map is a trace of origin `paste`, with who saved it (the
+  // operator key's name). SQLite cannot widen the origin CHECK in place, so `traces` is rebuilt as in migration 3
+  // (same columns and ids, copied, renamed, indexes recreated; foreign keys off, checked before the commit).
+  // A column or index added to `traces` by an earlier step must be listed here too:
+  // test/store/paste-migration.test.ts fails when one is lost.
+  `
+  CREATE TABLE traces_v13 (
+    id INTEGER PRIMARY KEY,
+    result_id INTEGER REFERENCES results(id),
+    origin TEXT NOT NULL CHECK (origin IN ('agent', 'import', 'paste')),
+    agent_id TEXT,
+    source_ip TEXT,
+    destination_ip TEXT,
+    destination_name TEXT,
+    tool TEXT NOT NULL,
+    method TEXT NOT NULL,
+    ip_version INTEGER NOT NULL CHECK (ip_version IN (4, 6)),
+    started_at INTEGER NOT NULL,
+    verdict TEXT NOT NULL
+      CHECK (verdict IN ('domestic', 'detour', 'foreign-endpoint', 'inconclusive', 'implausible')),
+    confidence TEXT CHECK (confidence IN ('confirmed', 'probable')),
+    home_country TEXT NOT NULL,
+    countries TEXT NOT NULL,
+    foreign_countries TEXT NOT NULL,
+    foreign_asns TEXT NOT NULL,
+    extra_km REAL,
+    verdict_json TEXT NOT NULL,
+    import_key TEXT,
+    hops_purged_at INTEGER,
+    source_lat REAL,
+    source_lon REAL,
+    path_asns TEXT,
+    late INTEGER NOT NULL DEFAULT 0 CHECK (late IN (0, 1)),
+    probe_id INTEGER,
+    saved_by TEXT
+  );
+  INSERT INTO traces_v13 (id, result_id, origin, agent_id, source_ip, destination_ip, destination_name, tool,
+    method, ip_version, started_at, verdict, confidence, home_country, countries, foreign_countries, foreign_asns,
+    extra_km, verdict_json, import_key, hops_purged_at, source_lat, source_lon, path_asns, late, probe_id)
+  SELECT id, result_id, origin, agent_id, source_ip, destination_ip, destination_name, tool,
+    method, ip_version, started_at, verdict, confidence, home_country, countries, foreign_countries, foreign_asns,
+    extra_km, verdict_json, import_key, hops_purged_at, source_lat, source_lon, path_asns, late, probe_id
+  FROM traces;
+  DROP TABLE traces;
+  ALTER TABLE traces_v13 RENAME TO traces;
+  CREATE INDEX traces_started ON traces(started_at);
+  CREATE INDEX traces_agent_started ON traces(agent_id, started_at);
+  CREATE INDEX traces_result ON traces(result_id);
+  CREATE UNIQUE INDEX traces_import_key ON traces(import_key) WHERE import_key IS NOT NULL;
+  CREATE INDEX traces_hops_kept ON traces(started_at) WHERE hops_purged_at IS NULL;
+  CREATE INDEX traces_verdict_id ON traces(verdict);
+  CREATE INDEX traces_verdict_started_confidence ON traces(verdict, started_at, confidence);
+  CREATE INDEX traces_implausible_agent ON traces(agent_id, started_at) WHERE verdict = 'implausible';
+`,
+  // 14 (issue 12, sqlite/leases.ts): the coordinators sharing this file, each with the machine and process it
+  // runs as, so a lease whose holder's process is gone is taken over at once (PostgreSQL reads its sessions).
+  `
+  CREATE TABLE coordinator_instances (
+    instance_id TEXT PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    joined_at INTEGER NOT NULL
+  );
+`,
+  // Issue 14 item 4, opt-in `route.changed` webhooks (server/alerts/route-change-alerts.ts): a delivery names
+  // the route change it announces instead of an incident; one per (change, webhook), so coordinators sharing
+  // the file that all see a change create its delivery once.
+  `
+  ALTER TABLE webhook_deliveries ADD COLUMN route_change_id INTEGER;
+  CREATE UNIQUE INDEX webhook_deliveries_route_change ON webhook_deliveries(route_change_id, url)
+    WHERE route_change_id IS NOT NULL;
+`,
+  // Issue 17 (server/store/verdict-codec.ts): a verdict is stored once, deflated, in verdict_z, with
+  // verdict_json ''; rows stored before keep their JSON text and are read as they are (converting every row
+  // would rewrite the whole table on a large store).
+  `
+  ALTER TABLE traces ADD COLUMN verdict_z BLOB;
+`,
 ];

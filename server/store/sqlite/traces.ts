@@ -1,9 +1,11 @@
 import type Database from 'better-sqlite3';
 import { DetourwatchError, describeError } from '../../../protocol/errors.ts';
-import type { Verdict } from '../../../protocol/verdict.ts';
 import { observationOf } from '../../incidents/observation.ts';
 import type { IncidentEvent, TraceObservation } from '../../incidents/types.ts';
+import { writeEvents } from '../event-rows.ts';
 import { foreignCountries, foreignHopRows, hopRows } from '../hop-rows.ts';
+import type { RouterReading } from '../router-constraint-store.ts';
+import { routerReadings } from '../router-readings.ts';
 import {
   epochMs,
   HOP_COLUMNS,
@@ -15,12 +17,18 @@ import {
   traceSummary,
 } from '../rows.ts';
 import type { ResultRecord, StoreCounts, TraceRecord, TraceStore, WriteOutcome } from '../trace-store.ts';
+import { decodeVerdict, encodeVerdict } from '../verdict-codec.ts';
+import type { InsertEvents } from './events.ts';
 import type { FoldInTransaction, FoldSlot } from './incidents.ts';
 
 export function sqliteTraces(
   db: Database.Database,
   slot: FoldSlot,
   foldInTransaction: FoldInTransaction,
+  /** Router constraints (issue 15), written in the same transaction as the traces that measured them. */
+  writeRouterReadings: (readings: readonly RouterReading[]) => void = () => {},
+  /** The event stream (issue 12): each trace stored and each incident event, in the same transaction. */
+  insertEvents: InsertEvents = () => [],
 ): TraceStore {
   const s = {
     insertResult: db.prepare(
@@ -31,10 +39,12 @@ export function sqliteTraces(
     insertTrace: db.prepare(
       `INSERT INTO traces (result_id, origin, agent_id, source_ip, destination_ip, destination_name,
          tool, method, ip_version, started_at, verdict, confidence, home_country, countries, foreign_countries,
-         foreign_asns, extra_km, verdict_json, source_lat, source_lon, path_asns, import_key)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         foreign_asns, extra_km, verdict_json, verdict_z, source_lat, source_lon, path_asns, import_key, late,
+         saved_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)`,
     ),
     importKeyKnown: db.prepare('SELECT 1 FROM traces WHERE import_key = ?').pluck(),
+    importedTraceId: db.prepare('SELECT id FROM traces WHERE import_key = ?').pluck(),
     insertHop: db.prepare(
       `INSERT INTO hops (trace_id, ttl, seq, ip, rtt_ms, replies, status, country, asn)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -42,7 +52,9 @@ export function sqliteTraces(
     insertForeignHop: db.prepare(
       'INSERT INTO foreign_hops (trace_id, ttl, ip, country, asn, confirmed) VALUES (?, ?, ?, ?, ?, ?)',
     ),
-    trace: db.prepare(`SELECT ${TRACE_SELECT}, t.verdict_json FROM ${TRACE_FROM} WHERE t.id = ?`),
+    trace: db.prepare(
+      `SELECT ${TRACE_SELECT}, t.verdict_json, t.verdict_z, t.saved_by FROM ${TRACE_FROM} WHERE t.id = ?`,
+    ),
     hops: db.prepare(`SELECT ${HOP_COLUMNS} FROM hops WHERE trace_id = ? ORDER BY ttl, seq`),
     listTraces: db.prepare(
       `SELECT ${TRACE_SELECT} FROM ${TRACE_FROM} ORDER BY t.started_at DESC, t.id DESC LIMIT ?`,
@@ -60,7 +72,7 @@ export function sqliteTraces(
   /** Writes one trace with its hops and foreign hops; returns what the incident fold reads of it. */
   function writeTrace(
     resultRowId: number | null,
-    record: TraceRecord,
+    record: TraceRecord & { savedBy?: string | null },
     fallbackStart: string | null,
     importKey: string | null = null,
   ): TraceObservation {
@@ -90,11 +102,13 @@ export function sqliteTraces(
       JSON.stringify(foreignCountries(v)),
       JSON.stringify(v.foreignAsns),
       v.extraKm,
-      JSON.stringify(v),
+      encodeVerdict(v),
       position?.lat ?? null,
       position?.lon ?? null,
       record.pathAsns ? JSON.stringify(record.pathAsns) : null,
       importKey,
+      record.late === true ? 1 : 0,
+      record.savedBy ?? null,
     );
     for (const h of hopRows(trace, v)) {
       s.insertHop.run(lastInsertRowid, h.ttl, h.seq, h.ip, h.rttMs, h.replies, h.status, h.country, h.asn);
@@ -110,6 +124,7 @@ export function sqliteTraces(
       startedAt,
       sourcePosition: position,
       pathAsns: record.pathAsns ?? null,
+      late: record.late === true,
     });
   }
 
@@ -137,6 +152,7 @@ export function sqliteTraces(
             );
           }
         }
+        insertEvents(writeEvents(written, events, Date.now()));
         return result;
       })
       .immediate();
@@ -165,7 +181,13 @@ export function sqliteTraces(
     );
     if (inserted.changes === 0) return 'duplicate';
     const resultRowId = Number(inserted.lastInsertRowid);
-    for (const t of r.traces) written.push(writeTrace(resultRowId, t, r.startedAt));
+    const measured: { record: TraceRecord; startedAt: number }[] = [];
+    for (const t of r.traces) {
+      const observation = writeTrace(resultRowId, t, r.startedAt);
+      written.push(observation);
+      measured.push({ record: t, startedAt: observation.startedAt });
+    }
+    writeRouterReadings(routerReadings(measured));
     return 'stored';
   }
 
@@ -188,13 +210,23 @@ export function sqliteTraces(
         return stored;
       });
     },
+    async importedTraceIds(keys) {
+      const found = new Map<string, number>();
+      for (const k of keys) {
+        const id = s.importedTraceId.get(k) as number | undefined;
+        if (id !== undefined) found.set(k, id);
+      }
+      return found;
+    },
     async getTrace(id) {
-      const row = s.trace.get(id) as (TraceRow & { verdict_json: string }) | undefined;
+      type DetailRow = TraceRow & { verdict_json: string; verdict_z: Buffer | null; saved_by: string | null };
+      const row = s.trace.get(id) as DetailRow | undefined;
       if (!row) return null;
       return {
         ...traceSummary(row),
-        verdictDetail: JSON.parse(row.verdict_json) as Verdict,
+        verdictDetail: decodeVerdict(row.verdict_json, row.verdict_z),
         hops: (s.hops.all(id) as StoredHopRow[]).map(hopItem),
+        ...(row.saved_by === null ? {} : { savedBy: row.saved_by }),
       };
     },
     async listTraces(options) {
