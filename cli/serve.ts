@@ -183,6 +183,7 @@ function banner(
     `schedule: ${schedule}`,
     `reverse names: ${resolverLine(config)}`,
     `instance: ${coordinator.instanceId} (agent leases ${formatDuration(config.leaseMs)})`,
+    `evidence: bundles signed with ${coordinator.evidenceKey} (detourwatch bundle verify FILE checks one)`,
     `tasks: answered within ${formatDuration(config.taskWindowMs)} of being sent (an offline agent's outbox replays within it)`,
     `baselines: the usual path of the last ${config.baselineWindow.traces} traces, none older than ${formatDuration(config.baselineWindow.maxAgeMs)}`,
     ...history.map((line) => `history: ${line}`),
