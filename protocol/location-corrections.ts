@@ -34,7 +34,8 @@ export interface LocationCorrectionItem extends CorrectionPlace {
   at: string;
 }
 
-export const PLACEMENT_CHANGE_KINDS = ['set', 'remove'] as const;
+/** `constraints`: stored router constraints moved the placement (no operator's act; issue 15, item 6). */
+export const PLACEMENT_CHANGE_KINDS = ['set', 'remove', 'constraints'] as const;
 export type PlacementChangeKind = (typeof PLACEMENT_CHANGE_KINDS)[number];
 
 /** `pending`: recorded, not yet re-judged (a coordinator applies it); `failed`: re-judging stopped, `error` says why. */

@@ -33,6 +33,7 @@ import { createIngest, type Ingest } from './ingest/ingest.ts';
 import type { Cidr } from './net/client-address.ts';
 import { parseTraces } from './parse/index.ts';
 import { createConstraintCache } from './placement/constraint-cache.ts';
+import { type ConstraintRejudge, createConstraintRejudge } from './placement/constraint-rejudge.ts';
 import { changeItem } from './placement/correction-items.ts';
 import { createCorrectionBook, startCorrections } from './placement/corrections.ts';
 import { packagedGazetteer } from './placement/dictionaries.ts';
@@ -144,6 +145,8 @@ export interface CoordinatorOptions extends Partial<SessionLimits> {
     rejudge?: RejudgeSettings;
     pollMs?: number;
     placementChanged?: (change: PlacementChange) => void;
+    /** How long the placements stored constraints moved wait to be judged again together (default 2 s). */
+    constraintDebounceMs?: number;
   };
 }
 
@@ -328,13 +331,19 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       routerReadings(records.flatMap((r) => r.traces.map((record) => ({ record, startedAt: 0 })))).map(
         (reading) => reading.ip,
       );
+    // Set once the corrections' loop runs: placements the constraints move are re-judged through it.
+    let constraintRejudge: ConstraintRejudge | null = null;
+    const refreshed = (addresses: string[]) =>
+      constraintRejudge === null
+        ? constraints.refresh(addresses)
+        : constraintRejudge.around(addresses, () => constraints.refresh(addresses));
     const ingestStore: Store = {
       ...store,
       async writeResults(records) {
         const outcomes = await store.writeResults(records);
-        await constraints
-          .refresh(measured(records))
-          .catch((err: unknown) => log(`placement: cannot refresh router constraints: ${String(err)}`));
+        await refreshed(measured(records)).catch((err: unknown) =>
+          log(`placement: cannot refresh router constraints: ${String(err)}`),
+        );
         return outcomes;
       },
     };
@@ -387,6 +396,25 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       ...(options.corrections?.pollMs ? { pollMs: options.corrections.pollMs } : {}),
     });
     started.push(() => corrections.close());
+    const locateAddress = options.analyzer.locate;
+    if (locateAddress !== undefined) {
+      const rejudger = createConstraintRejudge({
+        store,
+        discsFor: constraints.discsFor,
+        locate: locateAddress,
+        correctionFor: book.correctionFor,
+        gazetteer: packagedGazetteer,
+        home: new Set(options.analyzer.provenance().homeCountries),
+        applyPending: corrections.applyPending,
+        now,
+        log,
+        ...(options.corrections?.constraintDebounceMs === undefined
+          ? {}
+          : { debounceMs: options.corrections.constraintDebounceMs }),
+      });
+      constraintRejudge = rejudger;
+      started.push(() => rejudger.close());
+    }
     // The scheduler drives the hub and listens to it: the channel reaches the hub once it exists.
     const scheduler = createScheduler({
       channel: {
@@ -509,6 +537,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
           // Acks need the sockets: write what is pending while agents are still connected.
           await ingest.close();
           await pool?.close();
+          await constraintRejudge?.close();
           await corrections.close();
           resolver?.close();
           await hub.close();

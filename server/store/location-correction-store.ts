@@ -125,6 +125,13 @@ export interface LocationCorrectionStore {
    * transaction with the bound incident fold (incident-store.ts); its events go out after the commit.
    */
   writeRejudged(traces: readonly RejudgedTrace[]): Promise<RejudgedLink[]>;
+  /**
+   * Records pending changes that no correction made (kind 'constraints': stored router constraints moved the
+   * placement; issue 15, item 6), in ONE transaction; the changes in input order.
+   */
+  recordPlacementChanges(
+    changes: readonly Pick<PlacementChange, 'ip' | 'kind' | 'by' | 'at' | 'before' | 'after' | 'note'>[],
+  ): Promise<PlacementChange[]>;
   /** Changes not yet re-judged, oldest first. */
   pendingPlacementChanges(limit: number): Promise<PlacementChange[]>;
   finishPlacementChange(id: number, result: PlacementChangeResult): Promise<void>;

@@ -183,6 +183,20 @@ export function pgLocationCorrections(
         throw writeFailure(err, 'the removal');
       }
     },
+    async recordPlacementChanges(changes) {
+      try {
+        return await inTransaction(pool, async (client) => {
+          const recorded = [];
+          for (const c of changes) {
+            const params = pendingChangeParams(c);
+            recorded.push(changeFromRow((await row<ChangeRow>(client, INSERT_CHANGE, params)) as ChangeRow));
+          }
+          return recorded;
+        });
+      } catch (err) {
+        throw writeFailure(err, 'the placement changes');
+      }
+    },
     async proberReadings(ip, limit) {
       const found = await rows<ReadingRow>(
         pool,

@@ -408,4 +408,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE traces ADD COLUMN verdict_z bytea;
   `,
+  // Issue 15 item 6, as SQLite's: a placement change may be made by the stored router constraints.
+  `
+  ALTER TABLE placement_changes DROP CONSTRAINT placement_changes_kind_check;
+  ALTER TABLE placement_changes ADD CONSTRAINT placement_changes_kind_check
+    CHECK (kind IN ('set', 'remove', 'constraints'));
+  `,
 ];

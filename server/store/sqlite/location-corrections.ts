@@ -165,6 +165,14 @@ export function sqliteLocationCorrections(
         .immediate();
       return id === null ? null : changeById(id);
     },
+    async recordPlacementChanges(changes) {
+      const ids = db
+        .transaction(() =>
+          changes.map((c) => Number(s.insertChange.run(...pendingChangeParams(c)).lastInsertRowid)),
+        )
+        .immediate();
+      return ids.map(changeById);
+    },
     async proberReadings(ip, limit) {
       return lowestPerPosition(s.readings.all(ip, READING_ROWS) as ReadingRow[], limit);
     },

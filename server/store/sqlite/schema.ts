@@ -506,4 +506,31 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE traces ADD COLUMN verdict_z BLOB;
 `,
+  // Issue 15 item 6 (server/placement/constraint-rejudge.ts): a placement change may be made by the stored
+  // router constraints (kind 'constraints'); SQLite cannot alter a CHECK, so the table is rebuilt.
+  `
+  CREATE TABLE placement_changes_next (
+    id INTEGER PRIMARY KEY,
+    ip TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('set', 'remove', 'constraints')),
+    by_whom TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    before_json TEXT,
+    after_json TEXT,
+    note TEXT,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'applied', 'failed')),
+    applied_at INTEGER,
+    window_from INTEGER,
+    traces_rejudged INTEGER NOT NULL DEFAULT 0,
+    verdicts_changed INTEGER NOT NULL DEFAULT 0,
+    changes_json TEXT NOT NULL DEFAULT '[]',
+    error TEXT
+  );
+  INSERT INTO placement_changes_next SELECT id, ip, kind, by_whom, at, before_json, after_json, note, state,
+    applied_at, window_from, traces_rejudged, verdicts_changed, changes_json, error FROM placement_changes;
+  DROP TABLE placement_changes;
+  ALTER TABLE placement_changes_next RENAME TO placement_changes;
+  CREATE INDEX placement_changes_pending ON placement_changes(id) WHERE state = 'pending';
+  CREATE INDEX placement_changes_ip ON placement_changes(ip, id);
+`,
 ];
