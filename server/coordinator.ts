@@ -34,6 +34,7 @@ import type { Cidr } from './net/client-address.ts';
 import { parseTraces } from './parse/index.ts';
 import { createConstraintCache } from './placement/constraint-cache.ts';
 import { type ConstraintRejudge, createConstraintRejudge } from './placement/constraint-rejudge.ts';
+import { createConventionKeeper, observationsOf } from './placement/convention-keeper.ts';
 import { changeItem } from './placement/correction-items.ts';
 import { createCorrectionBook, startCorrections } from './placement/corrections.ts';
 import { packagedGazetteer } from './placement/dictionaries.ts';
@@ -322,11 +323,26 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     const constraints = createConstraintCache({ store, kmPerMs: options.analyzer.provenance().kmPerMs, log });
     // Operators' corrections (issue 15): placement reads this map, loaded now and before each re-judging.
     const book = createCorrectionBook();
-    const analyzer =
+    // Naming conventions (issue 15): learned from the named hops of every trace analysed here from a declared
+    // position; placement reads the keeper's live view, so each relearning applies to the next trace.
+    const keeper = createConventionKeeper({
+      gazetteer: packagedGazetteer,
+      kmPerMs: options.analyzer.provenance().kmPerMs,
+    });
+    const learnedAnalyzer =
       options.analyzer.withLearned?.({
         constraintsFor: constraints.discsFor,
         correctionFor: book.correctionFor,
+        conventions: keeper.conventions,
       }) ?? options.analyzer;
+    const analyzer: typeof learnedAnalyzer = {
+      ...learnedAnalyzer,
+      annotateAndJudge: (trace, sourcePosition, context) => {
+        const analysis = learnedAnalyzer.annotateAndJudge(trace, sourcePosition, context);
+        keeper.observe(observationsOf(analysis.annotated));
+        return analysis;
+      },
+    };
     const measured = (records: readonly ResultRecord[]): string[] =>
       routerReadings(records.flatMap((r) => r.traces.map((record) => ({ record, startedAt: 0 })))).map(
         (reading) => reading.ip,
@@ -387,7 +403,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
     const corrections = await startCorrections({
       store,
       book,
-      analyze: analyzer.annotateAndJudge,
+      // Re-judging reads traces already observed: it must not count them again.
+      analyze: learnedAnalyzer.annotateAndJudge,
       parseTraces,
       now,
       log,
@@ -477,7 +494,8 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       {
         store,
         evidence,
-        analyzer,
+        // Pasted traces are not the network's measurements: they teach the conventions nothing.
+        analyzer: learnedAnalyzer,
         locations,
         auth: createAuth({
           store,
