@@ -209,10 +209,13 @@ export class Delivery {
     // Already due: a full window sends it on the next ack. With room in the window (a pause or delay that ended
     // while the pump was stopping) no ack may ever come, so the pump runs again at once.
     if (earliest <= now && this.inFlight >= this.window) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.pump();
-    }, Math.max(0, earliest - now));
+    this.retryTimer = setTimeout(
+      () => {
+        this.retryTimer = null;
+        void this.pump();
+      },
+      Math.max(0, earliest - now),
+    );
     this.retryTimer.unref();
   }
 
