@@ -12,6 +12,7 @@ import {
   type StreamDropped,
   type StreamHello,
 } from '../../protocol/events-api.ts';
+import { parseIntIn } from '../../protocol/values/number.ts';
 import { quote } from '../../protocol/values/quote.ts';
 import { ParameterError } from '../history/parameter-error.ts';
 import type { EventStore } from '../store/event-store.ts';
@@ -44,14 +45,14 @@ export interface EventsRouteOptions {
 
 /** A seq from `Last-Event-ID` or `?after=`: a whole number of 0 or more. */
 function readSeq(name: string, raw: string): number {
-  const seq = Number(raw.trim());
-  if (raw.trim() === '' || !Number.isSafeInteger(seq) || seq < 0) {
+  try {
+    return parseIntIn(raw, 0, Number.MAX_SAFE_INTEGER);
+  } catch {
     throw new ParameterError(
       name,
-      `${quote(raw)} is not an event sequence number (a whole number, 0 or more)`,
+      `${quote(raw)} is not an event sequence number (a whole number in decimal digits, 0 or more)`,
     );
   }
-  return seq;
 }
 
 function readTypes(raw: string | null): StoredEventType[] | null {

@@ -217,6 +217,12 @@ describeEngines(engines, (engine) => {
     expect(body.error.parameter).toBe('types');
     expect(body.error.message).toContain('trace.deleted');
     expect((await fetch(api.url, { headers: { 'Last-Event-ID': 'x1' } })).status).toBe(400);
+    // Only decimal digits are a sequence number: Number() would read these as 1000, 16 and 2.
+    for (const after of ['1e3', '0x10', '2.0', '-1']) {
+      const refused = await fetch(`${api.url}?after=${encodeURIComponent(after)}`);
+      expect(refused.status, after).toBe(400);
+      expect(((await refused.json()) as { error: { parameter: string } }).error.parameter).toBe('after');
+    }
   });
 
   it('tells a client that asks for events retention deleted what it lost, then goes on', async () => {
