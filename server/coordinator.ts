@@ -391,7 +391,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
       log,
     });
     const ingest = options.wrapIngest ? options.wrapIngest(created) : created;
-    const placementChanged =
+    const announce =
       options.corrections?.placementChanged ??
       ((change: PlacementChange) => {
         store
@@ -400,6 +400,11 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Coo
           ])
           .catch((err: unknown) => log(`placement: cannot record the change event: ${String(err)}`));
       });
+    // The map's learned routes come from the verdicts re-judging just rewrote.
+    const placementChanged = (change: PlacementChange) => {
+      if (change.verdictsChanged > 0 || change.tracesRejudged > 0) mapSource.forgetRoutes();
+      announce(change);
+    };
     const corrections = await startCorrections({
       store,
       book,

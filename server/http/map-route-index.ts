@@ -27,25 +27,42 @@ interface KnownRoute {
 }
 
 /**
- * Which route each stored detour took, learned once per detour (a stored verdict never changes): grouping
+ * Which route each stored detour took, learned once per detour (until re-judging rewrites verdicts: `reset`): grouping
  * every matching detour by route then reads only ids, times and confidences from the store (issue 21: the
  * map groups 200,000 traces per answer, where reading and parsing 200,000 verdicts took seconds). Detours the
  * index has not seen yet are read and learned on demand; the live feed teaches it new ones as they arrive.
  */
 export class MapRouteIndex {
-  private readonly routeOfId = new Map<number, number>();
-  private readonly routes: KnownRoute[] = [];
-  private readonly byKey = new Map<string, number>();
+  private routeOfId = new Map<number, number>();
+  private routes: KnownRoute[] = [];
+  private byKey = new Map<string, number>();
   /** Ids whose records cannot be drawn (damaged): not asked for again. */
-  private readonly unusable = new Set<number>();
+  private unusable = new Set<number>();
   /** The start-up learning of every stored detour, while it runs. */
   private warming: Promise<void> | null = null;
+  /** Bumped by `reset`: a learning started before it must not write what it read into the new state. */
+  private generation = 0;
 
   constructor(
     private readonly store: Pick<MapStore, 'mapDetoursByIds' | 'mapDetourKeys'>,
     /** Where damaged records are reported (they are counted out of `grouped`). */
     private readonly log: (line: string) => void = () => {},
   ) {}
+
+  /**
+   * A placement changed and stored verdicts were judged again (server/placement/rejudge.ts): any learned route
+   * may now be wrong, so everything is forgotten and learned again in the background; answers meanwhile learn
+   * what they need on demand. Rare (an operator's correction, a constraint that moved a router).
+   */
+  reset(): void {
+    this.generation++;
+    this.routeOfId = new Map();
+    this.routes = [];
+    this.byKey = new Map();
+    this.unusable = new Set();
+    this.warming = null;
+    this.warm();
+  }
 
   /** Learns one detour's route (from the live feed or a read). */
   learn(d: DetourSummary): void {
@@ -74,12 +91,16 @@ export class MapRouteIndex {
    */
   warm(): void {
     if (this.warming) return;
+    const generation = this.generation;
     this.warming = (async () => {
       const { ids } = await this.store.mapDetourKeys(ALL);
       for (let i = 0; i < ids.length; i += LEARN_CHUNK) {
         await new Promise((resolve) => setImmediate(resolve));
+        if (this.generation !== generation) return;
         const chunk = ids.slice(i, i + LEARN_CHUNK).filter((id) => !this.routeOfId.has(id));
-        for (const d of await this.summaries(chunk)) this.learn(d);
+        const learned = await this.summaries(chunk);
+        if (this.generation !== generation) return;
+        for (const d of learned) this.learn(d);
       }
     })().catch((err: unknown) => this.log(`map: stopped learning routes ahead: ${describeError(err)}`));
   }
@@ -112,7 +133,10 @@ export class MapRouteIndex {
     const { ids, startedAt, confirmed } = keys;
     await this.warming;
     const unknown = ids.filter((id) => !this.routeOfId.has(id) && !this.unusable.has(id));
-    for (const d of await this.summaries(unknown)) this.learn(d);
+    const generation = this.generation;
+    const learned = await this.summaries(unknown);
+    // A reset meanwhile: what was read may predate the re-judging; the next answer learns it afresh.
+    if (this.generation === generation) for (const d of learned) this.learn(d);
 
     const grouping = new Map<number, MapRoute & { latestId: number; firstMs: number }>();
     let grouped = 0;

@@ -83,7 +83,10 @@ export function timelineOf(
 }
 
 /** The map's data from the coordinator's store. */
-export function storeMapSource(store: MapStore): MapDataSource {
+export function storeMapSource(store: MapStore): MapDataSource & {
+  /** Stored verdicts were judged again: the routes learned from them are forgotten (map-route-index.ts). */
+  forgetRoutes(): void;
+} {
   /** Every detour's route, learned once (issue 21): the routes answer groups all matches, without a cap. */
   const routeIndex = new MapRouteIndex(store);
   routeIndex.warm();
@@ -93,6 +96,7 @@ export function storeMapSource(store: MapStore): MapDataSource {
   }
 
   return {
+    forgetRoutes: () => routeIndex.reset(),
     async listDetours(query) {
       const { detours, total } = await store.mapDetours(filterOf(query), query.limit);
       return { items: detours.map((d) => summarise(detourDetail(d))), total, ...(await agentsOf(query)) };
